@@ -1,0 +1,141 @@
+"""`railguard scan`: benchmark a live account against frameworks and write reports."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from railguard.cli import exitcodes
+from railguard.cli.exitcodes import UserError
+from railguard.cli.options import severity, split_csv
+from railguard.model import Result, RunResult, Severity
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+DEFAULT_FORMATS = "json,failed,csv,html"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan")(scan)
+
+
+def scan(
+    framework: list[str] = typer.Option(
+        None, "--framework", "-f", help="Framework id(s), comma-separated. Default: cis-aws-foundations-3.0."
+    ),
+    controls: list[str] = typer.Option(None, "--controls", "-c", help="Only these control ids."),
+    min_severity: str = typer.Option(None, "--severity", help="Only controls at or above this severity."),
+    regions: list[str] = typer.Option(None, "--regions", "-r", help="Regions to scan (default: all enabled)."),
+    profile: str = typer.Option(None, "--profile", help="AWS profile from the shared config."),
+    endpoint_url: str = typer.Option(
+        None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (moto, LocalStack)."
+    ),
+    role_arn: str = typer.Option(None, "--role-arn", help="Assume this role before scanning."),
+    accounts: list[str] = typer.Option(None, "--accounts", help="Account ids to scan via --role-name."),
+    org: bool = typer.Option(False, "--org", help="Scan every active account of the organization."),
+    role_name: str = typer.Option("OrganizationAccountAccessRole", "--role-name", help="Role to assume in each account."),
+    output_dir: Path = typer.Option(Path("railguard-output"), "--output-dir", "-o", help="Where reports go."),
+    formats: str = typer.Option(DEFAULT_FORMATS, "--format", help="Report formats, comma-separated."),
+    fail_on: str = typer.Option(
+        None, "--fail-on", help="Exit 1 when an item at or above this severity FAILs (CI gating)."
+    ),
+    workers: int = typer.Option(16, "--workers", help="Concurrent API tasks."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and IAM permissions; call nothing."),
+) -> None:
+    """Scan live AWS accounts and report each framework item as PASS, FAIL, UNKNOWN or MANUAL."""
+    from railguard import frameworks as fwmod
+    from railguard.engine.plan import PlanError, build_plan
+    from railguard.report import FORMATS
+
+    fmts = split_csv(formats)
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad:
+        raise UserError(f"--format: unknown format {', '.join(bad)}; choose from {', '.join(FORMATS)}")
+    threshold = severity(fail_on, "--fail-on")
+    min_sev = severity(min_severity, "--severity")
+    fw_ids = split_csv(framework)
+    only = split_csv(controls)
+    try:
+        fws = fwmod.resolve(fw_ids or ([] if only else ["cis-aws-foundations-3.0"]))
+        plan = build_plan(fws, only_controls=only or None, min_severity=min_sev)
+    except (fwmod.FrameworkError, PlanError) as exc:
+        raise UserError(str(exc)) from None
+    if dry_run:
+        _print_plan(plan)
+        return
+    run = _run(plan, regions, profile, endpoint_url, role_arn, accounts, org, role_name, workers, quiet)
+    from railguard.report import write_reports
+
+    paths = write_reports(run, fmts, output_dir)
+    if not quiet:
+        from railguard.cli.summary import print_summary
+
+        print_summary(run)
+    for p in paths:
+        typer.echo(f"wrote {p}")
+    raise typer.Exit(exit_code(run, threshold))
+
+
+def _run(
+    plan: object, regions: list[str] | None, profile: str | None, endpoint_url: str | None,
+    role_arn: str | None, accounts: list[str] | None, org: bool, role_name: str, workers: int, quiet: bool,
+) -> RunResult:
+    from railguard.engine.plan import Plan
+    from railguard.engine.scan import ScanOptions, run_scan
+    from railguard.sources.aws.session import AwsSetupError
+
+    assert isinstance(plan, Plan)
+    opts = ScanOptions(
+        profile=profile, endpoint_url=endpoint_url, regions=split_csv(regions), role_arn=role_arn,
+        accounts=split_csv(accounts), org=org, role_name=role_name, max_workers=max(1, workers),
+    )
+    try:
+        if quiet or not sys.stderr.isatty():
+            return run_scan(plan, opts)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("[bold]collect"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+            TimeElapsedColumn(), transient=True, console=_stderr_console(),
+        ) as bar:
+            task = bar.add_task("", total=None)
+            return run_scan(
+                plan, opts,
+                progress_total=lambda n: bar.update(task, total=n),
+                progress=lambda what: bar.update(task, advance=1, description=what),
+            )
+    except AwsSetupError as exc:
+        raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+
+
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def exit_code(run: RunResult, threshold: Severity | None) -> int:
+    if threshold is None:
+        return exitcodes.OK
+    for item in run.items:
+        if item.result == Result.FAIL and item.severity is not None and item.severity >= threshold:
+            return exitcodes.FINDINGS
+    return exitcodes.OK
+
+
+def _print_plan(plan: object) -> None:
+    from railguard.engine.plan import Plan
+    from railguard.sources.aws.collector import collectors_for
+
+    assert isinstance(plan, Plan)
+    cols = collectors_for(plan.types)
+    typer.echo(f"{len(plan.controls)} controls over {len(plan.types)} resource types")
+    typer.echo("collectors: " + ", ".join(f"{c.name} ({c.scope})" for c in cols))
+    typer.echo("IAM permissions needed:")
+    for perm in sorted({p for c in cols for p in c.permissions} | {"ec2:DescribeRegions", "sts:GetCallerIdentity"}):
+        typer.echo(f"  {perm}")

@@ -1,0 +1,1 @@
+"""One module per AWS service family; each registers its collectors on import."""

@@ -1,0 +1,122 @@
+"""Run collectors: one task per (account, region, collector) on a bounded thread pool.
+
+Each task returns resources or gaps; a failure in one region or service never stops the
+rest. The runner also yields the `RailGuard::AWS::Account` and `::Region` resources that
+account-wide and "in every region" controls evaluate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from railguard.model import GLOBAL, Gap, Origin, Resource
+from railguard.sources.aws import pseudo
+from railguard.sources.aws.collector import REGIONAL, CollectContext, Collector
+from railguard.sources.aws.errors import describe
+from railguard.sources.aws.session import AccountSession
+
+
+@dataclass
+class Collected:
+    resources: list[Resource] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    regions: dict[str, list[str]] = field(default_factory=dict)  # account -> regions scanned
+
+
+def discover_regions(session: AccountSession, wanted: Iterable[str] | None) -> list[str]:
+    """The account's enabled regions, narrowed to `wanted` when given (validated against them)."""
+    wanted = [r for r in (wanted or []) if r]
+    try:
+        resp = session.client("ec2").describe_regions(AllRegions=False)
+        enabled = sorted(r["RegionName"] for r in resp["Regions"])
+    except Exception:
+        if wanted:
+            return list(wanted)
+        raise
+    if not wanted:
+        return enabled
+    return [r for r in wanted if r in enabled] or list(wanted)
+
+
+ProgressFn = Callable[[str], None]
+
+
+def collect(
+    sessions: list[AccountSession],
+    collectors: list[Collector],
+    needed: Iterable[str],
+    *,
+    regions: Iterable[str] | None = None,
+    max_workers: int = 16,
+    progress_total: Callable[[int], None] | None = None,
+    progress: ProgressFn | None = None,
+    now: datetime | None = None,
+) -> Collected:
+    needed_set = frozenset(needed)
+    now = now or datetime.now(UTC)
+    out = Collected()
+    tasks: list[tuple[AccountSession, Collector, str, str]] = []
+    for sess in sessions:
+        if sess.error:
+            out.gaps.append(Gap("*", sess.account, GLOBAL, sess.error))
+            out.regions[sess.account] = []
+            out.resources.append(_account_resource(sess.account, []))
+            continue
+        try:
+            acct_regions = discover_regions(sess, regions)
+        except Exception as exc:
+            out.gaps.append(Gap("*", sess.account, GLOBAL, f"cannot list regions ({describe(exc)})"))
+            out.regions[sess.account] = []
+            out.resources.append(_account_resource(sess.account, []))
+            continue
+        out.regions[sess.account] = acct_regions
+        out.resources.append(_account_resource(sess.account, acct_regions))
+        for reg in acct_regions:
+            out.resources.append(
+                Resource(
+                    type=pseudo.REGION, id=f"{sess.account}/{reg}", properties={"RegionName": reg},
+                    account=sess.account, region=reg, origin=Origin(account=sess.account, region=reg),
+                    name=reg,
+                )
+            )
+        home = sess.session.region_name or (acct_regions[0] if acct_regions else "us-east-1")
+        for col in collectors:
+            if col.scope == REGIONAL:
+                tasks.extend((sess, col, reg, reg) for reg in acct_regions)
+            else:
+                tasks.append((sess, col, home, GLOBAL))
+
+    if progress_total:
+        progress_total(len(tasks))
+
+    def run(task: tuple[AccountSession, Collector, str, str]) -> tuple[list[Resource], list[Gap]]:
+        sess, col, reg, scope_reg = task
+        ctx = CollectContext(sess, reg, scope_reg, needed_set, now=now)
+        try:
+            resources = list(col.fn(ctx))
+        except Exception as exc:
+            reason = f"{col.name} collector failed in {scope_reg} ({describe(exc)})"
+            return [], ctx.gaps + [Gap(t, sess.account, scope_reg, reason) for t in col.yields]
+        return resources, ctx.gaps
+
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="collect") as pool:
+        futures = {pool.submit(run, t): t for t in tasks}
+        for fut in as_completed(futures):
+            resources, gaps = fut.result()
+            out.resources.extend(resources)
+            out.gaps.extend(gaps)
+            if progress:
+                _, col, _, scope_reg = futures[fut]
+                progress(f"{col.name} {scope_reg}")
+    return out
+
+
+def _account_resource(account: str, regions: list[str]) -> Resource:
+    return Resource(
+        type=pseudo.ACCOUNT, id=account, properties={"AccountId": account}, account=account,
+        region=GLOBAL, origin=Origin(account=account, region=GLOBAL), live={"regions": regions},
+        name=account,
+    )
