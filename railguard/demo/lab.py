@@ -51,7 +51,8 @@ class Lab:
         such as key ages and last-used dates."""
         from moto.backends import get_backend
 
-        return get_backend(service)[self.account][region]  # type: ignore[arg-type]
+        backends: Any = get_backend(service)  # type: ignore[call-overload]
+        return backends[self.account][region]
 
     def expect_fail(self, control_id: str, resource: str) -> None:
         self.expected_fail.add((control_id, resource))
