@@ -1,0 +1,835 @@
+"""Detection rules: one per credential type, each with the format's real structure.
+
+A rule has two halves:
+
+* ``trigger``: a hyperscan pattern (bytes) that all rules share one database for. It is
+  literal-prefixed and bounded wherever the format allows, and ends with a boundary so
+  hyperscan reports each candidate once (at its end offset).
+* ``regex`` + ``validate``: Python ``re`` run only on the small window around a trigger hit,
+  then a structural check (checksum, length, alphabet, decodes as expected, not a
+  placeholder). Only candidates pay for Python.
+
+``priority`` decides overlaps: a generic finding (entropy-gated assignment) is dropped when a
+specific rule found the same span, so ``password = "ghp_..."`` is one GitHub finding.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+SPECIFIC = 2
+CONTEXTUAL = 1
+GENERIC = 0
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: str  # "critical" | "high" | "medium" | "low"
+    trigger: bytes
+    regex: re.Pattern[bytes]
+    back: int = 256  # bytes before the hit end where the match may start
+    fwd: int = 64  # bytes after the hit end where the match may still run
+    validate: Callable[[bytes, re.Match[bytes], bytes], bool] | None = None
+    priority: int = SPECIFIC
+    caseless: bool = False
+    description: str = ""
+    hs_flags: int = 0
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+# --------------------------------------------------------------------------------------------
+# Placeholders and shared checks
+# --------------------------------------------------------------------------------------------
+
+#: Values documented as examples by vendors, or the usual stand-ins. Compared case-insensitively.
+KNOWN_EXAMPLES = frozenset(
+    v.lower()
+    for v in (
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AKIAI44QH8DHBEXAMPLE",
+        "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+        "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        "changeme",
+        "change_me",
+        "changeit",
+        "password",
+        "passw0rd",
+        "password1",
+        "password123",
+        "secret",
+        "mysecret",
+        "mypassword",
+        "yourpassword",
+        "your_password",
+        "notasecret",
+        "placeholder",
+        "redacted",
+        "postgres",
+        "root",
+        "admin",
+        "guest",
+        "pass",
+        "test",
+        "testing",
+        "example",
+        "dummy",
+        "default",
+        "none",
+        "null",
+        "undefined",
+        "123456",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "qwerty",
+    )
+)
+
+_PLACEHOLDER_MARKERS = re.compile(
+    rb"(?i)example|placeholder|changeme|change_me|your[_\-]?(?:own[_\-]?)?(?:api|key|token|secret|pass|aws|access)"
+    rb"|x{4,}|\*{3,}|\.{3}|<[^>]*>|\$\{|\{\{|%\(|%s\b|\$\(|\#\{|dummy|redacted|fake[_\-]?|sample|"
+    rb"insert[_\-]|replace[_\-]?me|todo|xxx|(.)\1{5,}|0123456789|abcdefghij|1234567"
+)
+
+
+def is_placeholder(value: bytes) -> bool:
+    """True for documented examples and obvious stand-ins (``${VAR}``, ``<your-key>``, ``xxxx``)."""
+    v = value.strip(b"\"' ")
+    if not v:
+        return True
+    if v.decode("latin-1").lower() in KNOWN_EXAMPLES:
+        return True
+    return _PLACEHOLDER_MARKERS.search(v) is not None
+
+
+def shannon(value: bytes) -> float:
+    if not value:
+        return 0.0
+    counts: dict[int, int] = {}
+    for b in value:
+        counts[b] = counts.get(b, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def char_classes(value: bytes) -> int:
+    s = value.decode("latin-1")
+    return sum(
+        (
+            any(c.islower() for c in s),
+            any(c.isupper() for c in s),
+            any(c.isdigit() for c in s),
+            any(not c.isalnum() for c in s),
+        )
+    )
+
+
+_B62_DIGITS_UPPER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_B62_DIGITS_LOWER = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def base62_encode(n: int, width: int = 6, alphabet: str = _B62_DIGITS_UPPER) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n, 62)
+        out = alphabet[r] + out
+    return out.rjust(width, alphabet[0])
+
+
+def _base62_decode(s: str, alphabet: str) -> int | None:
+    n = 0
+    for ch in s:
+        i = alphabet.find(ch)
+        if i < 0:
+            return None
+        n = n * 62 + i
+    return n
+
+
+def crc32_token_ok(token: bytes) -> bool:
+    """GitHub/npm token checksum: the last 6 chars are base62(CRC32(the 30 random chars)).
+
+    GitHub's post on the format names base62 without pinning the digit order, so both common
+    orders are accepted (a random 36-char string passes with probability ~2/62**6).
+    """
+    body, check = token[4:-6], token[-6:].decode("ascii", "replace")
+    crc = binascii.crc32(body)
+    return any(_base62_decode(check, a) == crc for a in (_B62_DIGITS_UPPER, _B62_DIGITS_LOWER))
+
+
+def secret_of(m: re.Match[bytes]) -> tuple[bytes, int, int]:
+    """The secret part of a rule match and its span (group ``s`` or ``s2``, else the match)."""
+    for g in ("s", "s2"):
+        if g in m.re.groupindex and m.group(g) is not None:
+            return m.group(g), m.start(g), m.end(g)
+    return m.group(0), m.start(), m.end()
+
+
+def _secret(m: re.Match[bytes]) -> bytes:
+    return secret_of(m)[0]
+
+
+def _not_placeholder(_buf: bytes, m: re.Match[bytes], _s: bytes) -> bool:
+    return not is_placeholder(_secret(m))
+
+
+def _random_token(min_entropy: float, min_classes: int = 2) -> Callable[[bytes, re.Match[bytes], bytes], bool]:
+    def check(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+        return not is_placeholder(s) and shannon(s) >= min_entropy and char_classes(s) >= min_classes
+
+    return check
+
+
+def _github_checksum(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    return crc32_token_ok(s) and not is_placeholder(s[4:])
+
+
+def _b64decode(s: bytes) -> bytes | None:
+    s = s.replace(b"-", b"+").replace(b"_", b"/")
+    try:
+        return base64.b64decode(s + b"=" * (-len(s) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _jwt_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    parts = s.split(b".")
+    if len(parts) != 3:
+        return False
+    head, payload = _b64decode(parts[0]), _b64decode(parts[1])
+    if head is None or payload is None:
+        return False
+    try:
+        h = json.loads(head)
+        p = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(h, dict) and "alg" in h and isinstance(p, dict) and len(parts[2]) >= 16
+
+
+def _docker_auth_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    raw = _b64decode(s)
+    if raw is None or b":" not in raw:
+        return False
+    user, _, pw = raw.partition(b":")
+    if not user or len(pw) < 4 or not all(32 <= c < 127 for c in raw):
+        return False
+    if is_placeholder(pw) or pw.lower() == user.lower():
+        return False
+    window = buf[max(0, m.start() - 4096) : m.start()]
+    return b'"auths"' in window or b"auths" in window
+
+
+def _azure_key_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    raw = _b64decode(s)
+    return raw is not None and len(raw) in (32, 64) and not is_placeholder(s) and shannon(s) > 4.5
+
+
+def _url_password_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    user = m.group("u") or b""
+    pw = s
+    if is_placeholder(pw) or pw.startswith((b"$", b"%", b"{", b"<", b":")):
+        return False
+    if pw.lower() == user.lower() or len(pw) < 4:
+        return False
+    return not (pw.isalpha() and pw.islower() and len(pw) < 8)
+
+
+def _service_account_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    lo = max(0, m.start() - 2048)
+    return b"service_account" in buf[lo : m.end() + 4096] and not is_placeholder(s)
+
+
+_PEM_BODY = re.compile(rb"[A-Za-z0-9+/=]+")
+
+
+def _private_key_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    body = m.group("body")
+    # strip escaped newlines, string concatenation, quotes, whitespace and PEM headers
+    body = re.sub(rb"\\[nr]|[\s\"'+,]|Proc-Type:[^\\\n]*|DEK-Info:[^\\\n]*|Version:[^\\\n]*|Comment:[^\\\n]*", b"", body)
+    if is_placeholder(body[:80]):
+        return False
+    chunks = _PEM_BODY.findall(body)
+    total = sum(len(c) for c in chunks)
+    return total >= 64 and shannon(body[:256]) > 4.5
+
+
+# Generic assignments --------------------------------------------------------------------------
+
+_GENERIC_KEY_EXCLUDE = re.compile(
+    rb"(?i)(?:_|-|\.|\b)(?:name|id|ids|type|types|field|path|file|filename|url|uri|arn|env|var|header|param|label|"
+    rb"prompt|length|len|regex|pattern|policy|expiry|expires|expiration|ttl|ref|hash|version|count|format|mode|"
+    rb"prefix|suffix|endpoint|dir|location|provider|config|class|attr|key_?id|store|manager|question|hint|"
+    rb"placeholder|template|validator|min|max|size|timeout|required|enabled|reset|policy|rotation|scope|scopes|"
+    rb"source|method|kind|index|column|table|char|chars|secret_?ref)$"
+)
+_IDENTIFIERISH = re.compile(rb"^(?:[a-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]*)+|[a-z]+(?:[.\-][a-z0-9]+)+)$")
+_CODEISH = re.compile(
+    rb"[()\[\]]|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|getenv|vault:|ssm:|arn:|"
+    rb"sha\d+[:-]|md5:|file:|https?://|/|\./|~/|\$|%|@|&|!|secrets\.|var\.|local\.|data\.|module\.)|"
+    rb"\.(?:pem|key|json|ya?ml|txt|crt|p12|pfx|env|cfg|conf|ini|properties)$"
+)
+
+
+def _generic_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    key = m.group("k")
+    if _GENERIC_KEY_EXCLUDE.search(key):
+        return False
+    if len(s) < 8 or len(s) > 200 or is_placeholder(s):
+        return False
+    if _IDENTIFIERISH.match(s) or _CODEISH.search(s):
+        return False
+    if b" " in s:
+        return False
+    ent = shannon(s)
+    classes = char_classes(s)
+    if classes < 2:
+        # lowercase hex or digits only: needs length and entropy (a hex secret key)
+        return len(s) >= 32 and ent >= 3.5
+    return ent >= (3.0 if classes >= 3 else 3.3)
+
+
+# --------------------------------------------------------------------------------------------
+# The rules
+# --------------------------------------------------------------------------------------------
+
+_B = r"(?:[^A-Za-z0-9]|\z)"  # hyperscan end boundary: one report per candidate
+_ASSIGN_HS = r"[\"']?\s{0,4}(?::=|=>|=|:|,)\s{0,4}[\"']?"
+_ASSIGN_RE = rb"[\"']?\s{0,4}(?::=|=>|=|:|,)\s{0,4}[\"']?"
+
+
+def _hs(p: str) -> bytes:
+    return p.encode()
+
+
+def _rx(p: bytes, flags: int = 0) -> re.Pattern[bytes]:
+    return re.compile(p, flags)
+
+
+RULES: list[Rule] = [
+    # AWS --------------------------------------------------------------------------------------
+    Rule(
+        "aws-access-key-id",
+        "AWS access key ID",
+        "high",
+        _hs(r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}" + _B),
+        _rx(rb"(?<![A-Za-z0-9])(?P<s>(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})(?![A-Za-z0-9])"),
+        back=24,
+        fwd=2,
+        validate=_not_placeholder,
+        description="AWS access key ID (AKIA long-term, ASIA temporary); base32 alphabet, 20 chars.",
+    ),
+    Rule(
+        "aws-secret-access-key",
+        "AWS secret access key",
+        "critical",
+        _hs(
+            r"(?i)(?:secret_?access_?key|aws_?secret(?:_?key)?|secretkey)"
+            + _ASSIGN_HS
+            + r"[A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+=]|\z)"
+        ),
+        _rx(
+            rb"(?i)(?:secret_?access_?key|aws_?secret(?:_?key)?|secretkey)"
+            + _ASSIGN_RE
+            + rb"(?P<s>(?-i:[A-Za-z0-9/+]{40}))(?![A-Za-z0-9/+=])"
+        ),
+        back=120,
+        fwd=2,
+        validate=_random_token(4.0, 3),
+        description="40-char AWS secret access key assigned to a secret-access-key name (pairs with "
+        "an access key ID are also found by proximity).",
+    ),
+    Rule(
+        "aws-session-token",
+        "AWS session token",
+        "high",
+        _hs(r"(?:FwoGZXIvYXdz|IQoJb3JpZ2lu|FQoGZXIvYXdz|IQpJb3JpZ2lu)[A-Za-z0-9/+]{60}"),
+        _rx(rb"(?P<s>(?:FwoGZXIvYXdz|IQoJb3JpZ2lu|FQoGZXIvYXdz|IQpJb3JpZ2lu)[A-Za-z0-9/+]{60,2000}={0,2})"),
+        back=80,
+        fwd=2000,
+        validate=_random_token(4.5, 3),
+        description="STS session token (its base64 starts with the AWS token header).",
+    ),
+    # GitHub -----------------------------------------------------------------------------------
+    Rule(
+        "github-pat",
+        "GitHub personal access token (classic)",
+        "critical",
+        _hs(r"ghp_[A-Za-z0-9]{36}" + _B),
+        _rx(rb"(?<![A-Za-z0-9_])(?P<s>ghp_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
+        back=48,
+        fwd=2,
+        validate=_github_checksum,
+        description="ghp_ + 30 base62 chars + 6-char base62 CRC32 checksum (verified).",
+    ),
+    Rule(
+        "github-oauth-token",
+        "GitHub OAuth access token",
+        "critical",
+        _hs(r"gho_[A-Za-z0-9]{36}" + _B),
+        _rx(rb"(?<![A-Za-z0-9_])(?P<s>gho_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
+        back=48,
+        fwd=2,
+        validate=_github_checksum,
+        description="gho_ token with CRC32 checksum.",
+    ),
+    Rule(
+        "github-app-token",
+        "GitHub App token",
+        "critical",
+        _hs(r"gh[us]_[A-Za-z0-9]{36}" + _B),
+        _rx(rb"(?<![A-Za-z0-9_])(?P<s>gh[us]_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
+        back=48,
+        fwd=2,
+        validate=_github_checksum,
+        description="ghu_ (user-to-server) and ghs_ (server-to-server) tokens with CRC32 checksum.",
+    ),
+    Rule(
+        "github-refresh-token",
+        "GitHub refresh token",
+        "high",
+        _hs(r"ghr_[A-Za-z0-9]{36}" + _B),
+        _rx(rb"(?<![A-Za-z0-9_])(?P<s>ghr_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
+        back=48,
+        fwd=2,
+        validate=_github_checksum,
+        description="ghr_ refresh token with CRC32 checksum.",
+    ),
+    Rule(
+        "github-fine-grained-pat",
+        "GitHub fine-grained personal access token",
+        "critical",
+        _hs(r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}" + _B),
+        _rx(rb"(?<![A-Za-z0-9_])(?P<s>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9])"),
+        back=100,
+        fwd=2,
+        validate=_random_token(4.5, 3),
+        description="github_pat_ + 22 + _ + 59 base62 chars.",
+    ),
+    # GitLab -----------------------------------------------------------------------------------
+    Rule(
+        "gitlab-pat",
+        "GitLab personal access token",
+        "critical",
+        _hs(r"glpat-[A-Za-z0-9_\-]{20}"),
+        _rx(rb"(?<![A-Za-z0-9_])(?P<s>glpat-[A-Za-z0-9_\-]{20,300}(?:\.[0-9a-z]{2}\.[0-9a-z]{7,9})?)(?![A-Za-z0-9_\-])"),
+        back=40,
+        fwd=320,
+        validate=_random_token(3.5, 2),
+        description="glpat- + 20 chars (legacy) or routable token with version and CRC suffix.",
+    ),
+    Rule(
+        "gitlab-ci-token",
+        "GitLab runner, trigger or deploy token",
+        "high",
+        _hs(r"(?:glptt-[0-9a-f]{40}|glrt-[A-Za-z0-9_\-]{20}|gldt-[A-Za-z0-9_\-]{20})"),
+        _rx(rb"(?<![A-Za-z0-9_])(?P<s>glptt-[0-9a-f]{40}|glrt-[A-Za-z0-9_\-]{20,300}|gldt-[A-Za-z0-9_\-]{20,300})(?![A-Za-z0-9_\-])"),
+        back=60,
+        fwd=320,
+        validate=_random_token(3.3, 1),
+        description="glptt- pipeline trigger, glrt- runner and gldt- deploy tokens.",
+    ),
+    # Slack ------------------------------------------------------------------------------------
+    Rule(
+        "slack-token",
+        "Slack token",
+        "high",
+        _hs(r"xox[abposre]-[0-9]{8,13}-"),
+        _rx(rb"(?<![A-Za-z0-9])(?P<s>xox[abposre]-(?:[0-9]{8,13}-){1,3}[A-Za-z0-9]{24,64})(?![A-Za-z0-9\-])"),
+        back=24,
+        fwd=140,
+        validate=_random_token(3.5, 2),
+        description="xoxb- bot, xoxp- user, xoxa/xoxo/xoxr/xoxs tokens: team and user ids then a secret.",
+    ),
+    Rule(
+        "slack-app-token",
+        "Slack app-level token",
+        "high",
+        _hs(r"xapp-[0-9]-[A-Z0-9]{9,11}-[0-9]{10,13}-[a-f0-9]{64}"),
+        _rx(rb"(?P<s>xapp-[0-9]-[A-Z0-9]{9,11}-[0-9]{10,13}-[a-f0-9]{64})(?![A-Za-z0-9])"),
+        back=110,
+        fwd=2,
+        validate=_random_token(3.5, 2),
+    ),
+    Rule(
+        "slack-webhook",
+        "Slack incoming webhook URL",
+        "medium",
+        _hs(r"hooks\.slack\.com/services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}"),
+        _rx(rb"(?P<s>hooks\.slack\.com/services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})(?![A-Za-z0-9])"),
+        back=90,
+        fwd=2,
+        validate=_random_token(3.0, 2),
+    ),
+    # Payments and SaaS ------------------------------------------------------------------------
+    Rule(
+        "stripe-secret-key",
+        "Stripe secret or restricted key",
+        "critical",
+        _hs(r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24}"),
+        _rx(rb"(?<![A-Za-z0-9_])(?P<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,247})(?![A-Za-z0-9])"),
+        back=40,
+        fwd=240,
+        validate=_random_token(3.5, 2),
+        description="sk_live_/rk_live_ (and _test_) keys; publishable pk_ keys are not secrets.",
+    ),
+    Rule(
+        "google-api-key",
+        "Google API key",
+        "high",
+        _hs(r"AIza[0-9A-Za-z_\-]{35}(?:[^0-9A-Za-z_\-]|\z)"),
+        _rx(rb"(?<![A-Za-z0-9_\-])(?P<s>AIza[0-9A-Za-z_\-]{35})(?![0-9A-Za-z_\-])"),
+        back=48,
+        fwd=2,
+        validate=_random_token(3.5, 2),
+    ),
+    Rule(
+        "gcp-service-account",
+        "Google Cloud service-account key (JSON)",
+        "critical",
+        _hs(r"\"private_key_id\"\s{0,4}:\s{0,4}\"[0-9a-f]{40}\""),
+        _rx(rb"\"private_key_id\"\s{0,4}:\s{0,4}\"(?P<s>[0-9a-f]{40})\""),
+        back=100,
+        fwd=2,
+        validate=_service_account_ok,
+        description="A service-account key file: type service_account with a private_key_id.",
+    ),
+    Rule(
+        "gcp-oauth-client-secret",
+        "Google OAuth client secret",
+        "high",
+        _hs(r"GOCSPX-[A-Za-z0-9_\-]{28}"),
+        _rx(rb"(?P<s>GOCSPX-[A-Za-z0-9_\-]{28})(?![A-Za-z0-9_\-])"),
+        back=40,
+        fwd=2,
+        validate=_random_token(3.5, 2),
+    ),
+    Rule(
+        "azure-storage-connection-string",
+        "Azure storage / service bus connection string key",
+        "critical",
+        _hs(r"(?i)(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{43}(?:=|[A-Za-z0-9+/]{43}==)"),
+        _rx(rb"(?i)(?:AccountKey|SharedAccessKey)=(?P<s>(?-i:[A-Za-z0-9+/]{86}==|[A-Za-z0-9+/]{43}=))(?![A-Za-z0-9+/=])"),
+        back=64,
+        fwd=64,
+        validate=_azure_key_ok,
+        description="AccountKey=/SharedAccessKey= with a base64 key that decodes to 32 or 64 bytes.",
+    ),
+    Rule(
+        "azure-storage-key",
+        "Azure storage account key",
+        "critical",
+        _hs(r"(?i)(?:azure|storage|account)[A-Za-z0-9_.\-]{0,30}key" + _ASSIGN_HS + r"[A-Za-z0-9+/]{86}=="),
+        _rx(rb"(?i)(?:azure|storage|account)[A-Za-z0-9_.\-]{0,30}key" + _ASSIGN_RE + rb"(?P<s>(?-i:[A-Za-z0-9+/]{86}==))"),
+        back=160,
+        fwd=2,
+        validate=_azure_key_ok,
+        priority=CONTEXTUAL,
+    ),
+    # Private keys -----------------------------------------------------------------------------
+    *(
+        Rule(
+            rid,
+            title,
+            "critical",
+            _hs(r"-----BEGIN " + header + r"-----"),
+            _rx(
+                rb"-----BEGIN "
+                + header.encode()
+                + rb"-----(?P<body>(?:[^-]|-(?!----END)){0,6000})(?:-----END|$)"
+            ),
+            back=len(header) + 20,
+            fwd=6100,
+            validate=_private_key_ok,
+            description=f"PEM block '-----BEGIN {header}-----' with a real base64 body.",
+        )
+        for rid, title, header in (
+            ("private-key-rsa", "RSA private key", "RSA PRIVATE KEY"),
+            ("private-key-ec", "EC private key", "EC PRIVATE KEY"),
+            ("private-key-dsa", "DSA private key", "DSA PRIVATE KEY"),
+            ("private-key-openssh", "OpenSSH private key", "OPENSSH PRIVATE KEY"),
+            ("private-key-pgp", "PGP private key block", "PGP PRIVATE KEY BLOCK"),
+            ("private-key-pkcs8", "PKCS#8 private key", "(?:ENCRYPTED )?PRIVATE KEY"),
+        )
+    ),
+    # Tokens with structure --------------------------------------------------------------------
+    Rule(
+        "jwt",
+        "JSON Web Token",
+        "medium",
+        _hs(r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,}(?:[^A-Za-z0-9_\-]|\z)"),
+        _rx(rb"(?<![A-Za-z0-9_\-])(?P<s>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})(?![A-Za-z0-9_\-])"),
+        back=4096,
+        fwd=2,
+        validate=_jwt_ok,
+        description="Three base64url parts; the header decodes to JSON with an alg.",
+    ),
+    Rule(
+        "npm-token",
+        "npm access token",
+        "critical",
+        _hs(r"npm_[A-Za-z0-9]{36}" + _B),
+        _rx(rb"(?<![A-Za-z0-9_])(?P<s>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
+        back=48,
+        fwd=2,
+        validate=_github_checksum,
+        description="npm_ + 30 base62 + CRC32 checksum (the GitHub token format).",
+    ),
+    Rule(
+        "npmrc-auth-token",
+        "npm registry auth token in .npmrc",
+        "high",
+        _hs(r"(?i)_auth(?:Token)?\s{0,3}=\s{0,3}[^\s$\"'{]{16,}"),
+        _rx(rb"(?i)_auth(?:Token)?\s{0,3}=\s{0,3}(?P<s>[^\s$\"'{]{16,512})"),
+        back=64,
+        fwd=512,
+        validate=_random_token(3.0, 1),
+        priority=CONTEXTUAL,
+    ),
+    Rule(
+        "pypi-token",
+        "PyPI upload token",
+        "critical",
+        _hs(r"pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50}"),
+        _rx(rb"(?P<s>pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,400})(?![A-Za-z0-9_\-])"),
+        back=80,
+        fwd=400,
+        validate=_random_token(4.0, 3),
+        description="pypi- macaroon whose location decodes to pypi.org / test.pypi.org.",
+    ),
+    Rule(
+        "docker-config-auth",
+        "Docker registry credentials (config.json auths)",
+        "high",
+        _hs(r"\"auth\"\s{0,4}:\s{0,4}\"[A-Za-z0-9+/]{8,}={0,2}\""),
+        _rx(rb"\"auth\"\s{0,4}:\s{0,4}\"(?P<s>[A-Za-z0-9+/]{8,}={0,2})\""),
+        back=1024,
+        fwd=2,
+        validate=_docker_auth_ok,
+        description="auths.<registry>.auth: base64 of user:password.",
+    ),
+    Rule(
+        "twilio-api-key",
+        "Twilio API key",
+        "high",
+        _hs(r"SK[0-9a-f]{32}" + _B),
+        _rx(rb"(?<![A-Za-z0-9])(?P<s>SK[0-9a-f]{32})(?![A-Za-z0-9])"),
+        back=40,
+        fwd=2,
+        validate=_random_token(3.2, 1),
+    ),
+    Rule(
+        "twilio-auth-token",
+        "Twilio auth token",
+        "high",
+        _hs(r"(?i)twilio[A-Za-z0-9_.\-]{0,20}(?:auth)?_?token" + _ASSIGN_HS + r"[0-9a-f]{32}" + _B),
+        _rx(rb"(?i)twilio[A-Za-z0-9_.\-]{0,20}(?:auth)?_?token" + _ASSIGN_RE + rb"(?P<s>[0-9a-f]{32})(?![A-Za-z0-9])"),
+        back=100,
+        fwd=2,
+        validate=_random_token(3.2, 1),
+        priority=CONTEXTUAL,
+    ),
+    Rule(
+        "sendgrid-api-key",
+        "SendGrid API key",
+        "high",
+        _hs(r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}"),
+        _rx(rb"(?P<s>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})(?![A-Za-z0-9_\-])"),
+        back=80,
+        fwd=2,
+        validate=_random_token(4.0, 2),
+    ),
+    Rule(
+        "mailgun-api-key",
+        "Mailgun API key",
+        "high",
+        _hs(r"key-[0-9a-z]{32}" + _B),
+        _rx(rb"(?<![A-Za-z0-9_\-])(?P<s>key-[0-9a-z]{32})(?![A-Za-z0-9])"),
+        back=40,
+        fwd=2,
+        validate=_random_token(3.5, 2),
+    ),
+    Rule(
+        "mailgun-private-key",
+        "Mailgun private API key",
+        "high",
+        _hs(r"(?i)mailgun[A-Za-z0-9_.\-]{0,30}" + _ASSIGN_HS + r"[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}"),
+        _rx(rb"(?i)mailgun[A-Za-z0-9_.\-]{0,30}" + _ASSIGN_RE + rb"(?P<s>[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})"),
+        back=120,
+        fwd=2,
+        validate=_random_token(3.2, 1),
+        priority=CONTEXTUAL,
+    ),
+    Rule(
+        "heroku-api-key",
+        "Heroku API key",
+        "high",
+        _hs(
+            r"(?:(?i)heroku[A-Za-z0-9_.\-]{0,30}"
+            + _ASSIGN_HS
+            + r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|HRKU-[A-Za-z0-9_\-]{60})"
+        ),
+        _rx(
+            rb"(?:(?i:heroku[A-Za-z0-9_.\-]{0,30})"
+            + _ASSIGN_RE
+            + rb"(?P<s>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+            rb"|(?P<s2>HRKU-[A-Za-z0-9_\-]{60}))"
+        ),
+        back=120,
+        fwd=2,
+        validate=_not_placeholder,
+        priority=CONTEXTUAL,
+        description="HRKU- keys, or a UUID assigned to a heroku-named key.",
+    ),
+    Rule(
+        "datadog-api-key",
+        "Datadog API or application key",
+        "high",
+        _hs(r"(?i)(?:datadog|dd)_?(?:api|app|application)_?key" + _ASSIGN_HS + r"[0-9a-f]{32}"),
+        _rx(
+            rb"(?i)(?:datadog|dd)_?(?:api|app|application)_?key"
+            + _ASSIGN_RE
+            + rb"(?P<s>[0-9a-f]{40}|[0-9a-f]{32})(?![0-9a-zA-Z])"
+        ),
+        back=80,
+        fwd=12,
+        validate=_random_token(3.2, 1),
+        priority=CONTEXTUAL,
+    ),
+    Rule(
+        "openai-api-key",
+        "OpenAI API key",
+        "high",
+        _hs(r"sk-[A-Za-z0-9_\-]{16,200}T3BlbkFJ"),
+        _rx(rb"(?<![A-Za-z0-9_\-])(?P<s>sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,200}T3BlbkFJ[A-Za-z0-9_\-]{16,200})(?![A-Za-z0-9_\-])"),
+        back=220,
+        fwd=210,
+        validate=_random_token(4.0, 3),
+        description="Keys carrying the base64 'OpenAI' marker T3BlbkFJ.",
+    ),
+    Rule(
+        "anthropic-api-key",
+        "Anthropic API key",
+        "high",
+        _hs(r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\-]{93}AA"),
+        _rx(rb"(?P<s>sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\-]{93}AA)(?![A-Za-z0-9_\-])"),
+        back=120,
+        fwd=2,
+        validate=_random_token(4.0, 3),
+    ),
+    Rule(
+        "shopify-token",
+        "Shopify access token",
+        "high",
+        _hs(r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _B),
+        _rx(rb"(?P<s>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})(?![A-Za-z0-9])"),
+        back=48,
+        fwd=2,
+        validate=_random_token(3.2, 1),
+    ),
+    Rule(
+        "digitalocean-token",
+        "DigitalOcean token",
+        "high",
+        _hs(r"do[opr]_v1_[a-f0-9]{64}" + _B),
+        _rx(rb"(?P<s>do[opr]_v1_[a-f0-9]{64})(?![A-Za-z0-9])"),
+        back=80,
+        fwd=2,
+        validate=_random_token(3.5, 1),
+    ),
+    Rule(
+        "hashicorp-vault-token",
+        "HashiCorp Vault token",
+        "high",
+        _hs(r"hv[sb]\.[A-Za-z0-9_\-]{90}"),
+        _rx(rb"(?<![A-Za-z0-9])(?P<s>hv[sb]\.[A-Za-z0-9_\-]{90,300})(?![A-Za-z0-9_\-])"),
+        back=100,
+        fwd=220,
+        validate=_random_token(4.0, 3),
+    ),
+    Rule(
+        "telegram-bot-token",
+        "Telegram bot token",
+        "medium",
+        _hs(r"[0-9]{8,10}:AA[A-Za-z0-9_\-]{33}(?:[^A-Za-z0-9_\-]|\z)"),
+        _rx(rb"(?<![0-9])(?P<s>[0-9]{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])"),
+        back=56,
+        fwd=2,
+        validate=_random_token(3.5, 3),
+    ),
+    Rule(
+        "square-token",
+        "Square access token or OAuth secret",
+        "high",
+        _hs(r"sq0(?:atp|csp)-[A-Za-z0-9_\-]{22}"),
+        _rx(rb"(?P<s>sq0atp-[A-Za-z0-9_\-]{22}|sq0csp-[A-Za-z0-9_\-]{43})(?![A-Za-z0-9_\-])"),
+        back=40,
+        fwd=30,
+        validate=_random_token(3.5, 2),
+    ),
+    # URLs with credentials --------------------------------------------------------------------
+    Rule(
+        "database-url-password",
+        "Database URL with a password",
+        "high",
+        _hs(
+            r"(?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|"
+            r"cockroachdb|clickhouse|couchdb|neo4j)(?:\+[a-z0-9]+)?://[^\s:@/\"']{0,64}:[^\s@/\"']{3,128}@"
+        ),
+        _rx(
+            rb"(?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|"
+            rb"cockroachdb|clickhouse|couchdb|neo4j)(?:\+[a-z0-9]+)?://(?P<u>[^\s:@/\"']{0,64}):(?P<s>[^\s@/\"']{3,128})@"
+            rb"[A-Za-z0-9_.\-\[\]]+"
+        ),
+        back=240,
+        fwd=256,
+        validate=_url_password_ok,
+        description="scheme://user:password@host for database and broker schemes.",
+    ),
+    Rule(
+        "basic-auth-url",
+        "URL with embedded credentials",
+        "medium",
+        _hs(r"(?i)(?:https?|ftps?|git|ssh|ldaps?)://[^\s:@/\"'<>]{1,64}:[^\s@/\"'<>]{3,128}@"),
+        _rx(
+            rb"(?i)(?:https?|ftps?|git|ssh|ldaps?)://(?P<u>[^\s:@/\"'<>]{1,64}):(?P<s>[^\s@/\"'<>]{3,128})@"
+            rb"[A-Za-z0-9_.\-]+"
+        ),
+        back=220,
+        fwd=256,
+        validate=_url_password_ok,
+        priority=CONTEXTUAL,
+    ),
+    # Generic ----------------------------------------------------------------------------------
+    Rule(
+        "generic-secret-assignment",
+        "Hard-coded password or secret",
+        "medium",
+        _hs(
+            r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|"
+            r"credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30}"
+            r"[\"']?\s{0,4}(?::=|=>|=|:)\s{0,4}(?:[\"'][^\"'\s]{8,200}[\"']|[^\s\"'$<{(\[,;][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
+        ),
+        _rx(
+            rb"(?i)(?P<k>[A-Za-z0-9_.\-]{0,40}(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|"
+            rb"auth_?key|credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30})"
+            rb"[\"']?\s{0,4}(?::=|=>|=|:)\s{0,4}(?:[\"'](?P<s>[^\"'\s]{8,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;][^\s\"',;]{7,200}))"
+        ),
+        back=300,
+        fwd=2,
+        validate=_generic_ok,
+        priority=GENERIC,
+        description="password/secret/token/api_key = '...' with an entropy and context gate.",
+    ),
+]
+
+RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
