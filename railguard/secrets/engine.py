@@ -1,0 +1,222 @@
+"""The scanning core: one hyperscan database for every rule, Python only around hits.
+
+``Engine.scan_bytes`` finds secrets in one buffer; ``Engine.scan_chunks`` streams a large input
+through fixed-size windows that overlap by more than the longest secret, so memory stays flat
+and nothing straddling a window edge is lost or reported twice.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from railguard.secrets.rules import RULES, SPECIFIC, Rule, char_classes, is_placeholder, secret_of, shannon
+
+CHUNK = 8 << 20  # bytes a window is responsible for
+OVERLAP = 16 << 10  # > the longest secret a rule can match (private key bodies are capped at 6000)
+SNIFF = 8192
+
+_AWS_SECRET_NEAR = re.compile(rb"(?<![A-Za-z0-9/+=])(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+
+
+@dataclass(frozen=True)
+class Match:
+    """A verified secret inside one buffer (offsets are bytes, relative to the whole input)."""
+
+    rule: Rule
+    start: int  # secret span
+    end: int
+    secret: bytes
+    line: int = 0
+    column: int = 0
+    line_text: bytes = b""
+    prev_line_text: bytes = b""
+
+
+def decode_to_utf8(head: bytes) -> str | None:
+    """Pick the codec for an input from its first bytes: None means binary (skip).
+
+    UTF-8 and single-byte encodings are scanned as they are (rules are ASCII); UTF-16/32 are
+    transcoded so their ASCII secrets become contiguous bytes.
+    """
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\0" not in head:
+        return "bytes"
+    sample = head[:4096]
+    if len(sample) >= 8:
+        odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
+        even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
+        if odd_nul > 0.6 and even_nul < 0.1:
+            return "utf-16-le"
+        if even_nul > 0.6 and odd_nul < 0.1:
+            return "utf-16-be"
+    return None
+
+
+def iter_utf8_chunks(read: Callable[[int], bytes], codec: str, size: int = CHUNK) -> Iterator[bytes]:
+    """Yield successive blocks of the input as UTF-8-compatible bytes."""
+    if codec == "bytes":
+        while True:
+            block = read(size)
+            if not block:
+                return
+            yield block
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    while True:
+        block = read(size)
+        final = not block
+        text = decoder.decode(block, final=final)
+        if text:
+            yield text.encode("utf-8", "replace")
+        if final:
+            return
+
+
+class Engine:
+    """Compiled rules. Build once per process (compiling takes ~0.1 s)."""
+
+    def __init__(self, rules: Iterable[Rule] = RULES, disabled: Iterable[str] = ()) -> None:
+        import hyperscan
+
+        off = set(disabled)
+        self.rules = [r for r in rules if r.id not in off]
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(
+            expressions=[r.trigger for r in self.rules],
+            ids=list(range(len(self.rules))),
+            elements=len(self.rules),
+            flags=[r.hs_flags for r in self.rules],
+        )
+        self._has_aws_id = any(r.id == "aws-access-key-id" for r in self.rules)
+        self._aws_secret = next((r for r in self.rules if r.id == "aws-secret-access-key"), None)
+
+    # ------------------------------------------------------------------------------------------
+    def _candidates(self, buf: bytes) -> list[tuple[int, int]]:
+        hits: list[tuple[int, int]] = []
+        append = hits.append
+
+        def on_match(rid: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
+            append((rid, to))
+
+        self._db.scan(buf, match_event_handler=on_match)
+        return hits
+
+    def scan_bytes(self, buf: bytes, lo_bound: int = 0, hi_bound: int | None = None) -> list[Match]:
+        """Verified matches whose secret starts in [lo_bound, hi_bound) of ``buf``."""
+        hi_bound = len(buf) if hi_bound is None else hi_bound
+        hits = self._candidates(buf)
+        if not hits:
+            return []
+        n = len(buf)
+        seen: set[tuple[int, int]] = set()
+        covered: dict[int, int] = {}
+        found: list[Match] = []
+        for rid, to in hits:
+            if covered.get(rid, -1) >= to:
+                continue
+            rule = self.rules[rid]
+            lo = max(0, to - rule.back)
+            hi = min(n, to + rule.fwd)
+            for m in rule.regex.finditer(buf, lo, hi):
+                secret, s, e = secret_of(m)
+                if s < lo_bound or s >= hi_bound or (rid, s) in seen:
+                    continue
+                seen.add((rid, s))
+                if rule.validate is not None and not rule.validate(buf, m, secret):
+                    continue
+                found.append(Match(rule, s, e, secret))
+                if m.end() > covered.get(rid, -1):
+                    covered[rid] = m.end()
+        if self._has_aws_id and self._aws_secret is not None:
+            found.extend(self._aws_pairs(buf, found))
+        return _resolve_overlaps(found)
+
+    def _aws_pairs(self, buf: bytes, found: list[Match]) -> list[Match]:
+        """An access key id usually travels with its secret: look for a 40-char key next to it."""
+        assert self._aws_secret is not None
+        have = {(m.start, m.end) for m in found}
+        extra: list[Match] = []
+        for m in found:
+            if m.rule.id != "aws-access-key-id":
+                continue
+            lo, hi = max(0, m.start - 300), min(len(buf), m.end + 300)
+            for c in _AWS_SECRET_NEAR.finditer(buf, lo, hi):
+                s = c.group("s")
+                if (c.start(), c.end()) in have or is_placeholder(s):
+                    continue
+                if shannon(s) < 4.2 or char_classes(s) < 3:
+                    continue
+                have.add((c.start(), c.end()))
+                extra.append(Match(self._aws_secret, c.start(), c.end(), s))
+        return extra
+
+    # ------------------------------------------------------------------------------------------
+    def scan_chunks(self, chunks: Iterable[bytes]) -> Iterator[tuple[bytes, int, list[Match]]]:
+        """Stream blocks through overlapping windows.
+
+        Yields ``(window, responsible_end, matches)``: match offsets are relative to the window,
+        and the window owns secrets starting before ``responsible_end`` (the rest of it is
+        scanned again, as the head of the next window). Line numbers come from ``locate``.
+        """
+        carry = b""
+        pending: bytes | None = None
+        for block in chunks:
+            if pending is not None:
+                window = carry + pending
+                # responsible for starts before the last OVERLAP bytes: those belong to the next window
+                resp_end = max(len(carry), len(window) - OVERLAP)
+                yield window, resp_end, self.scan_bytes(window, 0, resp_end)
+                carry = window[resp_end:]
+            pending = block
+        if pending is not None:
+            window = carry + pending
+            yield window, len(window), self.scan_bytes(window, 0, len(window))
+
+
+def _resolve_overlaps(found: list[Match]) -> list[Match]:
+    """Drop a lower-priority match whose secret overlaps a higher-priority one."""
+    if len(found) < 2:
+        return sorted(found, key=lambda m: m.start)
+    found.sort(key=lambda m: (m.start, -m.rule.priority))
+    strong = [m for m in found if m.rule.priority == SPECIFIC]
+    out: list[Match] = []
+    for m in found:
+        if m.rule.priority < SPECIFIC:
+            if any(o is not m and o.rule.priority > m.rule.priority and o.start < m.end and m.start < o.end for o in found):
+                continue
+        elif any(o is not m and o.start == m.start and o.end > m.end for o in strong):
+            continue
+        out.append(m)
+    return out
+
+
+def locate(buf: bytes, matches: list[Match], base_line: int = 1) -> list[Match]:
+    """Fill line, column and the text of the line (and the one before) for allow comments."""
+    out: list[Match] = []
+    line = base_line
+    pos = 0
+    for m in sorted(matches, key=lambda x: x.start):
+        line += buf.count(b"\n", pos, m.start)
+        pos = m.start
+        ls = buf.rfind(b"\n", 0, m.start) + 1
+        le = buf.find(b"\n", m.start)
+        le = len(buf) if le < 0 else le
+        pls = buf.rfind(b"\n", 0, max(0, ls - 1)) + 1 if ls > 0 else ls
+        out.append(
+            Match(
+                m.rule,
+                m.start,
+                m.end,
+                m.secret,
+                line,
+                m.start - ls + 1,
+                buf[ls : min(le, ls + 4096)],
+                buf[pls : max(pls, ls - 1)][:4096],
+            )
+        )
+    return out
