@@ -95,9 +95,9 @@ KNOWN_EXAMPLES = frozenset(
 )
 
 _PLACEHOLDER_MARKERS = re.compile(
-    rb"(?i)example|placeholder|changeme|change_me|your[_\-]?(?:own[_\-]?)?(?:api|key|token|secret|pass|aws|access)"
-    rb"|x{4,}|\*{3,}|\.{3}|<[^>]*>|\$\{|\{\{|%\(|%s\b|\$\(|\#\{|dummy|redacted|fake[_\-]?|sample|"
-    rb"insert[_\-]|replace[_\-]?me|todo|xxx|(.)\1{5,}|0123456789|abcdefghij|1234567"
+    rb"(?i:example|placeholder|changeme|change_me|your[_\-]?(?:own[_\-]?)?(?:api|key|token|secret|pass|aws|access)"
+    rb"|dummy|redacted|insert[_\-]|replace[_\-]?me|fake[_\-])"
+    rb"|x{4,}|X{4,}|\*{3,}|\.{3}|<[^>]*>|\$\{|\{\{|%\(|\$\(|\#\{|(.)\1{5,}|0123456789|abcdefghij|1234567"
 )
 
 

@@ -1,0 +1,248 @@
+"""Scan files and git objects: skip what is binary or vendored, stream what is large, apply the
+allowlist, and turn verified matches into redacted findings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from railguard.secrets.allowlist import Baseline, SecretsConfig, has_bare_allow, inline_allow
+from railguard.secrets.engine import CHUNK, SNIFF, Engine, Match, decode_to_utf8, iter_utf8_chunks, locate
+from railguard.secrets.findings import Finding, ScanResult, ScanStats, fingerprint, redact
+
+VENDORED_DIRS = frozenset(
+    {
+        ".git",
+        "node_modules",
+        "bower_components",
+        "jspm_packages",
+        "vendor",
+        "third_party",
+        "third-party",
+        "thirdparty",
+        "external",
+        ".venv",
+        "venv",
+        "site-packages",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".terraform",
+        "Pods",
+        "Carthage",
+        ".gradle",
+        ".idea",
+        ".hg",
+        ".svn",
+    }
+)
+VENDORED_SUFFIXES = (".min.js", ".min.css", ".js.map", ".css.map", ".bundle.js")
+BINARY_EXTS = frozenset(
+    """png jpg jpeg gif bmp ico icns tif tiff webp svgz psd ai eps heic avif
+    zip gz tgz bz2 xz zst 7z rar tar jar war ear whl egg apk ipa dmg iso img deb rpm msi
+    pdf doc docx xls xlsx ppt pptx odt ods odp epub
+    mp3 mp4 m4a m4v mov avi mkv webm wav flac ogg aac wmv flv
+    ttf otf woff woff2 eot
+    exe dll so dylib a o obj lib class pyc pyo pyd wasm bin dat db sqlite sqlite3 parquet
+    avro orc npy npz pkl pickle h5 hdf5 pt pth onnx tflite mo""".split()
+)
+
+
+def is_vendored(rel: str) -> bool:
+    parts = rel.split("/")
+    if any(p in VENDORED_DIRS for p in parts[:-1]):
+        return True
+    return rel.endswith(VENDORED_SUFFIXES)
+
+
+def is_binary_name(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return dot > 0 and name[dot + 1 :].lower() in BINARY_EXTS
+
+
+@dataclass
+class SecretScanner:
+    engine: Engine
+    config: SecretsConfig = field(default_factory=SecretsConfig)
+    baseline: Baseline | None = None
+    show_suppressed: bool = False
+    stats: ScanStats = field(default_factory=ScanStats)
+
+    # ------------------------------------------------------------------------------------------
+    def skip_reason(self, rel: str) -> str | None:
+        if is_vendored(rel):
+            return "vendored"
+        if is_binary_name(rel):
+            return "binary"
+        return None
+
+    def scan_reader(self, read: Callable[[int], bytes], rel: str, commit: str | None = None,
+                    excluded_by: str | None = None) -> list[Finding]:
+        """Scan one input given by a ``read(n)`` function: sniff, then stream in windows."""
+        head = read(SNIFF)
+        codec = decode_to_utf8(head)
+        if codec is None:
+            self.stats.skipped_binary += 1
+            return []
+        self.stats.files += 1
+        rest = read(CHUNK - len(head)) if head else b""
+        first = head + rest
+        if len(first) < CHUNK and codec == "bytes":
+            # the common case: the whole file in one buffer
+            self.stats.bytes += len(first)
+            matches = self.engine.scan_bytes(first)
+            if not matches:
+                return []
+            return self._findings(first, locate(first, matches), rel, commit, excluded_by)
+
+        def blocks() -> Iterator[bytes]:
+            yield first
+            while True:
+                b = read(CHUNK)
+                if not b:
+                    return
+                yield b
+
+        findings: list[Finding] = []
+        line = 1
+        for window, resp_end, matches in self.engine.scan_chunks(iter_utf8_chunks(_reader(blocks()), codec)):
+            self.stats.bytes += resp_end
+            if matches:
+                findings.extend(self._findings(window, locate(window, matches, line), rel, commit, excluded_by))
+            line += window.count(b"\n", 0, resp_end)
+        return findings
+
+    def scan_file(self, path: Path, rel: str) -> list[Finding]:
+        reason = self.skip_reason(rel)
+        if reason == "vendored":
+            self.stats.skipped_vendored += 1
+            return []
+        if reason == "binary":
+            self.stats.skipped_binary += 1
+            return []
+        excluded_by = self.config.excluded(rel)
+        if excluded_by and not self.show_suppressed:
+            self.stats.skipped_excluded += 1
+            return []
+        try:
+            with open(path, "rb", buffering=0) as fh:
+                return self.scan_reader(fh.read, rel, None, excluded_by)
+        except OSError as exc:
+            self.stats.errors.append(f"{rel}: {exc.strerror or exc}")
+            return []
+
+    def scan_bytes(self, data: bytes, rel: str, commit: str | None = None) -> list[Finding]:
+        excluded_by = self.config.excluded(rel)
+        if excluded_by and not self.show_suppressed:
+            self.stats.skipped_excluded += 1
+            return []
+        pos = 0
+
+        def read(n: int) -> bytes:
+            nonlocal pos
+            chunk = data[pos : pos + n]
+            pos += len(chunk)
+            return chunk
+
+        return self.scan_reader(read, rel, commit, excluded_by)
+
+    # ------------------------------------------------------------------------------------------
+    def _findings(self, buf: bytes, matches: list[Match], rel: str, commit: str | None,
+                  excluded_by: str | None) -> list[Finding]:
+        out = []
+        for m in matches:
+            fp = fingerprint(m.rule.id, rel, m.secret)
+            f = Finding(m.rule.id, m.rule.title, m.rule.severity, rel, m.line, m.column, redact(m.secret), fp, commit)
+            allowed, reason = inline_allow(m.line_text, m.prev_line_text)
+            if excluded_by:
+                f.suppressed, f.reason = "path", f"path matches exclude glob {excluded_by!r}"
+            elif allowed:
+                f.suppressed, f.reason = "inline", reason
+            elif self.baseline is not None and (b := self.baseline.reason(fp)) is not None:
+                f.suppressed, f.reason = "baseline", b
+            elif has_bare_allow(m.line_text, m.prev_line_text):
+                f.notes.append("railguard:allow needs a reason after it to take effect")
+            if f.suppressed and not self.show_suppressed:
+                continue
+            out.append(f)
+        return out
+
+    # ------------------------------------------------------------------------------------------
+    def scan_paths(self, paths: Iterable[Path], root: Path) -> ScanResult:
+        findings: list[Finding] = []
+        for path, rel in iter_files(paths, root, self.stats):
+            findings.extend(self.scan_file(path, rel))
+        return ScanResult(_sorted(findings), self.stats, "paths")
+
+
+def _reader(blocks: Iterator[bytes]) -> Callable[[int], bytes]:
+    """Adapt an iterator of blocks to ``read(n)`` (the chunker asks for CHUNK-sized reads)."""
+    buf = b""
+
+    def read(n: int) -> bytes:
+        nonlocal buf
+        while len(buf) < n:
+            b = next(blocks, b"")
+            if not b:
+                break
+            buf += b
+        out, buf = buf[:n], buf[n:]
+        return out
+
+    return read
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule_id))
+
+
+def relpath(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _git_listing(directory: Path) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files under a git work tree (None if not one)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(directory), "ls-files", "-z", "-co", "--exclude-standard", "--", "."],
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def iter_files(paths: Iterable[Path], root: Path, stats: ScanStats) -> Iterator[tuple[Path, str]]:
+    """Files under ``paths``: git's view (respects .gitignore) inside a work tree, else a walk."""
+    for p in paths:
+        if p.is_file():
+            yield p, relpath(p, root)
+            continue
+        if not p.is_dir():
+            stats.errors.append(f"{p}: no such file or directory")
+            continue
+        listing = _git_listing(p)
+        if listing is not None:
+            for name in listing:
+                full = p / name
+                if full.is_file() and not full.is_symlink():
+                    yield full, relpath(full, root)
+            continue
+        for dirpath, dirnames, filenames in os.walk(p):
+            dirnames[:] = sorted(d for d in dirnames if d not in VENDORED_DIRS)
+            for fn in sorted(filenames):
+                full = Path(dirpath) / fn
+                if full.is_symlink():
+                    continue
+                yield full, relpath(full, root)
