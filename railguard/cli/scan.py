@@ -46,6 +46,9 @@ def scan(
     workers: int = typer.Option(16, "--workers", help="Concurrent API tasks."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and IAM permissions; call nothing."),
+    config: Path = typer.Option(
+        None, "--config", help="Configuration file (default: ./railguard.yaml when present)."
+    ),
 ) -> None:
     """Scan live AWS accounts and report each framework item as PASS, FAIL, UNKNOWN or MANUAL."""
     from railguard import frameworks as fwmod
@@ -60,10 +63,13 @@ def scan(
     min_sev = severity(min_severity, "--severity")
     fw_ids = split_csv(framework)
     only = split_csv(controls)
+    from railguard.config import ConfigError, find_config, load_config
+
     try:
+        settings = load_config(find_config(config))
         fws = fwmod.resolve(fw_ids or ([] if only else ["cis-aws-foundations-3.0"]))
-        plan = build_plan(fws, only_controls=only or None, min_severity=min_sev)
-    except (fwmod.FrameworkError, PlanError) as exc:
+        plan = build_plan(fws, only_controls=only or None, min_severity=min_sev, overrides=settings.overrides())
+    except (fwmod.FrameworkError, PlanError, ConfigError) as exc:
         raise UserError(str(exc)) from None
     if dry_run:
         _print_plan(plan)

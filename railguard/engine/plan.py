@@ -29,10 +29,23 @@ class PlannedControl:
         return (self.control.id, params_key(self.params))
 
 
+Overrides = Mapping[str, Mapping[str, Mapping[str, Any]]]  # framework id or "*" -> control id -> params
+
+
 @dataclass
 class Plan:
     frameworks: list[Framework]
     controls: list[PlannedControl] = field(default_factory=list)
+    overrides: Overrides = field(default_factory=dict)
+
+    def params(self, fw: Framework, item: Item, control: Control) -> dict[str, Any]:
+        """Defaults < framework pin < item pin < config for every framework < config for this framework."""
+        return {
+            **control.params,
+            **fw.params_for(control.id, item),
+            **self.overrides.get("*", {}).get(control.id, {}),
+            **self.overrides.get(fw.id, {}).get(control.id, {}),
+        }
 
     @property
     def types(self) -> set[str]:
@@ -45,7 +58,7 @@ class Plan:
             if not has_control(cid):
                 continue
             c = get_control(cid)
-            key = (cid, params_key({**c.params, **fw.params_for(cid, item)}))
+            key = (cid, params_key(self.params(fw, item, c)))
             if key in keys:
                 out.append(keys[key])
         return out
@@ -69,6 +82,7 @@ def build_plan(
     only_controls: Iterable[str] | None = None,
     min_severity: Severity | None = None,
     place: str = "live",
+    overrides: Overrides | None = None,
 ) -> Plan:
     only = set(only_controls or [])
     for cid in only:
@@ -77,7 +91,7 @@ def build_plan(
     if not frameworks:
         pool = [c for c in all_controls() if place in c.places and (not only or c.id in only)]
         frameworks = [controls_framework(pool)]
-    plan = Plan(frameworks)
+    plan = Plan(frameworks, overrides=overrides or {})
     seen: set[tuple[str, str]] = set()
     for fw in frameworks:
         for item in fw.items:
@@ -91,7 +105,7 @@ def build_plan(
                     continue
                 if min_severity is not None and c.severity < min_severity:
                     continue
-                pc = PlannedControl(c, {**c.params, **fw.params_for(cid, item)})
+                pc = PlannedControl(c, plan.params(fw, item, c))
                 if pc.key not in seen:
                     seen.add(pc.key)
                     plan.controls.append(pc)

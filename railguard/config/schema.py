@@ -1,0 +1,49 @@
+"""The configuration schema. Every threshold has the framework's default; unknown keys are errors
+(a typo must not silently fall back to a default)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BaselineSettings(_Strict):
+    """Knobs of the `railguard-baseline` framework."""
+
+    owned_accounts: list[AccountId] = Field(default_factory=list, description="Accounts VPC peering may reach.")
+    console_admins: list[str] = Field(default_factory=list, description="Users allowed a console password.")
+    root_unused_days: int = Field(30, ge=1, le=3650)
+    access_key_unused_days: int = Field(90, ge=1, le=3650)
+    password_min_length: int = Field(14, ge=8, le=128)
+    password_reuse_prevention: int = Field(24, ge=1, le=24)
+    password_max_age_days: int | None = Field(None, ge=1, le=1095, description="None: no expiry required.")
+    public_tag: str = Field("railguard:public", min_length=1)
+
+
+class Config(_Strict):
+    baseline: BaselineSettings = Field(default_factory=BaselineSettings)
+    # control id -> parameters, overriding framework pins for every framework
+    params: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def overrides(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """framework id -> control id -> params, as the plan consumes them ("*": every framework)."""
+        b = self.baseline
+        baseline = {
+            "ec2.vpc-peering-unknown-account": {"owned_accounts": b.owned_accounts},
+            "iam.console-access-restricted": {"admins": b.console_admins},
+            "iam.root-recently-used": {"days": b.root_unused_days},
+            "iam.access-key-unused": {"days": b.access_key_unused_days},
+            "iam.password-min-length": {"min_length": b.password_min_length},
+            "iam.password-reuse-prevention": {"min_reuse": b.password_reuse_prevention},
+            "iam.password-expiry": {"max_age_days": b.password_max_age_days},
+            "ec2.instance-public-ip": {"public_tag": b.public_tag},
+            "rds.publicly-accessible-untagged": {"public_tag": b.public_tag},
+        }
+        return {"railguard-baseline": baseline, "*": {k: dict(v) for k, v in self.params.items()}}
