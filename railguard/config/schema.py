@@ -44,6 +44,6 @@ class Config(_Strict):
             "iam.password-reuse-prevention": {"min_reuse": b.password_reuse_prevention},
             "iam.password-expiry": {"max_age_days": b.password_max_age_days},
             "ec2.instance-public-ip": {"public_tag": b.public_tag},
-            "rds.publicly-accessible-untagged": {"public_tag": b.public_tag},
+            "rds.publicly-accessible": {"public_tag": b.public_tag},
         }
         return {"railguard-baseline": baseline, "*": {k: dict(v) for k, v in self.params.items()}}

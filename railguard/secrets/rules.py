@@ -272,7 +272,10 @@ _GENERIC_KEY_EXCLUDE = re.compile(
     rb"placeholder|template|validator|min|max|size|timeout|required|enabled|reset|policy|rotation|scope|scopes|"
     rb"source|method|kind|index|column|table|char|chars|secret_?ref)$"
 )
-_IDENTIFIERISH = re.compile(rb"^(?:[a-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z0-9]*)+|[a-z]+(?:[.\-][a-z0-9]+)+)$")
+_IDENTIFIERISH = re.compile(
+    rb"^(?:[a-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*|[a-z]{2,}(?:[A-Z][a-z]{2,})+[0-9]*|[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,})+[0-9]*"
+    rb"|[a-z]+(?:[.\-][a-z0-9]+)+)$"
+)
 _CODEISH = re.compile(
     rb"[()\[\]]|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|getenv|vault:|ssm:|arn:|"
     rb"sha\d+[:-]|md5:|file:|https?://|/|\./|~/|\$|%|@|&|!|secrets\.|var\.|local\.|data\.|module\.)|"
@@ -435,7 +438,7 @@ RULES: list[Rule] = [
         _rx(rb"(?<![A-Za-z0-9_])(?P<s>glptt-[0-9a-f]{40}|glrt-[A-Za-z0-9_\-]{20,300}|gldt-[A-Za-z0-9_\-]{20,300})(?![A-Za-z0-9_\-])"),
         back=60,
         fwd=320,
-        validate=_random_token(3.3, 1),
+        validate=_random_token(2.8, 1),
         description="glptt- pipeline trigger, glrt- runner and gldt- deploy tokens.",
     ),
     # Slack ------------------------------------------------------------------------------------
@@ -519,7 +522,7 @@ RULES: list[Rule] = [
         "critical",
         _hs(r"(?i)(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{43}(?:=|[A-Za-z0-9+/]{43}==)"),
         _rx(rb"(?i)(?:AccountKey|SharedAccessKey)=(?P<s>(?-i:[A-Za-z0-9+/]{86}==|[A-Za-z0-9+/]{43}=))(?![A-Za-z0-9+/=])"),
-        back=64,
+        back=120,
         fwd=64,
         validate=_azure_key_ok,
         description="AccountKey=/SharedAccessKey= with a base64 key that decodes to 32 or 64 bytes.",
@@ -625,7 +628,7 @@ RULES: list[Rule] = [
         _rx(rb"(?<![A-Za-z0-9])(?P<s>SK[0-9a-f]{32})(?![A-Za-z0-9])"),
         back=40,
         fwd=2,
-        validate=_random_token(3.2, 1),
+        validate=_random_token(2.8, 1),
     ),
     Rule(
         "twilio-auth-token",
@@ -635,7 +638,7 @@ RULES: list[Rule] = [
         _rx(rb"(?i)twilio[A-Za-z0-9_.\-]{0,20}(?:auth)?_?token" + _ASSIGN_RE + rb"(?P<s>[0-9a-f]{32})(?![A-Za-z0-9])"),
         back=100,
         fwd=2,
-        validate=_random_token(3.2, 1),
+        validate=_random_token(2.8, 1),
         priority=CONTEXTUAL,
     ),
     Rule(
@@ -666,7 +669,7 @@ RULES: list[Rule] = [
         _rx(rb"(?i)mailgun[A-Za-z0-9_.\-]{0,30}" + _ASSIGN_RE + rb"(?P<s>[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})"),
         back=120,
         fwd=2,
-        validate=_random_token(3.2, 1),
+        validate=_random_token(2.8, 1),
         priority=CONTEXTUAL,
     ),
     Rule(
@@ -702,7 +705,7 @@ RULES: list[Rule] = [
         ),
         back=80,
         fwd=12,
-        validate=_random_token(3.2, 1),
+        validate=_random_token(2.8, 1),
         priority=CONTEXTUAL,
     ),
     Rule(
@@ -734,7 +737,7 @@ RULES: list[Rule] = [
         _rx(rb"(?P<s>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})(?![A-Za-z0-9])"),
         back=48,
         fwd=2,
-        validate=_random_token(3.2, 1),
+        validate=_random_token(2.8, 1),
     ),
     Rule(
         "digitalocean-token",

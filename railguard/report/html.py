@@ -1,0 +1,205 @@
+"""Self-contained HTML report: one file, no external assets, every value escaped.
+
+The page is rendered by jinja2 with autoescape on (`templates/report.html.j2`); CSS and the
+filter script are inline, nothing is fetched, so the file opens offline, from a mail
+attachment or a CI artifact. Without JavaScript every framework and item is shown and each item
+still expands (`<details>`); with it the reader gets the framework switch, the result,
+severity and section filters and the text search, all working on `data-*` attributes.
+
+The only data handed to the script is a small JSON blob in a `<script type="application/json">`
+element, serialized by `safe_json` so that no value can close the element or start markup.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from railguard.model import Finding, FrameworkInfo, ItemResult, Result, RunResult
+from railguard.report._common import (
+    RESULT_ORDER,
+    Score,
+    finding_key,
+    finding_refs,
+    item_ref,
+    item_refs,
+    location,
+    score,
+    sections,
+    suppressed,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_OFFENDERS = 500  # per item in the page; the JSON and CSV reports always carry all of them
+SEVERITIES = ["critical", "high", "medium", "low", "info", "none"]
+RESULTS = [r.value for r in RESULT_ORDER]
+CONTROLS_FRAMEWORK = "controls"  # pseudo framework of a run without framework items (IaC)
+
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def safe_json(value: Any) -> str:
+    """JSON that is safe inside a `<script>` element: no `</script>`, `<!--` or `&` survive."""
+    text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+    return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text)
+
+
+@cache
+def _env() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+    env.filters["slug"] = _slug
+    return env
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-") or "x"
+
+
+def _pseudo_items(run: RunResult) -> list[ItemResult]:
+    """A run without framework items (IaC on controls only): one item per control, by service."""
+    by_control: dict[str, list[Finding]] = {}
+    for f in run.findings:
+        by_control.setdefault(f.control_id, []).append(f)
+    items = []
+    for cid in sorted(by_control):
+        fs = by_control[cid]
+        worst = max(fs, key=lambda f: f.result.rank)
+        result = Result.UNKNOWN if worst.result == Result.ERROR else worst.result
+        reasons = list(dict.fromkeys(f.reason for f in fs if f.result == worst.result and f.reason))
+        reason = "" if result == Result.PASS else "; ".join(reasons[:3])
+        items.append(ItemResult(
+            framework=CONTROLS_FRAMEWORK, id=cid, title=fs[0].title, section=cid.split(".")[0],
+            result=result, severity=max((f.severity for f in fs), key=lambda s: s.rank),
+            controls=[cid], reason=reason, findings=fs,
+        ))
+    return items
+
+
+def _finding_view(f: Finding, refs: dict[tuple[str, str, str], list[str]]) -> dict[str, Any]:
+    return {
+        "control_id": f.control_id,
+        "result": f.result.value,
+        "severity": f.severity.value,
+        "resource_type": f.resource_type,
+        "resource_id": f.resource_id,
+        "resource_name": f.resource_name if f.resource_name and f.resource_name != f.resource_id else "",
+        "arn": f.arn or "",
+        "where": location(f),
+        "is_file": bool(f.origin.file),
+        "reason": f.reason,
+        "evidence": dict(f.evidence),
+        "remediation": f.remediation or "",
+        "suppressed_by": f.suppressed_by or "",
+        "fingerprint": f.fingerprint,
+        "refs": refs.get(finding_key(f), []),
+    }
+
+
+def _score_view(s: Score) -> dict[str, Any]:
+    segments = [
+        {"result": r, "width": s.share(r), "count": s.counts.get(r, 0)}
+        for r in ("PASS", "FAIL", "ERROR", "UNKNOWN", "SUPPRESSED", "MANUAL")
+        if s.counts.get(r, 0)
+    ]
+    return {"percent": s.percent, "counts": dict(s.counts), "total": s.total, "segments": segments}
+
+
+def _item_view(i: ItemResult, refs: dict[tuple[str, str, str], list[str]], irefs: list[str]) -> dict[str, Any]:
+    offenders = i.offenders
+    sup = suppressed(i)
+    return {
+        "framework": i.framework,
+        "id": i.id,
+        "anchor": _slug(f"{i.framework}-{i.id}"),
+        "title": i.title,
+        "section": i.section or "(no section)",
+        "level": i.level,
+        "assessment": i.assessment,
+        "result": i.result.value,
+        "severity": i.severity.value if i.severity else "none",
+        "controls": i.controls,
+        "note": i.note,
+        "reason": i.reason,
+        "checked": len(i.findings),
+        "offender_count": len(offenders),
+        "offenders": [_finding_view(f, refs) for f in offenders[:MAX_OFFENDERS]],
+        "hidden_offenders": max(0, len(offenders) - MAX_OFFENDERS),
+        "suppressed": [_finding_view(f, refs) for f in sup[:MAX_OFFENDERS]],
+        "hidden_suppressed": max(0, len(sup) - MAX_OFFENDERS),
+        "refs": irefs,
+    }
+
+
+def context(run: RunResult) -> dict[str, Any]:
+    """Everything the template shows, as plain values (the template decides nothing)."""
+    items = run.items or _pseudo_items(run)
+    frameworks = list(run.frameworks)
+    if not run.items:
+        frameworks = [FrameworkInfo(CONTROLS_FRAMEWORK, "Controls", "")] if items else []
+    known = {f.id for f in frameworks}
+    for fid in dict.fromkeys(i.framework for i in items):
+        if fid not in known:
+            frameworks.append(FrameworkInfo(fid, fid, ""))
+    refs = finding_refs(run)
+    irefs = item_refs(run)
+    fw_views = []
+    for fw in frameworks:
+        fw_items = [i for i in items if i.framework == fw.id]
+        secs = [
+            {"name": name, "anchor": _slug(f"{fw.id}-{name}"), "score": _score_view(score(sec_items)),
+             "items": [_item_view(i, refs, irefs.get(item_ref(i), [])) for i in sec_items]}
+            for name, sec_items in sections(fw_items)
+        ]
+        fw_views.append({
+            "id": fw.id, "title": fw.title, "version": fw.version, "anchor": _slug(fw.id),
+            "score": _score_view(score(fw_items)), "sections": secs, "item_count": len(fw_items),
+        })
+    top_calls = sorted(run.api_calls.items(), key=lambda kv: (-kv[1], kv[0]))
+    data = {
+        "frameworks": [{"id": f["id"], "sections": [s["name"] for s in f["sections"]]} for f in fw_views],
+    }
+    return {
+        "run": {
+            "kind": run.kind,
+            "started_at": run.started_at,
+            "duration": f"{run.duration_s:.1f} s",
+            "accounts": run.accounts,
+            "regions": run.regions,
+            "api_calls": run.api_call_total,
+            "top_calls": top_calls,
+            "resources": run.meta.get("resources"),
+            "errors": run.errors,
+            "gaps": [{"type": g.type, "account": g.account or "all accounts", "region": g.region,
+                      "reason": g.reason} for g in run.gaps],
+        },
+        "frameworks": fw_views,
+        "results": RESULTS,
+        "severities": SEVERITIES,
+        "result_counts": {r: sum(1 for i in items if i.result.value == r) for r in RESULTS},
+        "severity_counts": {s: sum(1 for i in items if (i.severity.value if i.severity else "none") == s)
+                            for s in SEVERITIES},
+        "data_json": safe_json(data),
+        "title": "railguard report: " + (", ".join(f.title for f in frameworks) or run.kind),
+    }
+
+
+def render(run: RunResult) -> str:
+    from markupsafe import Markup
+
+    ctx = context(run)
+    ctx["data_json"] = Markup(ctx["data_json"])  # already safe for a <script> element, see safe_json
+    return str(_env().get_template("report.html.j2").render(**ctx))
+
+
+__all__ = ["context", "render", "safe_json"]

@@ -1,0 +1,205 @@
+"""Git sources: the index (pre-commit), a commit range (CI) and the whole history.
+
+History and ranges never check anything out: ``git log --raw`` lists which blob each commit
+introduced, each blob id is kept once (with the first commit, oldest first, that introduced it),
+and ``git cat-file --batch`` streams those blobs through the scanner. A file edited in 500
+commits is 500 blobs, each read once; unchanged files are never re-read, which is what makes
+this much faster than grepping every revision.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from railguard.cli.exitcodes import UserError
+from railguard.secrets.findings import Finding, ScanResult
+from railguard.secrets.scanner import SecretScanner
+
+_NULL = "0" * 40
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    blob: str
+    path: str
+    commit: str | None
+
+
+def _git(repo: Path, *args: str) -> bytes:
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True).stdout
+    except FileNotFoundError:
+        raise UserError("git is not installed or not on PATH") from None
+    except subprocess.CalledProcessError as exc:
+        msg = exc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UserError(f"git {' '.join(args[:2])}: {msg[-1] if msg else 'failed'}") from None
+
+
+def repo_root(start: Path) -> Path:
+    out = _git(start, "rev-parse", "--show-toplevel")
+    return Path(out.decode().strip())
+
+
+def staged_blobs(repo: Path) -> list[BlobRef]:
+    """Blobs in the index for files added, copied, modified or renamed in the staged change."""
+    changed = _git(repo, "diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=ACMRT")
+    paths = {p for p in changed.split(b"\0") if p}
+    if not paths:
+        return []
+    out = []
+    for entry in _git(repo, "ls-files", "--stage", "-z").split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        mode, blob, _stage = meta.split(b" ")
+        if path in paths and mode != b"160000":
+            out.append(BlobRef(blob.decode(), path.decode("utf-8", "surrogateescape"), None))
+    return out
+
+
+def introduced_blobs(repo: Path, rev_args: list[str]) -> tuple[list[BlobRef], int]:
+    """Each blob a commit in ``rev_args`` introduced, once, with the first (oldest) such commit."""
+    raw = _git(
+        repo,
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--reverse",
+        "--topo-order",
+        "-m",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "--diff-filter=ACMRT",
+        "--no-ext-diff",
+        "-z",
+        "--format=%x01%H",
+        *rev_args,
+        "--",
+    )
+    seen: set[str] = set()
+    commits = 0
+    out: list[BlobRef] = []
+    commit: str | None = None
+    # with -z: "\x01<sha>\n" header, then ":<modes> <old> <new> <status>\0<path>\0" records
+    tokens = raw.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip(b"\n")
+        i += 1
+        if not tok:
+            continue
+        if b"\x01" in tok:
+            _, _, rest = tok.partition(b"\x01")
+            sha, _, tail = rest.partition(b"\n")
+            if sha.decode() != commit:
+                commits += 1
+            commit = sha.decode()
+            tok = tail.lstrip(b"\n")
+            if not tok:
+                continue
+        if tok.startswith(b":"):
+            fields = tok[1:].split(b" ")
+            if len(fields) < 5:
+                continue
+            mode, blob = fields[1], fields[3].decode()
+            path = tokens[i].decode("utf-8", "surrogateescape") if i < len(tokens) else ""
+            i += 1
+            if mode == b"160000" or blob == _NULL or blob in seen:
+                continue
+            seen.add(blob)
+            out.append(BlobRef(blob, path, commit))
+    return out, commits
+
+
+def cat_blobs(repo: Path, blobs: list[BlobRef]) -> Iterator[tuple[BlobRef, subprocess.Popen[bytes], int]]:
+    """Stream blob contents with one ``git cat-file --batch``; yields (ref, process, size) and the
+    caller must read exactly ``size`` bytes from ``process.stdout`` before the next item."""
+    proc = subprocess.Popen(
+        ["git", "-C", str(repo), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:
+        assert proc.stdin is not None
+        try:
+            for b in blobs:
+                proc.stdin.write(b.blob.encode() + b"\n")
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    t = threading.Thread(target=feed, daemon=True)
+    t.start()
+    try:
+        for ref in blobs:
+            header = proc.stdout.readline()
+            parts = header.split()
+            if len(parts) < 3 or parts[1] != b"blob":
+                continue
+            size = int(parts[2])
+            yield ref, proc, size
+            proc.stdout.read(1)  # the LF after the content
+    finally:
+        proc.stdout.close()
+        proc.wait()
+        t.join(timeout=5)
+
+
+def scan_blobs(scanner: SecretScanner, repo: Path, refs: list[BlobRef], mode: str, commits: int = 0) -> ScanResult:
+    wanted: list[BlobRef] = []
+    for ref in refs:
+        reason = scanner.skip_reason(ref.path)
+        if reason == "vendored":
+            scanner.stats.skipped_vendored += 1
+        elif reason == "binary":
+            scanner.stats.skipped_binary += 1
+        elif scanner.config.excluded(ref.path) and not scanner.show_suppressed:
+            scanner.stats.skipped_excluded += 1
+        else:
+            wanted.append(ref)
+    scanner.stats.blobs = len(wanted)
+    scanner.stats.commits = commits
+    findings: list[Finding] = []
+    first: set[str] = set()
+    for ref, proc, size in cat_blobs(repo, wanted):
+        assert proc.stdout is not None
+        remaining = size
+        stdout = proc.stdout
+
+        def read(n: int) -> bytes:
+            nonlocal remaining
+            if remaining <= 0:
+                return b""
+            data = stdout.read(min(n, remaining))
+            remaining -= len(data)
+            return data
+
+        excluded_by = scanner.config.excluded(ref.path)
+        for f in scanner.scan_reader(read, ref.path, ref.commit, excluded_by):
+            # one report per secret: the oldest commit that introduced it (history is oldest-first)
+            if f.fingerprint in first:
+                continue
+            first.add(f.fingerprint)
+            findings.append(f)
+        while remaining > 0:  # a binary blob stops after the sniff: drain it
+            read(1 << 20)
+    findings.sort(key=lambda f: (f.path, f.line, f.rule_id))
+    return ScanResult(findings, scanner.stats, mode)
+
+
+def scan_staged(scanner: SecretScanner, repo: Path) -> ScanResult:
+    return scan_blobs(scanner, repo, staged_blobs(repo), "staged")
+
+
+def scan_revs(scanner: SecretScanner, repo: Path, rev_args: list[str], mode: str) -> ScanResult:
+    refs, _ = introduced_blobs(repo, rev_args)
+    commits = int(_git(repo, "rev-list", "--count", *rev_args, "--").strip() or 0)
+    return scan_blobs(scanner, repo, refs, mode, commits)
