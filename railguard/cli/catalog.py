@@ -38,12 +38,17 @@ def controls_list(
     if as_json:
         typer.echo(json.dumps([_control_dict(c) for c in rows], indent=2))
         return
+    console = Console()
+    if not console.is_terminal:  # piped: one plain line per control, easy to grep
+        for c in rows:
+            typer.echo(f"{c.id:45} {c.severity.value:8} {','.join(sorted(c.places)):9} {c.title}")
+        return
     table = Table(title=f"{len(rows)} controls")
     for col in ("id", "severity", "resource", "places", "title"):
         table.add_column(col)
     for c in rows:
         table.add_row(c.id, c.severity.value, ", ".join(c.resource), ",".join(sorted(c.places)), c.title)
-    Console().print(table)
+    console.print(table)
 
 
 def _control_dict(c: object) -> dict[str, object]:
