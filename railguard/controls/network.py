@@ -134,7 +134,7 @@ def covered_by(net: Network, others: Iterable[Network]) -> bool:
     same: list[Any] = [o for o in others if o.version == net.version]
     if not same:
         return False
-    return any(net.subnet_of(o) for o in ipaddress.collapse_addresses(same))  # type: ignore[arg-type]
+    return any(net.subnet_of(o) for o in ipaddress.collapse_addresses(same))
 
 
 def world_label(version: int) -> str:

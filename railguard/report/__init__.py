@@ -1,4 +1,17 @@
-"""Report writers: each turns a `RunResult` into one format. `write_reports` writes several."""
+"""Report writers: each turns a `RunResult` into one format. `write_reports` writes several.
+
+| format | file | module (its docstring documents the shape) |
+|---|---|---|
+| json | railguard-report.json | json_report: every item, offenders, suppressed, refs, gaps, API calls |
+| failed | railguard-failed.json | failed: `{"Failed": ["1.4", ...]}` (prefixed ids + ByFramework for several) |
+| csv | railguard-report.csv | csv_report: one row per item x offender, CSV-injection safe |
+| html | railguard-report.html | html: one self-contained page, filters, framework switch |
+| sarif | railguard-report.sarif | sarif_run: SARIF 2.1.0, one rule per control (on report.sarif's builder) |
+| junit | railguard-report.junit.xml | junit: suites per framework (live) or per file (IaC) |
+
+Every `render(run) -> str` is pure: the same run gives the same text, and nothing is read or
+written but the return value.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +27,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "failed": ("railguard.report.failed", "railguard-failed.json"),
     "csv": ("railguard.report.csv_report", "railguard-report.csv"),
     "html": ("railguard.report.html", "railguard-report.html"),
+    "sarif": ("railguard.report.sarif_run", "railguard-report.sarif"),
+    "junit": ("railguard.report.junit", "railguard-report.junit.xml"),
 }
 
 

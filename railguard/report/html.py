@@ -13,6 +13,7 @@ element, serialized by `safe_json` so that no value can close the element or sta
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -56,10 +57,23 @@ def _env() -> Any:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_printable,
     )
     env.filters["pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True, default=str, ensure_ascii=False)
     env.filters["slug"] = _slug
     return env
+
+
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: Any) -> Any:
+    """Every printed value without C0 control characters (a BEL in an error message, say)."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROL_CHARS.sub("", value)
+    return value
 
 
 def _slug(text: str) -> str:
@@ -75,7 +89,7 @@ def _pseudo_items(run: RunResult) -> list[ItemResult]:
     for cid in sorted(by_control):
         fs = by_control[cid]
         worst = max(fs, key=lambda f: f.result.rank)
-        result = Result.UNKNOWN if worst.result == Result.ERROR else worst.result
+        result = worst.result
         reasons = list(dict.fromkeys(f.reason for f in fs if f.result == worst.result and f.reason))
         reason = "" if result == Result.PASS else "; ".join(reasons[:3])
         items.append(ItemResult(
@@ -153,17 +167,18 @@ def context(run: RunResult) -> dict[str, Any]:
             frameworks.append(FrameworkInfo(fid, fid, ""))
     refs = finding_refs(run)
     irefs = item_refs(run)
-    fw_views = []
+    fw_views: list[dict[str, Any]] = []
     for fw in frameworks:
         fw_items = [i for i in items if i.framework == fw.id]
-        secs = [
+        secs: list[dict[str, Any]] = [
             {"name": name, "anchor": _slug(f"{fw.id}-{name}"), "score": _score_view(score(sec_items)),
-             "items": [_item_view(i, refs, irefs.get(item_ref(i), [])) for i in sec_items]}
+             "entries": [_item_view(i, refs, irefs.get(item_ref(i), [])) for i in sec_items]}
             for name, sec_items in sections(fw_items)
         ]
         fw_views.append({
             "id": fw.id, "title": fw.title, "version": fw.version, "anchor": _slug(fw.id),
             "score": _score_view(score(fw_items)), "sections": secs, "item_count": len(fw_items),
+            "id_width": min(32, max([6, *(len(i.id) + 1 for i in fw_items)])),
         })
     top_calls = sorted(run.api_calls.items(), key=lambda kv: (-kv[1], kv[0]))
     data = {
@@ -172,6 +187,8 @@ def context(run: RunResult) -> dict[str, Any]:
     return {
         "run": {
             "kind": run.kind,
+            "live": run.kind != "iac" or bool(run.accounts or run.regions or run.api_calls),
+            "files": run.meta.get("files") or len({f.origin.file for f in run.findings if f.origin.file}),
             "started_at": run.started_at,
             "duration": f"{run.duration_s:.1f} s",
             "accounts": run.accounts,

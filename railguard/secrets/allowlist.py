@@ -5,7 +5,7 @@
 * Baseline: ``.railguard-secrets-baseline.json`` (``railguard secrets baseline``) lists
   fingerprints; a fingerprint hashes rule, path and secret, not the line, so moving code around
   does not re-alert.
-* Config (``.railguard.toml``, or ``[tool.railguard.secrets]`` in pyproject.toml)::
+* Config (``.railguard.toml``, or ``[tool.railguard.secrets]`` in pyproject.toml), first found wins::
 
       [secrets]
       exclude = ["tests/fixtures/**", "docs/*.md"]   # path globs, relative to the repo root

@@ -61,8 +61,9 @@ def staged_blobs(repo: Path) -> list[BlobRef]:
     return out
 
 
-def introduced_blobs(repo: Path, rev_args: list[str]) -> tuple[list[BlobRef], int]:
-    """Each blob a commit in ``rev_args`` introduced, once, with the first (oldest) such commit."""
+def introduced_blobs(repo: Path, rev_args: list[str]) -> tuple[list[BlobRef], list[BlobRef]]:
+    """Each blob a commit in ``rev_args`` introduced, once, with the first (oldest) such commit;
+    and the blobs those commits replaced (the pre-images of modified files)."""
     raw = _git(
         repo,
         "-c",
@@ -82,8 +83,8 @@ def introduced_blobs(repo: Path, rev_args: list[str]) -> tuple[list[BlobRef], in
         "--",
     )
     seen: set[str] = set()
-    commits = 0
     out: list[BlobRef] = []
+    before: list[BlobRef] = []
     commit: str | None = None
     # with -z: "\x01<sha>\n" header, then ":<modes> <old> <new> <status>\0<path>\0" records
     tokens = raw.split(b"\0")
@@ -96,8 +97,6 @@ def introduced_blobs(repo: Path, rev_args: list[str]) -> tuple[list[BlobRef], in
         if b"\x01" in tok:
             _, _, rest = tok.partition(b"\x01")
             sha, _, tail = rest.partition(b"\n")
-            if sha.decode() != commit:
-                commits += 1
             commit = sha.decode()
             tok = tail.lstrip(b"\n")
             if not tok:
@@ -106,14 +105,16 @@ def introduced_blobs(repo: Path, rev_args: list[str]) -> tuple[list[BlobRef], in
             fields = tok[1:].split(b" ")
             if len(fields) < 5:
                 continue
-            mode, blob = fields[1], fields[3].decode()
+            mode, old, blob = fields[1], fields[2].decode(), fields[3].decode()
             path = tokens[i].decode("utf-8", "surrogateescape") if i < len(tokens) else ""
             i += 1
             if mode == b"160000" or blob == _NULL or blob in seen:
                 continue
             seen.add(blob)
             out.append(BlobRef(blob, path, commit))
-    return out, commits
+            if old != _NULL:
+                before.append(BlobRef(old, path, None))
+    return out, before
 
 
 def cat_blobs(repo: Path, blobs: list[BlobRef]) -> Iterator[tuple[BlobRef, subprocess.Popen[bytes], int]]:
@@ -153,7 +154,9 @@ def cat_blobs(repo: Path, blobs: list[BlobRef]) -> Iterator[tuple[BlobRef, subpr
         t.join(timeout=5)
 
 
-def scan_blobs(scanner: SecretScanner, repo: Path, refs: list[BlobRef], mode: str, commits: int = 0) -> ScanResult:
+def scan_blobs(scanner: SecretScanner, repo: Path, refs: list[BlobRef], mode: str, commits: int = 0,
+               known: set[str] | None = None) -> ScanResult:
+    """Scan blobs; ``known`` fingerprints (secrets already there before a range) are skipped."""
     wanted: list[BlobRef] = []
     for ref in refs:
         reason = scanner.skip_reason(ref.path)
@@ -178,14 +181,14 @@ def scan_blobs(scanner: SecretScanner, repo: Path, refs: list[BlobRef], mode: st
             nonlocal remaining
             if remaining <= 0:
                 return b""
-            data = stdout.read(min(n, remaining))
+            data = stdout.read(min(n, remaining))  # noqa: B023 (used within this iteration)
             remaining -= len(data)
             return data
 
         excluded_by = scanner.config.excluded(ref.path)
         for f in scanner.scan_reader(read, ref.path, ref.commit, excluded_by):
             # one report per secret: the oldest commit that introduced it (history is oldest-first)
-            if f.fingerprint in first:
+            if f.fingerprint in first or (known is not None and f.fingerprint in known):
                 continue
             first.add(f.fingerprint)
             findings.append(f)
@@ -200,6 +203,14 @@ def scan_staged(scanner: SecretScanner, repo: Path) -> ScanResult:
 
 
 def scan_revs(scanner: SecretScanner, repo: Path, rev_args: list[str], mode: str) -> ScanResult:
-    refs, _ = introduced_blobs(repo, rev_args)
+    refs, before = introduced_blobs(repo, rev_args)
     commits = int(_git(repo, "rev-list", "--count", *rev_args, "--").strip() or 0)
-    return scan_blobs(scanner, repo, refs, mode, commits)
+    known: set[str] | None = None
+    if mode == "range" and before:
+        # CI wants what the range adds: a secret already in the file before the range is not new
+        # (it was reported when it was introduced, or it is baselined).
+        introduced = {r.blob for r in refs}
+        pre = [r for r in dict.fromkeys(before) if r.blob not in introduced]
+        probe = SecretScanner(scanner.engine, scanner.config, None, True)
+        known = {f.fingerprint for f in scan_blobs(probe, repo, pre, "probe").findings}
+    return scan_blobs(scanner, repo, refs, mode, commits, known)

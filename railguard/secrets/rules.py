@@ -283,9 +283,33 @@ _CODEISH = re.compile(
 )
 
 
-def _generic_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
-    key = m.group("k")
-    if _GENERIC_KEY_EXCLUDE.search(key):
+#: Values shaped like a vendor token belong to that vendor's rule: if it rejected them (bad
+#: checksum, wrong length) the generic rule must not report them instead.
+_VENDOR_SHAPED = re.compile(
+    rb"^(?:gh[pousr]_|github_pat_|gl(?:pat|ptt|rt|dt)-|xox[a-z]-|xapp-|[sr]k_(?:live|test)_|AIza|GOCSPX-|npm_|pypi-|"
+    rb"SG\.|key-|SK[0-9a-f]{8}|sk-|shp(?:at|ca|pa|ss)_|do[opr]_v1_|hv[sb]\.|sq0|A(?:KIA|SIA|BIA|CCA)|eyJ|HRKU-)"
+)
+_CAMEL = re.compile(rb"([a-z0-9])([A-Z])")
+_PATHISH = re.compile(rb"^[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+/?$")
+
+
+_KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def _full_key(buf: bytes, m: re.Match[bytes]) -> bytes:
+    """The whole identifier the keyword sits in (``db_password`` for a match on ``password``)."""
+    i = m.start("k")
+    lo = max(0, i - 40)
+    while i > lo and buf[i - 1] in _KEY_CHARS:
+        i -= 1
+    return buf[i : m.end("k")]
+
+
+def _generic_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    key = _CAMEL.sub(rb"\1_\2", _full_key(buf, m)).lower()
+    if _GENERIC_KEY_EXCLUDE.search(key) or key.startswith((b"example", b"sample", b"dummy", b"fake", b"test_")):
+        return False
+    if _VENDOR_SHAPED.match(s) or (_PATHISH.match(s) and s.lower() == s):
         return False
     if len(s) < 8 or len(s) > 200 or is_placeholder(s):
         return False
@@ -306,8 +330,9 @@ def _generic_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
 # --------------------------------------------------------------------------------------------
 
 _B = r"(?:[^A-Za-z0-9]|\z)"  # hyperscan end boundary: one report per candidate
-_ASSIGN_HS = r"[\"']?\s{0,4}(?::=|=>|=|:|,)\s{0,4}[\"']?"
-_ASSIGN_RE = rb"[\"']?\s{0,4}(?::=|=>|=|:|,)\s{0,4}[\"']?"
+# optional TypeScript/Kotlin type annotation (``key: string = "..."``), then the operator
+_ASSIGN_HS = r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:|,)[ \t]{0,4}[\"']?"
+_ASSIGN_RE = rb"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:|,)[ \t]{0,4}[\"']?"
 
 
 def _hs(p: str) -> bytes:
@@ -820,14 +845,14 @@ RULES: list[Rule] = [
         _hs(
             r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|"
             r"credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30}"
-            r"[\"']?\s{0,4}(?::=|=>|=|:)\s{0,4}(?:[\"'][^\"'\s]{8,200}[\"']|[^\s\"'$<{(\[,;][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
+            r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'][^\"'\s]{8,200}[\"']|[^\s\"'$<{(\[,;][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
         ),
         _rx(
-            rb"(?i)(?P<k>[A-Za-z0-9_.\-]{0,40}(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|"
+            rb"(?i)(?P<k>(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|"
             rb"auth_?key|credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30})"
-            rb"[\"']?\s{0,4}(?::=|=>|=|:)\s{0,4}(?:[\"'](?P<s>[^\"'\s]{8,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;][^\s\"',;]{7,200}))"
+            rb"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'](?P<s>[^\"'\s]{8,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;][^\s\"',;]{7,200}))"
         ),
-        back=300,
+        back=260,
         fwd=2,
         validate=_generic_ok,
         priority=GENERIC,

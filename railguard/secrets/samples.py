@@ -69,7 +69,7 @@ def _jwt(rng: random.Random) -> str:
         return base64.urlsafe_b64encode(json.dumps(d, separators=(",", ":")).encode()).rstrip(b"=").decode()
 
     head = enc({"alg": rng.choice(["HS256", "RS256", "ES256"]), "typ": "JWT"})
-    body = enc({"sub": str(rng.randint(10**6, 10**9)), "name": _r(rng, string.ascii_lowercase, 8), "iat": rng.randint(1.5e9, 1.8e9)})
+    body = enc({"sub": str(rng.randint(10**6, 10**9)), "name": _r(rng, string.ascii_lowercase, 8), "iat": rng.randint(1_500_000_000, 1_800_000_000)})
     sig = base64.urlsafe_b64encode(rng.randbytes(32)).rstrip(b"=").decode()
     return f"{head}.{body}.{sig}"
 

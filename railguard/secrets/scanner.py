@@ -3,9 +3,11 @@ allowlist, and turn verified matches into redacted findings."""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,13 +46,7 @@ VENDORED_DIRS = frozenset(
 )
 VENDORED_SUFFIXES = (".min.js", ".min.css", ".js.map", ".css.map", ".bundle.js")
 BINARY_EXTS = frozenset(
-    """png jpg jpeg gif bmp ico icns tif tiff webp svgz psd ai eps heic avif
-    zip gz tgz bz2 xz zst 7z rar tar jar war ear whl egg apk ipa dmg iso img deb rpm msi
-    pdf doc docx xls xlsx ppt pptx odt ods odp epub
-    mp3 mp4 m4a m4v mov avi mkv webm wav flac ogg aac wmv flv
-    ttf otf woff woff2 eot
-    exe dll so dylib a o obj lib class pyc pyo pyd wasm bin dat db sqlite sqlite3 parquet
-    avro orc npy npz pkl pickle h5 hdf5 pt pth onnx tflite mo""".split()
+    ["png", "jpg", "jpeg", "gif", "bmp", "ico", "icns", "tif", "tiff", "webp", "svgz", "psd", "ai", "eps", "heic", "avif", "zip", "gz", "tgz", "bz2", "xz", "zst", "7z", "rar", "tar", "jar", "war", "ear", "whl", "egg", "apk", "ipa", "dmg", "iso", "img", "deb", "rpm", "msi", "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp", "epub", "mp3", "mp4", "m4a", "m4v", "mov", "avi", "mkv", "webm", "wav", "flac", "ogg", "aac", "wmv", "flv", "ttf", "otf", "woff", "woff2", "eot", "exe", "dll", "so", "dylib", "a", "o", "obj", "lib", "class", "pyc", "pyo", "pyd", "wasm", "bin", "dat", "db", "sqlite", "sqlite3", "parquet", "avro", "orc", "npy", "npz", "pkl", "pickle", "h5", "hdf5", "pt", "pth", "onnx", "tflite", "mo"]
 )
 
 
@@ -175,11 +171,46 @@ class SecretScanner:
         return out
 
     # ------------------------------------------------------------------------------------------
-    def scan_paths(self, paths: Iterable[Path], root: Path) -> ScanResult:
+    def scan_paths(self, paths: Iterable[Path], root: Path, jobs: int = 1) -> ScanResult:
+        """Scan files; with ``jobs > 1`` and enough files, forked workers share the compiled rules."""
+        files = list(iter_files(paths, root, self.stats))
         findings: list[Finding] = []
-        for path, rel in iter_files(paths, root, self.stats):
-            findings.extend(self.scan_file(path, rel))
+        if jobs > 1 and len(files) >= PARALLEL_MIN_FILES and "fork" in mp.get_all_start_methods():
+            findings = self._scan_parallel(files, jobs)
+        else:
+            for path, rel in files:
+                findings.extend(self.scan_file(path, rel))
         return ScanResult(_sorted(findings), self.stats, "paths")
+
+    def _scan_parallel(self, files: list[tuple[Path, str]], jobs: int) -> list[Finding]:
+        global _WORKER
+        _WORKER = self
+        batches = [files[i :: jobs * 4] for i in range(jobs * 4)]
+        findings: list[Finding] = []
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+                for found, stats in pool.map(_scan_batch, batches):
+                    findings.extend(found)
+                    for k in ("files", "bytes", "skipped_binary", "skipped_vendored", "skipped_excluded"):
+                        setattr(self.stats, k, getattr(self.stats, k) + getattr(stats, k))
+                    self.stats.errors.extend(stats.errors)
+        finally:
+            _WORKER = None
+        return findings
+
+
+PARALLEL_MIN_FILES = 256
+_WORKER: SecretScanner | None = None
+
+
+def _scan_batch(batch: list[tuple[Path, str]]) -> tuple[list[Finding], ScanStats]:
+    """Runs in a forked worker: the scanner (and its compiled database) came with the fork."""
+    assert _WORKER is not None
+    sc = SecretScanner(_WORKER.engine, _WORKER.config, _WORKER.baseline, _WORKER.show_suppressed)
+    out: list[Finding] = []
+    for path, rel in batch:
+        out.extend(sc.scan_file(path, rel))
+    return out, sc.stats
 
 
 def _reader(blocks: Iterator[bytes]) -> Callable[[int], bytes]:
@@ -225,6 +256,7 @@ def _git_listing(directory: Path) -> list[str] | None:
 
 def iter_files(paths: Iterable[Path], root: Path, stats: ScanStats) -> Iterator[tuple[Path, str]]:
     """Files under ``paths``: git's view (respects .gitignore) inside a work tree, else a walk."""
+    root_res = root.resolve()
     for p in paths:
         if p.is_file():
             yield p, relpath(p, root)
@@ -232,17 +264,21 @@ def iter_files(paths: Iterable[Path], root: Path, stats: ScanStats) -> Iterator[
         if not p.is_dir():
             stats.errors.append(f"{p}: no such file or directory")
             continue
+        base = relpath(p, root_res)
+        prefix = "" if base in (".", "") else base.rstrip("/") + "/"
         listing = _git_listing(p)
         if listing is not None:
             for name in listing:
                 full = p / name
-                if full.is_file() and not full.is_symlink():
-                    yield full, relpath(full, root)
+                if not full.is_symlink() and full.is_file():
+                    yield full, prefix + name
             continue
         for dirpath, dirnames, filenames in os.walk(p):
             dirnames[:] = sorted(d for d in dirnames if d not in VENDORED_DIRS)
+            sub = os.path.relpath(dirpath, p)
+            sub_prefix = prefix if sub == "." else prefix + sub.replace(os.sep, "/") + "/"
             for fn in sorted(filenames):
                 full = Path(dirpath) / fn
                 if full.is_symlink():
                     continue
-                yield full, relpath(full, root)
+                yield full, sub_prefix + fn

@@ -91,8 +91,26 @@ class AccountSession:
                     service, region_name=region, endpoint_url=self.endpoint_url, config=config
                 )
                 client.meta.events.register("before-send", self.counter.hook)
+                if service == "s3control" and self.endpoint_url:
+                    # botocore's endpoint rules add the account id to the host even so: strip it
+                    client.meta.events.register("before-sign.s3-control", _strip_account_host(self.endpoint_url))
                 self._clients[key] = client
             return self._clients[key]
+
+
+def _strip_account_host(endpoint_url: str) -> Any:
+    """A `before-sign` hook turning `https://<account>.<endpoint host>/...` back into the endpoint's host."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    endpoint_host = urlsplit(endpoint_url).netloc
+
+    def hook(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        label, _, rest = parts.netloc.partition(".")
+        if rest == endpoint_host and label.isdigit():
+            request.url = urlunsplit(parts._replace(netloc=rest))
+
+    return hook
 
 
 def _base_session(profile: str | None, region: str | None) -> boto3.Session:

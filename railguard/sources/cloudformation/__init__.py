@@ -1,0 +1,340 @@
+"""CloudFormation (and SAM) templates -> `Loaded`: resources in their CloudFormation shape.
+
+Every resource keeps its file and the line of its logical id. Intrinsics are resolved where
+the template decides them (see `resolve.py`); anything else is `railguard.model.Unknown`, so a
+control meeting it reports UNKNOWN, never PASS. Resources whose `Condition` is false are not
+created and are skipped. Stand-alone `AWS::EC2::SecurityGroupIngress`/`Egress` rules are folded
+into the group they name so that controls see one shape, whichever way the template wrote it;
+a rule for a group outside the template becomes a group of its own (id = the rule's logical id).
+Parameters are also yielded as `RailGuard::CloudFormation::Parameter` resources (their
+declaration as properties) for template-only controls (secrets in defaults, `NoEcho`).
+
+Inline ignores: `# railguard:ignore CONTROL_ID reason` on a resource's lines or on the line(s)
+just above its logical id, and `Metadata: {railguard: {ignore: [{id: X, reason: ...}]}}`.
+An ignore without a reason is a `ParseError`, never a silent suppression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from railguard.model import Origin, Resource, Unknown
+from railguard.sources.cloudformation.parse import Parsed, TemplateSyntaxError, parse_json, parse_yaml
+from railguard.sources.cloudformation.resolve import NOVALUE, CircularReference, Resolver, name_property
+from railguard.sources.loaded import InlineIgnore, Loaded, ParseError
+
+__all__ = [
+    "MAX_BYTES",
+    "PARAMETER_TYPE",
+    "NotATemplate",
+    "load_file",
+    "load_text",
+    "looks_like_template",
+]
+
+MAX_BYTES = 5 * 1024 * 1024  # CloudFormation itself accepts 1 MB; above 5 MB a file is refused
+PARAMETER_TYPE = "RailGuard::CloudFormation::Parameter"
+SG_RULE_TYPES = {
+    "AWS::EC2::SecurityGroupIngress": "SecurityGroupIngress",
+    "AWS::EC2::SecurityGroupEgress": "SecurityGroupEgress",
+}
+_TEXT_HINT = re.compile(r'^(AWSTemplateFormatVersion|Resources)\s*:|"(AWSTemplateFormatVersion|Resources)"\s*:', re.M)
+_IGNORE = re.compile(r"#\s*railguard:ignore\b[ \t]*(\S*)[ \t]*(.*)$")
+
+
+class NotATemplate(Exception):
+    """The file parsed but is not a CloudFormation template (no `Resources` mapping)."""
+
+
+def looks_like_template(text: str) -> bool:
+    """Cheap pre-check before parsing: only text that could be a template is parsed."""
+    return _TEXT_HINT.search(text) is not None
+
+
+def is_template(data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    if "AWSTemplateFormatVersion" in data:
+        return True
+    resources = data.get("Resources")
+    return isinstance(resources, dict) and any(
+        isinstance(v, dict) and isinstance(v.get("Type"), str) for v in resources.values()
+    )
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> tuple[str, list[ParseError]]:
+    """The file's text; non-UTF-8 bytes are replaced and reported. Raises OSError / ValueError."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ValueError(
+            f"file is {size / 1048576:.1f} MB, above the {max_bytes / 1048576:.0f} MB limit for templates "
+            "(CloudFormation accepts at most 1 MB): not read"
+        )
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        text = raw.decode("utf-8", errors="replace")
+        return text, [ParseError(str(path), f"not UTF-8: byte 0x{raw[exc.start]:02x} replaced", line)]
+
+
+def load_file(
+    path: Path,
+    params: Mapping[str, str] | None = None,
+    *,
+    display: str | None = None,
+    inline_ignores: bool = True,
+    max_bytes: int = MAX_BYTES,
+) -> Loaded:
+    """Load one template. Raises `NotATemplate` when the file is valid data but no template."""
+    name = display or str(path)
+    try:
+        text, problems = read_text(path, max_bytes)
+    except (OSError, ValueError) as exc:
+        msg = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return Loaded(errors=[ParseError(name, f"cannot read: {msg}")], files=[name])
+    loaded = load_text(text, name, params, inline_ignores=inline_ignores)
+    loaded.errors[:0] = [ParseError(name, p.message, p.line) for p in problems]
+    return loaded
+
+
+def load_text(
+    text: str,
+    file: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    inline_ignores: bool = True,
+) -> Loaded:
+    """Load a template from text. Raises `NotATemplate` when it is valid data but no template."""
+    try:
+        parsed = _parse(text)
+    except TemplateSyntaxError as exc:
+        return Loaded(errors=[ParseError(file, exc.message, exc.line)], files=[file])
+    if not is_template(parsed.data):
+        raise NotATemplate(file)
+    return _build(parsed, text, file, params or {}, inline_ignores)
+
+
+def _parse(text: str) -> Parsed:
+    """JSON when the text is a JSON object (fast stdlib parser), YAML otherwise."""
+    if text.lstrip().startswith("{"):
+        return parse_json(text)
+    return parse_yaml(text)
+
+
+def _build(parsed: Parsed, text: str, file: str, params: Mapping[str, str], inline_ignores: bool) -> Loaded:
+    data: dict[str, Any] = parsed.data
+    out = Loaded(files=[file])
+    resources_raw = data.get("Resources")
+    if not isinstance(resources_raw, dict):
+        out.errors.append(ParseError(file, "template has no Resources section"))
+        return out
+    resolver = Resolver(data, params)
+    account = _known(resolver.pseudo.get("AWS::AccountId"))
+    region = _known(resolver.pseudo.get("AWS::Region"))
+    lines = parsed.resource_lines
+
+    built: dict[str, dict[str, Any]] = {}  # logical id -> {type, properties, name, line}
+    for lid, spec in resources_raw.items():
+        lid = str(lid)
+        line = lines.get(lid)
+        if lid.startswith("Fn::ForEach"):
+            continue  # language-extension loops expand at deployment
+        if not isinstance(spec, dict) or not isinstance(spec.get("Type"), str):
+            out.errors.append(ParseError(file, f"resource {lid}: {_bad_type(spec)}: not scanned", line))
+            continue
+        try:
+            if "Condition" in spec and resolver.condition(spec["Condition"]) is False:
+                continue
+            props = spec.get("Properties", {})
+            resolved = resolver.resolve(props) if props is not None else {}
+            if resolved is NOVALUE or resolved is None:
+                resolved = {}
+            name = resolver.resource_ref(lid)
+        except CircularReference as exc:
+            out.errors.append(ParseError(file, f"resource {lid}: {exc}", line))
+            continue
+        except RecursionError:
+            out.errors.append(ParseError(file, f"resource {lid}: nesting too deep", line))
+            continue
+        built[lid] = {"type": spec["Type"], "properties": resolved, "name": name, "line": line, "spec": spec}
+
+    owner_of = _fold_security_group_rules(built)
+
+    for lid, b in built.items():
+        if lid in owner_of:
+            continue
+        props = b["properties"]
+        out.resources.append(
+            Resource(
+                type=b["type"],
+                id=lid,
+                properties=props if isinstance(props, dict) else {"_value": props},
+                name=str(b["name"]) if b["name"] is not None else lid,
+                account=account,
+                region=region,
+                tags=_tags(props),
+                origin=Origin(account=account, region=region, file=file, line=b["line"]),
+            )
+        )
+    for pname, decl in (data.get("Parameters") or {}).items() if isinstance(data.get("Parameters"), dict) else []:
+        out.resources.append(
+            Resource(
+                type=PARAMETER_TYPE,
+                id=str(pname),
+                properties=decl if isinstance(decl, dict) else {},
+                name=str(pname),
+                origin=Origin(file=file, line=parsed.parameter_lines.get(str(pname))),
+            )
+        )
+
+    if inline_ignores:
+        _collect_ignores(out, built, owner_of, text, file)
+    return out
+
+
+def _bad_type(spec: Any) -> str:
+    if not isinstance(spec, dict):
+        return "is not a mapping"
+    type_ = spec.get("Type")
+    if isinstance(type_, dict) and len(type_) == 1:
+        ((key, arg),) = type_.items()
+        tag = str(key).removeprefix("Fn::")
+        if tag.startswith("Rain::"):
+            return f"Type is a !{tag} tag ({arg}), a Rain module expanded by `rain pkg`"
+        return f"Type is a !{tag} tag, not a resource type name"
+    if type_ is None:
+        return "has no Type"
+    return f"Type {type_!r} is not a resource type name"
+
+
+def _known(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def _tags(props: Any) -> dict[str, str]:
+    tags = props.get("Tags") if isinstance(props, dict) else None
+    out: dict[str, str] = {}
+    if isinstance(tags, list):
+        for t in tags:
+            if isinstance(t, dict) and isinstance(t.get("Key"), str) and isinstance(t.get("Value"), str | int):
+                out[t["Key"]] = str(t["Value"])
+    elif isinstance(tags, dict):
+        out = {str(k): str(v) for k, v in tags.items() if isinstance(v, str | int)}
+    return out
+
+
+def _fold_security_group_rules(built: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Append stand-alone SG rules to their group; returns rule logical id -> owner logical id."""
+    groups = {lid: b for lid, b in built.items() if b["type"] == "AWS::EC2::SecurityGroup"}
+    by_ref: dict[str, str] = {}
+    for lid, b in groups.items():
+        by_ref[lid] = lid
+        if isinstance(b["name"], str):
+            by_ref.setdefault(b["name"], lid)
+    owner_of: dict[str, str] = {}
+    for lid, b in list(built.items()):
+        key = SG_RULE_TYPES.get(b["type"])
+        if key is None or not isinstance(b["properties"], dict):
+            continue
+        rule = dict(b["properties"])
+        target = rule.pop("GroupId", None)
+        if target is None:
+            target = rule.pop("GroupName", None)
+        else:
+            rule.pop("GroupName", None)
+        owner = by_ref.get(target) if isinstance(target, str) else None
+        if owner is None:
+            # A rule on a group defined elsewhere: a group of its own so controls still see it.
+            b["type"] = "AWS::EC2::SecurityGroup"
+            b["properties"] = {
+                key: [rule],
+                "GroupId": target if target is not None else Unknown("rule names no group"),
+            }
+            continue
+        gprops = groups[owner]["properties"]
+        if not isinstance(gprops, dict):
+            continue
+        existing = gprops.get(key)
+        if isinstance(existing, Unknown):
+            continue
+        gprops[key] = [*(existing if isinstance(existing, list) else []), rule]
+        owner_of[lid] = owner
+    return owner_of
+
+
+def _collect_ignores(
+    out: Loaded, built: dict[str, dict[str, Any]], owner_of: dict[str, str], text: str, file: str
+) -> None:
+    def owner(lid: str) -> str:
+        return owner_of.get(lid, lid)
+
+    for lid, b in built.items():
+        meta = b["spec"].get("Metadata")
+        entries = meta.get("railguard", {}).get("ignore") if isinstance(meta, dict) and isinstance(
+            meta.get("railguard"), dict
+        ) else None
+        if entries is None:
+            continue
+        for e in entries if isinstance(entries, list) else [entries]:
+            cid = e.get("id") if isinstance(e, dict) else e
+            reason = e.get("reason") if isinstance(e, dict) else None
+            if not isinstance(cid, str) or not cid:
+                out.errors.append(ParseError(file, f"resource {lid}: Metadata.railguard.ignore entry has no id", b["line"]))
+            elif not isinstance(reason, str) or not reason.strip():
+                out.errors.append(
+                    ParseError(file, f"resource {lid}: ignore of {cid} has no reason (a reason is required)", b["line"])
+                )
+            else:
+                out.ignores.append(InlineIgnore(file, cid, reason.strip(), b["line"], owner(lid)))
+
+    if "railguard:ignore" not in text:
+        return
+    starts = sorted((b["line"], lid) for lid, b in built.items() if b["line"])
+    all_lines = text.splitlines()
+    for idx, raw in enumerate(all_lines):
+        if "railguard:ignore" not in raw:
+            continue
+        m = _IGNORE.search(raw)
+        if m is None:
+            continue
+        lineno = idx + 1
+        cid, reason = m.group(1), m.group(2).strip()
+        target = _ignore_target(lineno, starts, all_lines)
+        if not cid:
+            out.errors.append(ParseError(file, "railguard:ignore names no control id", lineno))
+        elif not reason:
+            out.errors.append(ParseError(file, f"railguard:ignore {cid} has no reason (a reason is required)", lineno))
+        elif target is None:
+            out.errors.append(ParseError(file, f"railguard:ignore {cid} is not on or above a resource", lineno))
+        else:
+            out.ignores.append(InlineIgnore(file, cid, reason, lineno, owner(target)))
+
+
+def _ignore_target(lineno: int, starts: list[tuple[int, str]], lines: list[str]) -> str | None:
+    """The resource a comment on `lineno` covers: the logical id on that line; for a comment on
+    a line of its own, the next logical id if only comments or blank lines separate them; else
+    the resource whose lines contain the comment."""
+    containing: str | None = None
+    own_line = lines[lineno - 1].lstrip().startswith("#") if 0 < lineno <= len(lines) else True
+    for start, lid in starts:
+        if start == lineno:
+            return lid
+        if start > lineno:
+            if not own_line:
+                break  # a trailing comment covers the resource it sits in
+            between = lines[lineno: start - 1]
+            if all(not s.strip() or s.lstrip().startswith("#") for s in between):
+                return lid
+            break
+        containing = lid
+    return containing
+
+
+def name_of(type_: str) -> str:
+    """The property holding a resource's physical name (exported for the Terraform mapping)."""
+    return name_property(type_)

@@ -58,7 +58,11 @@ def _volume(ctx: CollectContext, vol: dict[str, Any]) -> Resource:
             props[key] = vol[key]
     tags = {t["Key"]: t.get("Value", "") for t in vol.get("Tags") or []}
     vid = vol["VolumeId"]
-    arn = f"arn:aws:ec2:{ctx.region}:{ctx.account}:volume/{vid}"
+    try:
+        partition = ctx.session.session.get_partition_for_region(ctx.region)
+    except Exception:
+        partition = "aws"
+    arn = f"arn:{partition}:ec2:{ctx.region}:{ctx.account}:volume/{vid}"
     live = {
         "state": vol.get("State"),
         "attached_to": [a["InstanceId"] for a in vol.get("Attachments") or [] if a.get("InstanceId")],

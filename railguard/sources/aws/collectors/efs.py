@@ -20,7 +20,7 @@ FILE_SYSTEM = "AWS::EFS::FileSystem"
 
 @collector("efs", yields=[FILE_SYSTEM], scope=REGIONAL, calls=["elasticfilesystem:DescribeFileSystems"])
 def collect_efs(ctx: CollectContext) -> Iterator[Resource]:
-    for fs in ctx.paginate("efs", "describe_file_systems", "FileSystems"):
+    for fs in ctx.paginate("efs", "describe_file_systems", "FileSystems", PaginationConfig={"PageSize": 100}):
         yield _file_system(ctx, fs)
 
 

@@ -25,7 +25,7 @@ _OPTIONAL = ("Engine", "EngineVersion", "DBInstanceClass", "KmsKeyId", "DBCluste
 
 @collector("rds", yields=[DB_INSTANCE], scope=REGIONAL, calls=["rds:DescribeDBInstances"])
 def collect_rds(ctx: CollectContext) -> Iterator[Resource]:
-    for db in ctx.paginate("rds", "describe_db_instances", "DBInstances"):
+    for db in ctx.paginate("rds", "describe_db_instances", "DBInstances", PaginationConfig={"PageSize": 100}):
         yield _instance(ctx, db)
 
 

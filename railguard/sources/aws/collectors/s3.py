@@ -109,7 +109,7 @@ def collect_s3(ctx: CollectContext) -> Iterator[Resource]:
         return
     facets = _wanted_facets(ctx)
     try:
-        listed = list(ctx.paginate("s3", "list_buckets", "Buckets", PaginationConfig={"PageSize": 10000}))
+        listed = _list_buckets(ctx)
     except Exception as exc:
         reason = f"cannot list buckets ({describe(exc, 's3:ListBuckets')})"
         for t in (BUCKET, POLICY, *FACETS):
@@ -122,6 +122,14 @@ def collect_s3(ctx: CollectContext) -> Iterator[Resource]:
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s3-bucket") as pool:
         for out in pool.map(lambda b: _bucket(ctx, b, facets), listed):
             yield from out
+
+
+def _list_buckets(ctx: CollectContext) -> list[dict[str, Any]]:
+    """Every bucket, with its region: ListBuckets returns `BucketRegion` only when given a parameter."""
+    client = ctx.client("s3")
+    if client.can_paginate("list_buckets"):
+        return list(ctx.paginate("s3", "list_buckets", "Buckets", PaginationConfig={"PageSize": 10000}))
+    return list(client.list_buckets().get("Buckets", []))  # botocore older than the paginator
 
 
 def _wanted_facets(ctx: CollectContext) -> set[str]:
@@ -174,13 +182,20 @@ def _bucket(ctx: CollectContext, listed: dict[str, Any], facets: set[str]) -> li
     for facet in FACETS:
         if facet in facets:
             _FETCH[facet](ctx, client, name, props, live)
-    arn = f"arn:aws:s3:::{name}"
+    arn = f"arn:{_partition(ctx)}:s3:::{name}"
     out = [ctx.resource(BUCKET, name, props, arn=arn, live=live, name=name, region=region)]
     if ctx.wants(POLICY):
         policy = _policy(ctx, client, name, region)
         if policy is not None:
             out.append(policy)
     return out
+
+
+def _partition(ctx: CollectContext) -> str:
+    try:
+        return str(ctx.session.session.get_partition_for_region(ctx.region))
+    except Exception:
+        return "aws"
 
 
 def _location_region(constraint: str | None) -> str:

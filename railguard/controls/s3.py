@@ -1,0 +1,421 @@
+"""S3 controls: bucket policies, public access blocks, ACLs, encryption, versioning, logging.
+
+The live S3 collector reads each per-bucket attribute only when a selected control needs it. A
+control names what it reads through *facets* of `AWS::S3::Bucket` in `reads`
+(`AWS::S3::Bucket#PublicAccessBlock`, `#Encryption`, `#Versioning`, `#Logging`, `#Acl`; see
+railguard/sources/aws/collectors/s3.py). A facet that was not collected reads as `Unknown`, so
+forgetting one gives UNKNOWN, never a wrong verdict. Templates carry every property they state,
+facets or not.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from typing import Any
+
+from railguard.controls import IAC, LIVE, Context, control
+from railguard.controls.helpers import as_list, refers_to, truthy
+from railguard.model import (
+    Resource,
+    Severity,
+    Unknown,
+    UnknownValue,
+    Verdict,
+    failed,
+    find_unknown,
+    passed,
+    unknown,
+)
+
+BUCKET = "AWS::S3::Bucket"
+POLICY = "AWS::S3::BucketPolicy"
+ACCOUNT_PAB = "RailGuard::S3::AccountPublicAccessBlock"
+
+# facets of AWS::S3::Bucket: which per-bucket calls the live collector makes
+FACET_PAB = "AWS::S3::Bucket#PublicAccessBlock"
+FACET_ENCRYPTION = "AWS::S3::Bucket#Encryption"
+FACET_VERSIONING = "AWS::S3::Bucket#Versioning"
+FACET_LOGGING = "AWS::S3::Bucket#Logging"
+FACET_ACL = "AWS::S3::Bucket#Acl"
+
+PAB_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+PUBLIC_CANNED_ACLS = ("PublicRead", "PublicReadWrite", "AuthenticatedRead")
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+
+
+# ---------------------------------------------------------------- s3.deny-http
+
+
+@control(
+    "s3.deny-http",
+    title="S3 bucket policy denies requests that do not use HTTPS",
+    resource=BUCKET,
+    reads=[POLICY],
+    severity=Severity.MEDIUM,
+    fix=(
+        "Add a bucket policy statement: Effect Deny, Principal *, Action s3:*, Resource the bucket "
+        "ARN and ARN/*, Condition Bool aws:SecureTransport false"
+    ),
+    places=(LIVE, IAC),
+)
+def deny_http(bucket: Resource, ctx: Context) -> Verdict:
+    """A Deny statement for `aws:SecureTransport` false must cover the bucket and its objects for
+    every principal and every S3 action; an allow-only policy or no policy at all fails. A policy
+    whose target bucket cannot be resolved (a template reference) may be this bucket's: UNKNOWN."""
+    policies, unknowns = _policies_of(bucket, ctx)
+    statements = 0
+    for policy in policies:
+        document = policy.get_raw("PolicyDocument")
+        if isinstance(document, Unknown):
+            unknowns.append(document.reason)
+            continue
+        for stmt in as_list(document.get("Statement") if isinstance(document, dict) else None):
+            statements += 1
+            try:
+                if _denies_http(stmt, bucket):
+                    return passed("the bucket policy denies requests without aws:SecureTransport")
+            except UnknownValue as exc:
+                unknowns.append(exc.unknown.reason)
+    if unknowns:
+        return unknown(f"the bucket policy cannot be fully read: {unknowns[0]}")
+    if not policies:
+        return failed("the bucket has no policy, so plain-HTTP requests are not denied", policy=None)
+    return failed(
+        "no bucket policy statement denies s3:* for every principal when aws:SecureTransport is false",
+        policy_statements=statements,
+    )
+
+
+def _policies_of(bucket: Resource, ctx: Context) -> tuple[list[Resource], list[str]]:
+    """Policies attached to this bucket, and the reasons of policies whose bucket is unresolved."""
+    out: list[Resource] = []
+    unresolved: list[str] = []
+    for p in ctx.inventory.of_type(POLICY, account=bucket.account):
+        if p.origin.file != bucket.origin.file:
+            continue
+        target = p.get_raw("Bucket")
+        if isinstance(target, Unknown):
+            unresolved.append(f"the Bucket of policy {p.display_name} is unknown ({target.reason})")
+        elif refers_to(target, bucket):
+            out.append(p)
+    return out, unresolved
+
+
+def _denies_http(stmt: Any, bucket: Resource) -> bool:
+    """Does this statement deny every insecure-transport request to the bucket and its objects?"""
+    _require(stmt, "Statement")
+    if not isinstance(stmt, dict) or stmt.get("Effect") != "Deny":
+        return False
+    if "NotAction" in stmt or "NotResource" in stmt or "NotPrincipal" in stmt:
+        return False
+    if not _is_everyone(stmt.get("Principal")):
+        return False
+    actions = [str(a).lower() for a in as_list(stmt.get("Action"))]
+    if not ({"*", "s3:*"} & set(actions)):
+        return False
+    if not _secure_transport_false(stmt.get("Condition")):
+        return False
+    names = _bucket_names(bucket)
+    resources = as_list(stmt.get("Resource"))
+    covers_bucket = any(_arn_covers(r, names, objects=False) for r in resources)
+    covers_objects = any(_arn_covers(r, names, objects=True) for r in resources)
+    return covers_bucket and covers_objects
+
+
+def _require(value: Any, what: str) -> None:
+    u = find_unknown(value)
+    if u is not None:
+        raise UnknownValue(what, u)
+
+
+def _is_everyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return "*" in as_list(principal.get("AWS"))
+    return False
+
+
+def _secure_transport_false(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    for operator in ("Bool", "BoolIfExists"):
+        block = condition.get(operator)
+        if not isinstance(block, dict):
+            continue
+        for key, value in block.items():
+            if key.lower() == "aws:securetransport" and any(
+                str(v).strip().lower() == "false" for v in as_list(value)
+            ):
+                return True
+    return False
+
+
+def _bucket_names(bucket: Resource) -> set[str]:
+    names = {n for n in (bucket.name, bucket.id) if n}
+    declared = bucket.get_raw("BucketName")
+    if isinstance(declared, str):
+        names.add(declared)
+    return names
+
+
+def _arn_covers(pattern: Any, names: Iterable[str], *, objects: bool) -> bool:
+    if not isinstance(pattern, str):
+        return False
+    if pattern == "*":
+        return True
+    parts = pattern.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[2] == "s3":
+        path = parts[5]
+    elif not pattern.startswith("arn:"):
+        # a template's stand-in for an ARN only known after deployment (a Terraform address)
+        path = pattern
+    else:
+        return False
+    return any(fnmatch.fnmatchcase(f"{n}/*" if objects else n, path) for n in names)
+
+
+# ---------------------------------------------------------------- s3.mfa-delete
+
+
+@control(
+    "s3.mfa-delete",
+    title="S3 bucket has MFA Delete enabled",
+    resource=BUCKET,
+    reads=[FACET_VERSIONING],
+    severity=Severity.LOW,
+    fix=(
+        "As the root user: aws s3api put-bucket-versioning --bucket NAME --versioning-configuration "
+        "Status=Enabled,MFADelete=Enabled --mfa 'SERIAL CODE'"
+    ),
+    places=(LIVE,),
+)
+def mfa_delete(bucket: Resource) -> Verdict:
+    """MFA Delete exists only in the live API (GetBucketVersioning); templates cannot set it."""
+    state = bucket.fact("mfa_delete")
+    if state == "Enabled":
+        return passed("MFA Delete is enabled")
+    return failed(
+        "MFA Delete is not enabled",
+        mfa_delete=state or "Disabled",
+        versioning=bucket.get("VersioningConfiguration.Status") or "never enabled",
+    )
+
+
+# ---------------------------------------------------------------- public access blocks
+
+
+def _blocks_off(resource: Resource, prefix: str, keys: Iterable[str] = PAB_KEYS) -> tuple[list[str], Unknown | None]:
+    """The block settings that are not on, and the first of them that is unknown."""
+    off: list[str] = []
+    first_unknown: Unknown | None = None
+    for key in keys:
+        value = resource.get_raw(f"{prefix}{key}")
+        if isinstance(value, Unknown):
+            first_unknown = first_unknown or value
+            off.append(key)
+        elif not truthy(value):
+            off.append(key)
+    return off, first_unknown
+
+
+def _account_block(bucket: Resource, ctx: Context) -> Resource | None:
+    found = ctx.inventory.of_type(ACCOUNT_PAB, account=bucket.account)
+    return found[0] if found else None
+
+
+@control(
+    "s3.bucket-public-access-block",
+    title="S3 bucket blocks public access (all four settings, on the bucket or the account)",
+    resource=BUCKET,
+    reads=[FACET_PAB, ACCOUNT_PAB],
+    severity=Severity.HIGH,
+    fix=(
+        "Set PublicAccessBlockConfiguration with BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy "
+        "and RestrictPublicBuckets all true (a template must state it: railguard does not rely on "
+        "the AWS default for new buckets)"
+    ),
+    places=(LIVE, IAC),
+)
+def bucket_public_access_block(bucket: Resource, ctx: Context) -> Verdict:
+    """All four block settings must be on, on the bucket or (live) on the account.
+
+    Decision for templates: a bucket without `PublicAccessBlockConfiguration` FAILS, although AWS
+    has turned all four settings on for new buckets by default since April 2023. The template is
+    where the intent is reviewed; the default only applies when nothing else sets the block (a
+    later `put-public-access-block`, an older tool or an account-level setting invisible to the
+    template can change it); and the same template must pass or fail the same way in every
+    account. State the block explicitly and the control passes.
+    """
+    off, bucket_unknown = _blocks_off(bucket, "PublicAccessBlockConfiguration.")
+    if not off:
+        return passed("the bucket blocks all public access")
+    account_off: list[str] | None = None
+    if bucket.is_live:
+        account = _account_block(bucket, ctx)
+        if account is None:
+            return unknown("the bucket does not block all public access and the account-level block was not read")
+        account_off, account_unknown = _blocks_off(account, "")
+        if not account_off:
+            return passed("the account-level public access block covers the bucket")
+        if account_unknown is not None:
+            return unknown(f"the account-level public access block cannot be read: {account_unknown.reason}")
+    if bucket_unknown is not None:
+        raise UnknownValue("PublicAccessBlockConfiguration", bucket_unknown)
+    if bucket.get("PublicAccessBlockConfiguration") is None:
+        reason = "the bucket has no public access block configuration"
+    else:
+        reason = f"the bucket's public access block leaves {', '.join(off)} off"
+    evidence: dict[str, Any] = {"bucket_settings_off": off}
+    if account_off is not None:
+        evidence["account_settings_off"] = account_off
+        reason += " and the account-level block does not cover it"
+    return failed(reason, **evidence)
+
+
+@control(
+    "s3.account-public-access-block",
+    title="S3 account-level public access block is on (all four settings)",
+    resource=ACCOUNT_PAB,
+    severity=Severity.HIGH,
+    fix=(
+        "aws s3control put-public-access-block --account-id ACCOUNT --public-access-block-configuration "
+        "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
+    ),
+    places=(LIVE, IAC),
+)
+def account_public_access_block(block: Resource) -> Verdict:
+    off, first_unknown = _blocks_off(block, "")
+    if not off:
+        return passed("the account blocks all public access to S3")
+    if first_unknown is not None:
+        raise UnknownValue("PublicAccessBlockConfiguration", first_unknown)
+    if block.fact("exists") is False:
+        return failed("the account has no S3 public access block", settings_off=off)
+    return failed(f"the account-level public access block leaves {', '.join(off)} off", settings_off=off)
+
+
+# ---------------------------------------------------------------- s3.public-acl
+
+
+@control(
+    "s3.public-acl",
+    title="S3 bucket ACL does not grant access to everyone or to any AWS user",
+    resource=BUCKET,
+    reads=[FACET_ACL, FACET_PAB, ACCOUNT_PAB],
+    severity=Severity.HIGH,
+    fix="Set the bucket ACL to private (AccessControl: Private) or turn on IgnorePublicAcls",
+    places=(LIVE, IAC),
+)
+def public_acl(bucket: Resource, ctx: Context) -> Verdict:
+    """A public canned ACL (PublicRead, PublicReadWrite, AuthenticatedRead) or, live, any grant to
+    AllUsers/AuthenticatedUsers fails, unless IgnorePublicAcls on the bucket or the account makes
+    S3 disregard it."""
+    canned = bucket.get("AccessControl")
+    grants = bucket.fact("acl_grants") if bucket.is_live else []
+    public = canned in PUBLIC_CANNED_ACLS or bool(grants)
+    if not public:
+        return passed("the bucket ACL grants nothing to public grantees")
+    evidence: dict[str, Any] = {}
+    if canned:
+        evidence["access_control"] = canned
+    if grants:
+        evidence["public_grants"] = list(grants)
+    ignored = bucket.get_raw("PublicAccessBlockConfiguration.IgnorePublicAcls")
+    if truthy(ignored):
+        return passed("the bucket's IgnorePublicAcls setting makes S3 disregard its public ACL", **evidence)
+    if bucket.is_live:
+        account = _account_block(bucket, ctx)
+        account_ignores = account.get_raw("IgnorePublicAcls") if account is not None else None
+        if truthy(account_ignores):
+            return passed("the account's IgnorePublicAcls setting makes S3 disregard the public ACL", **evidence)
+        if account is None or isinstance(account_ignores, Unknown):
+            return unknown(
+                "the bucket ACL is public and the account-level IgnorePublicAcls setting was not read",
+                **evidence,
+            )
+    if isinstance(ignored, Unknown):
+        raise UnknownValue("PublicAccessBlockConfiguration.IgnorePublicAcls", ignored)
+    return failed("the bucket ACL grants access to everyone or to any AWS user", **evidence)
+
+
+# ---------------------------------------------------------------- encryption, versioning, logging
+
+
+@control(
+    "s3.default-encryption",
+    title="S3 bucket has default server-side encryption configured",
+    resource=BUCKET,
+    reads=[FACET_ENCRYPTION],
+    severity=Severity.MEDIUM,
+    params={"require_kms": False},
+    fix=(
+        "Set BucketEncryption.ServerSideEncryptionConfiguration with SSEAlgorithm aws:kms (and a "
+        "KMSMasterKeyID) or AES256"
+    ),
+    places=(LIVE, IAC),
+)
+def default_encryption(bucket: Resource, ctx: Context) -> Verdict:
+    """With `require_kms` only SSE-KMS (aws:kms, aws:kms:dsse) passes. A template that states no
+    BucketEncryption fails, although S3 applies SSE-S3 to every new object since January 2023:
+    the control checks what the template or bucket configures."""
+    rules = as_list(bucket.get("BucketEncryption.ServerSideEncryptionConfiguration"))
+    _require(rules, "BucketEncryption.ServerSideEncryptionConfiguration")
+    algorithms = [
+        str(r.get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm"))
+        for r in rules
+        if isinstance(r, dict) and isinstance(r.get("ServerSideEncryptionByDefault"), dict)
+        and r["ServerSideEncryptionByDefault"].get("SSEAlgorithm")
+    ]
+    if not algorithms:
+        return failed("the bucket has no default server-side encryption", sse_algorithm=None)
+    if ctx.params.get("require_kms") and not any(a in KMS_ALGORITHMS for a in algorithms):
+        return failed("the bucket's default encryption does not use a KMS key", sse_algorithm=algorithms[0])
+    key = next(
+        (
+            r["ServerSideEncryptionByDefault"].get("KMSMasterKeyID")
+            for r in rules
+            if isinstance(r, dict) and isinstance(r.get("ServerSideEncryptionByDefault"), dict)
+        ),
+        None,
+    )
+    evidence: dict[str, Any] = {"sse_algorithm": algorithms[0]}
+    if key:
+        evidence["kms_key"] = key
+    return passed(f"default encryption {algorithms[0]}", **evidence)
+
+
+@control(
+    "s3.versioning-enabled",
+    title="S3 bucket has versioning enabled",
+    resource=BUCKET,
+    reads=[FACET_VERSIONING],
+    severity=Severity.MEDIUM,
+    fix="Set VersioningConfiguration.Status to Enabled",
+    places=(LIVE, IAC),
+)
+def versioning_enabled(bucket: Resource) -> Verdict:
+    status = bucket.get("VersioningConfiguration.Status")
+    if status == "Enabled":
+        return passed("versioning is enabled")
+    return failed("versioning is not enabled", versioning=status or "never enabled")
+
+
+@control(
+    "s3.access-logging-enabled",
+    title="S3 bucket has server access logging enabled",
+    resource=BUCKET,
+    reads=[FACET_LOGGING],
+    severity=Severity.LOW,
+    fix="Set LoggingConfiguration with a DestinationBucketName (a dedicated log bucket)",
+    places=(LIVE, IAC),
+)
+def access_logging_enabled(bucket: Resource) -> Verdict:
+    """In a template an empty `LoggingConfiguration` is enough: it logs into the bucket itself."""
+    conf = bucket.get("LoggingConfiguration")
+    if conf is None:
+        return failed("server access logging is not enabled")
+    _require(conf, "LoggingConfiguration")
+    destination = conf.get("DestinationBucketName") if isinstance(conf, dict) else None
+    return passed("server access logging is enabled", destination=destination or bucket.display_name)

@@ -1,0 +1,102 @@
+"""KMS customer-managed keys: `AWS::KMS::Key`, per region.
+
+Calls per region: `ListKeys` (paginated); per key `DescribeKey` (AWS-managed keys are then
+skipped); `GetKeyRotationStatus` only for enabled symmetric encryption keys with key material
+from KMS (the only keys automatic rotation applies to); `GetKeyPolicy` only when a selected
+control reads key policies: controls that do declare `reads=["AWS::KMS::Key#KeyPolicy"]`,
+a facet of the key type that this collector answers by filling `KeyPolicy` on each key (it yields no
+resource of that type).
+
+Properties (CloudFormation shape): Description, Enabled, KeySpec, KeyUsage, MultiRegion,
+Origin, EnableKeyRotation (only for the keys above), KeyPolicy (parsed JSON when wanted, else
+`Unknown("not collected")`, so a control that forgot to read the facet says UNKNOWN, never PASS).
+A denied per-key call makes the property it feeds `Unknown`; a denied `DescribeKey` makes
+the whole key `Unknown` (it may be customer-managed).
+
+Live facts: key_state (Enabled, Disabled, PendingDeletion, ...), key_manager, creation_date.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from railguard.model import Resource, Unknown
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector
+
+KEY = "AWS::KMS::Key"
+KEY_POLICY = "AWS::KMS::Key#KeyPolicy"  # facet read by railguard.controls.kms
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def per_resource(fn: Callable[[T], R], items: Iterable[T], workers: int = 4) -> list[R]:
+    """Per-resource calls on a few threads (the calls are latency-bound); order is kept."""
+    items = list(items)
+    if len(items) <= 2:
+        return [fn(i) for i in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="per-res") as pool:
+        return list(pool.map(fn, items))
+
+
+@collector(
+    "kms",
+    yields=[KEY, KEY_POLICY],
+    scope=REGIONAL,
+    calls=["kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy"],
+)
+def collect_keys(ctx: CollectContext) -> Iterator[Resource]:
+    client = ctx.client("kms")
+    want_policy = ctx.wants(KEY_POLICY)
+
+    def read(key: dict[str, Any]) -> Resource | None:
+        key_id, arn = key["KeyId"], key.get("KeyArn")
+        try:
+            md = client.describe_key(KeyId=key_id)["KeyMetadata"]
+        except Exception as exc:
+            u = ctx.unknown(exc, "kms:DescribeKey")
+            return ctx.resource(KEY, key_id, {"KeySpec": u, "KeyUsage": u, "EnableKeyRotation": u},
+                                arn=arn, live={"key_state": u})
+        if md.get("KeyManager") == "AWS":
+            return None
+        spec = md.get("KeySpec") or md.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+        usage = md.get("KeyUsage") or "ENCRYPT_DECRYPT"  # the API default (moto omits it)
+        props: dict[str, Any] = {
+            "Description": md.get("Description", ""),
+            "Enabled": bool(md.get("Enabled")),
+            "KeySpec": spec,
+            "KeyUsage": usage,
+            "MultiRegion": bool(md.get("MultiRegion")),
+            "Origin": md.get("Origin"),
+        }
+        state = md.get("KeyState")
+        if (spec == "SYMMETRIC_DEFAULT" and usage == "ENCRYPT_DECRYPT"
+                and md.get("Origin", "AWS_KMS") == "AWS_KMS" and state == "Enabled"):
+            try:
+                props["EnableKeyRotation"] = bool(
+                    client.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled"))
+            except Exception as exc:
+                props["EnableKeyRotation"] = ctx.unknown(exc, "kms:GetKeyRotationStatus")
+        if want_policy:
+            try:
+                props["KeyPolicy"] = json.loads(
+                    client.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+            except Exception as exc:
+                props["KeyPolicy"] = ctx.unknown(exc, "kms:GetKeyPolicy")
+        else:
+            props["KeyPolicy"] = Unknown("key policy not collected (no selected control reads it)")
+        created = md.get("CreationDate")
+        live = {
+            "key_state": state,
+            "key_manager": md.get("KeyManager"),
+            "creation_date": created.isoformat() if hasattr(created, "isoformat") else created,
+        }
+        return ctx.resource(KEY, key_id, props, arn=md.get("Arn") or arn, live=live)
+
+    keys = list(ctx.paginate("kms", "list_keys", "Keys"))
+    for res in per_resource(read, keys):
+        if res is not None:
+            yield res

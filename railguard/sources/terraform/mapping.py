@@ -1,0 +1,1217 @@
+"""Terraform `aws_*` resources -> CloudFormation-shaped `Resource`s, so the same controls fire.
+
+Input is the evaluated configuration of each resource instance (HCL) or its planned values
+(plan JSON): arguments as values, nested blocks as lists of dicts. Split resources
+(`aws_s3_bucket_versioning`, `aws_security_group_rule`, `aws_iam_user_policy_attachment`, ...)
+are folded into their owner, found by the reference they hold (which resolves to the owner's
+address or its physical name). A split resource whose owner is not in the scanned
+configuration is kept on its own so that nothing silently disappears.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from railguard.model import Origin, Resource, Unknown
+from railguard.sources.terraform.expr import JsonDoc
+from railguard.sources.terraform.policydoc import parse_policy
+
+
+@dataclass
+class TFResource:
+    """One evaluated resource instance, from HCL or from a plan."""
+
+    address: str
+    type: str
+    cfg: dict[str, Any]
+    file: str
+    line: int | None = None
+
+
+@dataclass
+class Draft:
+    type: str
+    id: str
+    props: dict[str, Any]
+    origin: Origin
+    name: str | None = None
+    arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def resource(self) -> Resource:
+        return Resource(
+            type=self.type, id=self.id, properties=self.props, arn=self.arn, tags=self.tags,
+            origin=self.origin, name=self.name,
+        )
+
+
+# ---- small helpers ---------------------------------------------------------------------------
+
+
+def clean(v: Any) -> Any:
+    """Strip loader bookkeeping (`__line__`) and unwrap jsonencode values."""
+    if isinstance(v, JsonDoc):
+        return clean(v.value)
+    if isinstance(v, dict):
+        return {k: clean(x) for k, x in v.items() if k != "__line__"}
+    if isinstance(v, list | tuple):
+        return [clean(x) for x in v]
+    return v
+
+
+def val(cfg: dict[str, Any], key: str, default: Any = None) -> Any:
+    v = cfg.get(key)
+    return default if v is None else clean(v)
+
+
+def blocks(cfg: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    v = cfg.get(key)
+    if isinstance(v, dict):
+        return [v]
+    if isinstance(v, list):
+        return [x for x in v if isinstance(x, dict)]
+    return []
+
+
+def block(cfg: dict[str, Any], key: str) -> dict[str, Any] | None:
+    bs = blocks(cfg, key)
+    return bs[0] if bs else None
+
+
+def listify(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    if isinstance(v, Unknown):
+        return [v]
+    if isinstance(v, list | tuple | set):
+        return list(v)
+    return [v]
+
+
+def put(d: dict[str, Any], key: str, v: Any) -> None:
+    if v is not None:
+        d[key] = clean(v)
+
+
+def num(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            return int(v)
+        except ValueError:
+            return v
+    return v
+
+
+def tags_of(cfg: dict[str, Any]) -> dict[str, str]:
+    t = cfg.get("tags")
+    if isinstance(t, dict):
+        return {str(k): v for k, v in t.items() if isinstance(v, str)}
+    return {}
+
+
+_NAME_KEYS = ("bucket", "name", "identifier", "function_name", "family", "table_name", "user", "role", "group")
+
+
+def physical_name(cfg: dict[str, Any]) -> str | None:
+    for k in _NAME_KEYS:
+        v = cfg.get(k)
+        if isinstance(v, str) and v:
+            return v
+    return None
+
+
+def policy(v: Any) -> Any:
+    return clean(parse_policy(v))
+
+
+# ---- the mapper ------------------------------------------------------------------------------
+
+Mapper = Callable[["Builder", TFResource], None]
+MAP: dict[str, Mapper] = {}
+FOLD: dict[str, Mapper] = {}
+
+
+def maps(*types: str, fold: bool = False) -> Callable[[Mapper], Mapper]:
+    def reg(fn: Mapper) -> Mapper:
+        for t in types:
+            (FOLD if fold else MAP)[t] = fn
+        return fn
+
+    return reg
+
+
+class Builder:
+    def __init__(self) -> None:
+        self.drafts: list[Draft] = []
+        self.by_addr: dict[str, Draft] = {}
+        self.by_name: dict[tuple[str, str], Draft] = {}
+        self.by_base: dict[str, list[Draft]] = {}  # address without its instance key -> instances
+        self.folded: dict[str, str] = {}  # address of a split resource -> id of the owner it went into
+        self._current: str | None = None
+
+    def add(self, r: TFResource, type_: str, props: dict[str, Any], *, id: str | None = None,
+            name: str | None = None, line: int | None = None, arn: str | None = None) -> Draft:
+        d = Draft(
+            type=type_, id=id or r.address, props=props,
+            origin=Origin(file=r.file, line=line if line is not None else r.line),
+            name=name if name is not None else (physical_name(r.cfg) or r.address),
+            arn=arn, tags=tags_of(r.cfg),
+        )
+        self.drafts.append(d)
+        self.by_addr.setdefault(d.id, d)
+        if d.id.endswith("]"):
+            self.by_base.setdefault(d.id[: d.id.rfind("[")], []).append(d)
+        if d.name and d.name != d.id:
+            self.by_name.setdefault((type_, d.name), d)
+        return d
+
+    def find(self, type_: str, ref: Any) -> Draft | None:
+        """The draft a reference names (by address, physical name or S3 ARN); remembers the fold."""
+        d = self._find(type_, ref)
+        if d is not None and self._current is not None:
+            self.folded.setdefault(self._current, d.id)
+        return d
+
+    def _find(self, type_: str, ref: Any) -> Draft | None:
+        if not isinstance(ref, str) or not ref:
+            return None
+        d = self.by_addr.get(ref)
+        if d is not None and d.type == type_:
+            return d
+        d = self.by_name.get((type_, ref))
+        if d is not None:
+            return d
+        if ref.startswith("arn:aws:s3:::"):
+            return self.by_name.get((type_, ref[len("arn:aws:s3:::"):]))
+        # a plan reference without the instance key: accept it when exactly one instance matches
+        hits = [x for x in self.by_base.get(ref, ()) if x.type == type_]
+        return hits[0] if len(hits) == 1 else None
+
+    def build(self, items: list[TFResource]) -> list[Resource]:
+        for r in items:
+            fn = MAP.get(r.type)
+            if fn is not None:
+                fn(self, r)
+            elif r.type not in FOLD:
+                self.add(r, f"Terraform::{r.type}", clean(r.cfg))
+        for r in items:
+            fn = FOLD.get(r.type)
+            if fn is not None:
+                n = len(self.drafts)
+                self._current = r.address
+                fn(self, r)
+                self._current = None
+                if len(self.drafts) > n:  # kept on its own (or a policy resource): ignores go to it
+                    self.folded.pop(r.address, None)
+        return [d.resource() for d in self.drafts]
+
+    def keep(self, r: TFResource) -> Draft:
+        """A split resource whose owner is not in the configuration: keep it as it is."""
+        return self.add(r, f"Terraform::{r.type}", clean(r.cfg))
+
+
+def build_resources(items: list[TFResource]) -> list[Resource]:
+    return Builder().build(items)
+
+
+# ---- EC2 networking --------------------------------------------------------------------------
+
+
+def ip_protocol(v: Any) -> Any:
+    if v is None or isinstance(v, Unknown):
+        return v if v is not None else Unknown("protocol is not set")
+    s = str(v).strip().lower()
+    return "-1" if s in ("all", "-1") else s
+
+
+def sg_entries(rule: dict[str, Any], egress: bool, group_ref: str) -> list[dict[str, Any]]:
+    base: dict[str, Any] = {"IpProtocol": ip_protocol(rule.get("protocol", rule.get("ip_protocol")))}
+    if base["IpProtocol"] != "-1":
+        put(base, "FromPort", num(rule.get("from_port")))
+        put(base, "ToPort", num(rule.get("to_port")))
+    if rule.get("description") != "":  # plans write "" for no description; CloudFormation and EC2 omit it
+        put(base, "Description", rule.get("description"))
+    out: list[dict[str, Any]] = []
+    for c in listify(rule.get("cidr_blocks")) + listify(rule.get("cidr_ipv4")):
+        out.append({**base, "CidrIp": c})
+    for c in listify(rule.get("ipv6_cidr_blocks")) + listify(rule.get("cidr_ipv6")):
+        out.append({**base, "CidrIpv6": c})
+    sg_key = "DestinationSecurityGroupId" if egress else "SourceSecurityGroupId"
+    pl_key = "DestinationPrefixListId" if egress else "SourcePrefixListId"
+    for g in (listify(rule.get("security_groups")) + listify(rule.get("source_security_group_id"))
+              + listify(rule.get("referenced_security_group_id"))):
+        out.append({**base, sg_key: g})
+    for p in listify(rule.get("prefix_list_ids")) + listify(rule.get("prefix_list_id")):
+        out.append({**base, pl_key: p})
+    if rule.get("self") is True:
+        out.append({**base, sg_key: group_ref})
+    return [clean(e) for e in out]
+
+
+@maps("aws_security_group", "aws_default_security_group")
+def _sg(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    props: dict[str, Any] = {}
+    default = r.type == "aws_default_security_group"
+    put(props, "GroupName", "default" if default else c.get("name"))
+    put(props, "GroupDescription", val(c, "description", None if default else "Managed by Terraform"))
+    put(props, "VpcId", c.get("vpc_id"))
+    ing: list[dict[str, Any]] = []
+    eg: list[dict[str, Any]] = []
+    for key, egress, acc in (("ingress", False, ing), ("egress", True, eg)):
+        raw = c.get(key)
+        if isinstance(raw, Unknown):
+            acc.append({"IpProtocol": raw})
+            continue
+        for rule in blocks(c, key):
+            acc.extend(sg_entries(rule, egress, r.address))
+    props["SecurityGroupIngress"] = ing
+    props["SecurityGroupEgress"] = eg
+    b.add(r, "AWS::EC2::SecurityGroup", props, name=val(c, "name") if isinstance(c.get("name"), str) else ("default" if default else r.address))
+
+
+@maps("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", fold=True)
+def _sg_rule(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    if r.type == "aws_security_group_rule":
+        egress = c.get("type") == "egress"
+        if isinstance(c.get("type"), Unknown):
+            b.keep(r)
+            return
+    else:
+        egress = r.type.endswith("egress_rule")
+    ref = c.get("security_group_id")
+    sg = b.find("AWS::EC2::SecurityGroup", ref)
+    entries = sg_entries(c, egress, ref if isinstance(ref, str) else r.address)
+    if sg is not None:
+        sg.props.setdefault("SecurityGroupEgress" if egress else "SecurityGroupIngress", []).extend(entries)
+        return
+    # the group is not in this configuration: one CloudFormation rule resource per entry
+    type_ = "AWS::EC2::SecurityGroupEgress" if egress else "AWS::EC2::SecurityGroupIngress"
+    for i, e in enumerate(entries or [{}]):
+        b.add(r, type_, {**e, "GroupId": clean(ref)}, id=r.address if len(entries) <= 1 else f"{r.address}#{i}")
+
+
+_NACL_PROTO = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "all": -1, "-1": -1}
+
+
+def nacl_protocol(v: Any) -> Any:
+    if v is None or isinstance(v, Unknown):
+        return v
+    s = str(v).strip().lower()
+    if s in _NACL_PROTO:
+        return _NACL_PROTO[s]
+    try:
+        return int(s)
+    except ValueError:
+        return Unknown(f"protocol {v!r} is not recognised")
+
+
+def nacl_entry(c: dict[str, Any], acl_ref: Any, egress: Any, number_key: str, action_key: str) -> dict[str, Any]:
+    p: dict[str, Any] = {"NetworkAclId": clean(acl_ref)}
+    put(p, "RuleNumber", num(c.get(number_key)))
+    proto = nacl_protocol(c.get("protocol"))
+    put(p, "Protocol", proto)
+    action = c.get(action_key)
+    put(p, "RuleAction", action.lower() if isinstance(action, str) else action)
+    p["Egress"] = clean(egress) if egress is not None else False
+    put(p, "CidrBlock", c.get("cidr_block"))
+    put(p, "Ipv6CidrBlock", c.get("ipv6_cidr_block"))
+    if proto != -1 and (c.get("from_port") is not None or c.get("to_port") is not None):
+        p["PortRange"] = {"From": num(clean(c.get("from_port"))), "To": num(clean(c.get("to_port")))}
+    if c.get("icmp_type") is not None or c.get("icmp_code") is not None:
+        p["Icmp"] = {"Type": num(clean(c.get("icmp_type"))), "Code": num(clean(c.get("icmp_code")))}
+    return p
+
+
+@maps("aws_network_acl", "aws_default_network_acl")
+def _nacl(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    props: dict[str, Any] = {}
+    put(props, "VpcId", c.get("vpc_id"))
+    b.add(r, "AWS::EC2::NetworkAcl", props)
+    for key, egress in (("ingress", False), ("egress", True)):
+        for i, rule in enumerate(blocks(c, key)):
+            b.add(r, "AWS::EC2::NetworkAclEntry", nacl_entry(rule, r.address, egress, "rule_no", "action"),
+                  id=f"{r.address}.{key}[{i}]", name=f"{r.address}.{key}[{i}]", line=rule.get("__line__"))
+
+
+@maps("aws_network_acl_rule")
+def _nacl_rule(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    b.add(r, "AWS::EC2::NetworkAclEntry",
+          nacl_entry(c, c.get("network_acl_id"), c.get("egress"), "rule_number", "rule_action"), name=r.address)
+
+
+@maps("aws_vpc", "aws_default_vpc")
+def _vpc(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "CidrBlock", c.get("cidr_block"))
+    put(p, "EnableDnsSupport", c.get("enable_dns_support"))
+    put(p, "EnableDnsHostnames", c.get("enable_dns_hostnames"))
+    put(p, "InstanceTenancy", c.get("instance_tenancy"))
+    b.add(r, "AWS::EC2::VPC", p)
+
+
+@maps("aws_subnet", "aws_default_subnet")
+def _subnet(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"MapPublicIpOnLaunch": val(c, "map_public_ip_on_launch", r.type == "aws_default_subnet")}
+    put(p, "VpcId", c.get("vpc_id"))
+    put(p, "CidrBlock", c.get("cidr_block"))
+    put(p, "AvailabilityZone", c.get("availability_zone"))
+    b.add(r, "AWS::EC2::Subnet", p, name=tags_of(c).get("Name") or r.address)
+
+
+@maps("aws_flow_log")
+def _flow_log(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    for key, kind in (("vpc_id", "VPC"), ("subnet_id", "Subnet"), ("eni_id", "NetworkInterface"),
+                      ("transit_gateway_id", "TransitGateway"), ("transit_gateway_attachment_id", "TransitGatewayAttachment")):
+        if c.get(key) is not None:
+            p["ResourceId"] = clean(c[key])
+            p["ResourceType"] = kind
+            break
+    put(p, "TrafficType", c.get("traffic_type"))
+    put(p, "LogDestinationType", c.get("log_destination_type"))
+    put(p, "LogDestination", c.get("log_destination"))
+    put(p, "LogGroupName", c.get("log_group_name"))
+    put(p, "DeliverLogsPermissionArn", c.get("iam_role_arn"))
+    b.add(r, "AWS::EC2::FlowLog", p, name=r.address)
+
+
+def _metadata_options(c: dict[str, Any]) -> dict[str, Any] | None:
+    mo = block(c, "metadata_options")
+    if mo is None:
+        return None
+    out: dict[str, Any] = {}
+    put(out, "HttpTokens", mo.get("http_tokens"))
+    put(out, "HttpEndpoint", mo.get("http_endpoint"))
+    put(out, "HttpPutResponseHopLimit", mo.get("http_put_response_hop_limit"))
+    put(out, "InstanceMetadataTags", mo.get("instance_metadata_tags"))
+    return out
+
+
+def _ebs(bd: dict[str, Any]) -> dict[str, Any]:
+    e: dict[str, Any] = {}
+    put(e, "Encrypted", bd.get("encrypted"))
+    put(e, "KmsKeyId", bd.get("kms_key_id"))
+    put(e, "VolumeSize", bd.get("volume_size"))
+    put(e, "VolumeType", bd.get("volume_type"))
+    put(e, "SnapshotId", bd.get("snapshot_id"))
+    put(e, "DeleteOnTermination", bd.get("delete_on_termination"))
+    return e
+
+
+@maps("aws_instance")
+def _instance(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "ImageId", c.get("ami"))
+    put(p, "InstanceType", c.get("instance_type"))
+    put(p, "IamInstanceProfile", c.get("iam_instance_profile"))
+    put(p, "MetadataOptions", _metadata_options(c))
+    put(p, "SubnetId", c.get("subnet_id"))
+    put(p, "SecurityGroupIds", c.get("vpc_security_group_ids"))
+    put(p, "SecurityGroups", c.get("security_groups"))
+    put(p, "UserData", c.get("user_data") if c.get("user_data") is not None else c.get("user_data_base64"))
+    put(p, "KeyName", c.get("key_name"))
+    put(p, "Monitoring", c.get("monitoring"))
+    put(p, "EbsOptimized", c.get("ebs_optimized"))
+    if c.get("associate_public_ip_address") is not None:
+        p["NetworkInterfaces"] = [{"DeviceIndex": "0", "AssociatePublicIpAddress": clean(c["associate_public_ip_address"])}]
+    bdm = []
+    for rb in blocks(c, "root_block_device"):
+        bdm.append({"DeviceName": "root", "Ebs": _ebs(rb)})
+    for eb in blocks(c, "ebs_block_device"):
+        bdm.append({"DeviceName": clean(eb.get("device_name")), "Ebs": _ebs(eb)})
+    if bdm:
+        p["BlockDeviceMappings"] = bdm
+    b.add(r, "AWS::EC2::Instance", p, name=(tags_of(c).get("Name") or r.address))
+
+
+@maps("aws_launch_template")
+def _launch_template(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    data: dict[str, Any] = {}
+    put(data, "ImageId", c.get("image_id"))
+    put(data, "InstanceType", c.get("instance_type"))
+    put(data, "MetadataOptions", _metadata_options(c))
+    iip = block(c, "iam_instance_profile")
+    if iip is not None:
+        prof: dict[str, Any] = {}
+        put(prof, "Arn", iip.get("arn"))
+        put(prof, "Name", iip.get("name"))
+        data["IamInstanceProfile"] = prof
+    put(data, "SecurityGroupIds", c.get("vpc_security_group_ids"))
+    put(data, "UserData", c.get("user_data"))
+    nis = []
+    for ni in blocks(c, "network_interfaces"):
+        n: dict[str, Any] = {}
+        put(n, "AssociatePublicIpAddress", ni.get("associate_public_ip_address"))
+        put(n, "DeviceIndex", ni.get("device_index"))
+        put(n, "Groups", ni.get("security_groups"))
+        nis.append(n)
+    if nis:
+        data["NetworkInterfaces"] = nis
+    bdm = []
+    for bd in blocks(c, "block_device_mappings"):
+        ebs = block(bd, "ebs")
+        bdm.append({"DeviceName": clean(bd.get("device_name")), "Ebs": _ebs(ebs or {})})
+    if bdm:
+        data["BlockDeviceMappings"] = bdm
+    p: dict[str, Any] = {"LaunchTemplateData": data}
+    put(p, "LaunchTemplateName", c.get("name"))
+    b.add(r, "AWS::EC2::LaunchTemplate", p)
+
+
+@maps("aws_ebs_volume")
+def _ebs_volume(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"Encrypted": val(c, "encrypted", False)}
+    put(p, "KmsKeyId", c.get("kms_key_id"))
+    put(p, "Size", c.get("size"))
+    put(p, "AvailabilityZone", c.get("availability_zone"))
+    put(p, "VolumeType", c.get("type"))
+    put(p, "SnapshotId", c.get("snapshot_id"))
+    b.add(r, "AWS::EC2::Volume", p, name=tags_of(c).get("Name") or r.address)
+
+
+@maps("aws_ebs_encryption_by_default")
+def _ebs_default(b: Builder, r: TFResource) -> None:
+    b.add(r, "RailGuard::EC2::EbsEncryptionByDefault", {"EbsEncryptionByDefault": val(r.cfg, "enabled", True)}, name=r.address)
+
+
+@maps("aws_ebs_default_kms_key", fold=True)
+def _ebs_default_key(b: Builder, r: TFResource) -> None:
+    target = next((d for d in b.drafts if d.type == "RailGuard::EC2::EbsEncryptionByDefault"), None)
+    if target is None:
+        b.keep(r)
+        return
+    put(target.props, "KmsKeyId", r.cfg.get("key_arn"))
+
+
+@maps("aws_vpc_peering_connection")
+def _peering(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "VpcId", c.get("vpc_id"))
+    put(p, "PeerVpcId", c.get("peer_vpc_id"))
+    put(p, "PeerOwnerId", c.get("peer_owner_id"))
+    put(p, "PeerRegion", c.get("peer_region"))
+    b.add(r, "AWS::EC2::VPCPeeringConnection", p, name=r.address)
+
+
+# ---- S3 --------------------------------------------------------------------------------------
+
+CANNED_ACL = {
+    "private": "Private",
+    "public-read": "PublicRead",
+    "public-read-write": "PublicReadWrite",
+    "authenticated-read": "AuthenticatedRead",
+    "log-delivery-write": "LogDeliveryWrite",
+    "bucket-owner-read": "BucketOwnerRead",
+    "bucket-owner-full-control": "BucketOwnerFullControl",
+    "aws-exec-read": "AwsExecRead",
+}
+
+
+def _acl(v: Any) -> Any:
+    return CANNED_ACL.get(v, v) if isinstance(v, str) else v
+
+
+def _sse(cfg_block: dict[str, Any]) -> dict[str, Any]:
+    rules = []
+    for rule in blocks(cfg_block, "rule"):
+        d = block(rule, "apply_server_side_encryption_by_default")
+        entry: dict[str, Any] = {}
+        if d is not None:
+            by: dict[str, Any] = {}
+            put(by, "SSEAlgorithm", d.get("sse_algorithm"))
+            put(by, "KMSMasterKeyID", d.get("kms_master_key_id"))
+            entry["ServerSideEncryptionByDefault"] = by
+        put(entry, "BucketKeyEnabled", rule.get("bucket_key_enabled"))
+        rules.append(entry)
+    return {"ServerSideEncryptionConfiguration": rules}
+
+
+def _versioning(v: dict[str, Any], legacy: bool) -> dict[str, Any]:
+    if legacy:
+        enabled = v.get("enabled")
+        status: Any = ("Enabled" if enabled else "Suspended") if isinstance(enabled, bool) else enabled
+    else:
+        status = v.get("status")
+    out: dict[str, Any] = {}
+    put(out, "Status", status)
+    return out
+
+
+def _logging(lg: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    put(out, "DestinationBucketName", lg.get("target_bucket"))
+    put(out, "LogFilePrefix", lg.get("target_prefix"))
+    return out
+
+
+def _pab(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "BlockPublicAcls": val(c, "block_public_acls", False),
+        "BlockPublicPolicy": val(c, "block_public_policy", False),
+        "IgnorePublicAcls": val(c, "ignore_public_acls", False),
+        "RestrictPublicBuckets": val(c, "restrict_public_buckets", False),
+    }
+
+
+@maps("aws_s3_bucket")
+def _bucket(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    name = c.get("bucket")
+    put(p, "BucketName", name)
+    put(p, "AccessControl", _acl(c.get("acl")))
+    v = block(c, "versioning")
+    if v is not None:
+        p["VersioningConfiguration"] = _versioning(v, legacy=True)
+    lg = block(c, "logging")
+    if lg is not None:
+        p["LoggingConfiguration"] = _logging(lg)
+    sse = block(c, "server_side_encryption_configuration")
+    if sse is not None:
+        p["BucketEncryption"] = _sse(sse)
+    ol = c.get("object_lock_enabled")
+    if ol is not None or block(c, "object_lock_configuration") is not None:
+        p["ObjectLockEnabled"] = clean(ol) if ol is not None else True
+    arn = f"arn:aws:s3:::{name}" if isinstance(name, str) else None
+    b.add(r, "AWS::S3::Bucket", p, name=name if isinstance(name, str) else r.address, arn=arn)
+    if c.get("policy") is not None:
+        b.add(r, "AWS::S3::BucketPolicy",
+              {"Bucket": name if isinstance(name, str) else r.address, "PolicyDocument": policy(c["policy"])},
+              id=f"{r.address}.policy", name=f"{r.address}.policy")
+
+
+def _bucket_target(b: Builder, r: TFResource) -> Draft | None:
+    t = b.find("AWS::S3::Bucket", r.cfg.get("bucket"))
+    if t is None:
+        b.keep(r)
+    return t
+
+
+@maps("aws_s3_bucket_public_access_block", fold=True)
+def _s3_pab(b: Builder, r: TFResource) -> None:
+    t = _bucket_target(b, r)
+    if t is not None:
+        t.props["PublicAccessBlockConfiguration"] = _pab(r.cfg)
+
+
+@maps("aws_s3_bucket_server_side_encryption_configuration", fold=True)
+def _s3_sse(b: Builder, r: TFResource) -> None:
+    t = _bucket_target(b, r)
+    if t is not None:
+        t.props["BucketEncryption"] = _sse(r.cfg)
+
+
+@maps("aws_s3_bucket_versioning", fold=True)
+def _s3_versioning(b: Builder, r: TFResource) -> None:
+    t = _bucket_target(b, r)
+    if t is not None:
+        vc = block(r.cfg, "versioning_configuration") or {}
+        t.props["VersioningConfiguration"] = _versioning(vc, legacy=False)
+
+
+@maps("aws_s3_bucket_logging", fold=True)
+def _s3_logging(b: Builder, r: TFResource) -> None:
+    t = _bucket_target(b, r)
+    if t is not None:
+        t.props["LoggingConfiguration"] = _logging(r.cfg)
+
+
+@maps("aws_s3_bucket_acl", fold=True)
+def _s3_acl(b: Builder, r: TFResource) -> None:
+    t = _bucket_target(b, r)
+    if t is not None:
+        if r.cfg.get("acl") is not None:
+            t.props["AccessControl"] = _acl(clean(r.cfg["acl"]))
+        elif block(r.cfg, "access_control_policy") is not None:
+            grants = json.dumps(clean(r.cfg.get("access_control_policy")), default=str)
+            if "acs.amazonaws.com/groups/global/AllUsers" in grants:
+                t.props["AccessControl"] = "PublicReadWrite" if "WRITE" in grants else "PublicRead"
+            elif "acs.amazonaws.com/groups/global/AuthenticatedUsers" in grants:
+                t.props["AccessControl"] = "AuthenticatedRead"
+
+
+@maps("aws_s3_bucket_ownership_controls", fold=True)
+def _s3_ownership(b: Builder, r: TFResource) -> None:
+    t = _bucket_target(b, r)
+    if t is not None:
+        rule = block(r.cfg, "rule") or {}
+        t.props["OwnershipControls"] = {"Rules": [{"ObjectOwnership": clean(rule.get("object_ownership"))}]}
+
+
+@maps("aws_s3_bucket_policy", fold=True)
+def _s3_policy(b: Builder, r: TFResource) -> None:
+    ref = r.cfg.get("bucket")
+    t = b.find("AWS::S3::Bucket", ref)
+    bucket = (t.name or t.id) if t is not None else clean(ref)
+    b.add(r, "AWS::S3::BucketPolicy", {"Bucket": bucket, "PolicyDocument": policy(r.cfg.get("policy"))}, name=r.address)
+
+
+@maps("aws_s3_account_public_access_block")
+def _s3_account_pab(b: Builder, r: TFResource) -> None:
+    b.add(r, "RailGuard::S3::AccountPublicAccessBlock", _pab(r.cfg), name=r.address)
+
+
+# ---- databases, storage, messaging, keys ------------------------------------------------------
+
+
+@maps("aws_db_instance")
+def _db(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {
+        "StorageEncrypted": val(c, "storage_encrypted", False),
+        "PubliclyAccessible": val(c, "publicly_accessible", False),
+        "AutoMinorVersionUpgrade": val(c, "auto_minor_version_upgrade", True),
+        "MultiAZ": val(c, "multi_az", False),
+    }
+    for tf, cfn in (("identifier", "DBInstanceIdentifier"), ("engine", "Engine"), ("engine_version", "EngineVersion"),
+                    ("instance_class", "DBInstanceClass"), ("kms_key_id", "KmsKeyId"),
+                    ("backup_retention_period", "BackupRetentionPeriod"), ("deletion_protection", "DeletionProtection"),
+                    ("iam_database_authentication_enabled", "EnableIAMDatabaseAuthentication"),
+                    ("db_subnet_group_name", "DBSubnetGroupName"), ("vpc_security_group_ids", "VPCSecurityGroups"),
+                    ("username", "MasterUsername"), ("password", "MasterUserPassword")):
+        put(p, cfn, c.get(tf))
+    b.add(r, "AWS::RDS::DBInstance", p)
+
+
+@maps("aws_rds_cluster")
+def _db_cluster(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"StorageEncrypted": val(c, "storage_encrypted", False)}
+    for tf, cfn in (("cluster_identifier", "DBClusterIdentifier"), ("engine", "Engine"), ("kms_key_id", "KmsKeyId"),
+                    ("master_username", "MasterUsername"), ("master_password", "MasterUserPassword"),
+                    ("deletion_protection", "DeletionProtection"), ("backup_retention_period", "BackupRetentionPeriod")):
+        put(p, cfn, c.get(tf))
+    b.add(r, "AWS::RDS::DBCluster", p, name=val(c, "cluster_identifier") if isinstance(c.get("cluster_identifier"), str) else r.address)
+
+
+@maps("aws_efs_file_system")
+def _efs(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"Encrypted": val(c, "encrypted", False)}
+    put(p, "KmsKeyId", c.get("kms_key_id"))
+    put(p, "PerformanceMode", c.get("performance_mode"))
+    b.add(r, "AWS::EFS::FileSystem", p, name=val(c, "creation_token") if isinstance(c.get("creation_token"), str) else r.address)
+
+
+@maps("aws_dynamodb_table")
+def _dynamodb(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "TableName", c.get("name"))
+    put(p, "BillingMode", c.get("billing_mode"))
+    sse = block(c, "server_side_encryption")
+    if sse is not None:
+        s: dict[str, Any] = {"SSEEnabled": val(sse, "enabled", False)}
+        put(s, "KMSMasterKeyId", sse.get("kms_key_arn"))
+        if sse.get("kms_key_arn") is not None:
+            s["SSEType"] = "KMS"
+        p["SSESpecification"] = s
+    pitr = block(c, "point_in_time_recovery")
+    if pitr is not None:
+        p["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": val(pitr, "enabled", False)}
+    b.add(r, "AWS::DynamoDB::Table", p)
+
+
+@maps("aws_sns_topic")
+def _sns(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "TopicName", c.get("name"))
+    put(p, "KmsMasterKeyId", c.get("kms_master_key_id"))
+    b.add(r, "AWS::SNS::Topic", p)
+    if c.get("policy") is not None:
+        b.add(r, "AWS::SNS::TopicPolicy", {"Topics": [r.address], "PolicyDocument": policy(c["policy"])},
+              id=f"{r.address}.policy", name=f"{r.address}.policy")
+
+
+@maps("aws_sns_topic_policy")
+def _sns_policy(b: Builder, r: TFResource) -> None:
+    b.add(r, "AWS::SNS::TopicPolicy", {"Topics": [clean(r.cfg.get("arn"))], "PolicyDocument": policy(r.cfg.get("policy"))}, name=r.address)
+
+
+@maps("aws_sns_topic_subscription")
+def _sns_sub(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "TopicArn", c.get("topic_arn"))
+    put(p, "Protocol", c.get("protocol"))
+    put(p, "Endpoint", c.get("endpoint"))
+    b.add(r, "AWS::SNS::Subscription", p, name=r.address)
+
+
+@maps("aws_sqs_queue")
+def _sqs(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "QueueName", c.get("name"))
+    put(p, "KmsMasterKeyId", c.get("kms_master_key_id"))
+    put(p, "SqsManagedSseEnabled", c.get("sqs_managed_sse_enabled"))
+    b.add(r, "AWS::SQS::Queue", p)
+    if c.get("policy") is not None:
+        b.add(r, "AWS::SQS::QueuePolicy", {"Queues": [r.address], "PolicyDocument": policy(c["policy"])},
+              id=f"{r.address}.policy", name=f"{r.address}.policy")
+
+
+@maps("aws_sqs_queue_policy")
+def _sqs_policy(b: Builder, r: TFResource) -> None:
+    b.add(r, "AWS::SQS::QueuePolicy", {"Queues": [clean(r.cfg.get("queue_url"))], "PolicyDocument": policy(r.cfg.get("policy"))}, name=r.address)
+
+
+@maps("aws_kms_key")
+def _kms(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {
+        "EnableKeyRotation": val(c, "enable_key_rotation", False),
+        "KeySpec": val(c, "customer_master_key_spec", "SYMMETRIC_DEFAULT"),
+        "KeyUsage": val(c, "key_usage", "ENCRYPT_DECRYPT"),
+        "Enabled": val(c, "is_enabled", True),
+    }
+    put(p, "Description", c.get("description"))
+    put(p, "MultiRegion", c.get("multi_region"))
+    put(p, "PendingWindowInDays", c.get("deletion_window_in_days"))
+    put(p, "RotationPeriodInDays", c.get("rotation_period_in_days"))
+    if c.get("policy") is not None:
+        p["KeyPolicy"] = policy(c["policy"])
+    b.add(r, "AWS::KMS::Key", p, name=r.address)
+
+
+@maps("aws_cloudtrail")
+def _trail(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {
+        "IsMultiRegionTrail": val(c, "is_multi_region_trail", False),
+        "EnableLogFileValidation": val(c, "enable_log_file_validation", False),
+        "IsLogging": val(c, "enable_logging", True),
+        "IncludeGlobalServiceEvents": val(c, "include_global_service_events", True),
+    }
+    for tf, cfn in (("name", "TrailName"), ("s3_bucket_name", "S3BucketName"), ("s3_key_prefix", "S3KeyPrefix"),
+                    ("kms_key_id", "KMSKeyId"), ("cloud_watch_logs_group_arn", "CloudWatchLogsLogGroupArn"),
+                    ("cloud_watch_logs_role_arn", "CloudWatchLogsRoleArn"), ("is_organization_trail", "IsOrganizationTrail"),
+                    ("sns_topic_name", "SnsTopicName")):
+        put(p, cfn, c.get(tf))
+    sels = []
+    for es in blocks(c, "event_selector"):
+        s: dict[str, Any] = {}
+        put(s, "ReadWriteType", es.get("read_write_type") if es.get("read_write_type") is not None else "All")
+        put(s, "IncludeManagementEvents", es.get("include_management_events") if es.get("include_management_events") is not None else True)
+        drs = []
+        for dr in blocks(es, "data_resource"):
+            drs.append({"Type": clean(dr.get("type")), "Values": clean(dr.get("values"))})
+        if drs:
+            s["DataResources"] = drs
+        put(s, "ExcludeManagementEventSources", es.get("exclude_management_event_sources"))
+        sels.append(s)
+    if sels:
+        p["EventSelectors"] = sels
+    adv = []
+    for a in blocks(c, "advanced_event_selector"):
+        fs = []
+        for f in blocks(a, "field_selector"):
+            fd: dict[str, Any] = {}
+            for tf, cfn in (("field", "Field"), ("equals", "Equals"), ("not_equals", "NotEquals"),
+                            ("starts_with", "StartsWith"), ("not_starts_with", "NotStartsWith"),
+                            ("ends_with", "EndsWith"), ("not_ends_with", "NotEndsWith")):
+                put(fd, cfn, f.get(tf))
+            fs.append(fd)
+        sel: dict[str, Any] = {"FieldSelectors": fs}
+        put(sel, "Name", a.get("name"))
+        adv.append(sel)
+    if adv:
+        p["AdvancedEventSelectors"] = adv
+    b.add(r, "AWS::CloudTrail::Trail", p)
+
+
+# ---- IAM -------------------------------------------------------------------------------------
+
+
+def _inline_policies(c: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for ip in blocks(c, "inline_policy"):
+        if ip.get("policy") is None and ip.get("name") is None:
+            continue
+        out.append({"PolicyName": clean(ip.get("name")), "PolicyDocument": policy(ip.get("policy"))})
+    return out
+
+
+@maps("aws_iam_user")
+def _iam_user(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"Policies": [], "ManagedPolicyArns": []}
+    put(p, "UserName", c.get("name"))
+    put(p, "Path", c.get("path"))
+    put(p, "PermissionsBoundary", c.get("permissions_boundary"))
+    b.add(r, "AWS::IAM::User", p)
+
+
+@maps("aws_iam_role")
+def _iam_role(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"Policies": _inline_policies(c), "ManagedPolicyArns": list(clean(listify(c.get("managed_policy_arns"))))}
+    put(p, "RoleName", c.get("name"))
+    put(p, "Path", c.get("path"))
+    if c.get("assume_role_policy") is not None:
+        p["AssumeRolePolicyDocument"] = policy(c["assume_role_policy"])
+    put(p, "MaxSessionDuration", c.get("max_session_duration"))
+    put(p, "PermissionsBoundary", c.get("permissions_boundary"))
+    b.add(r, "AWS::IAM::Role", p)
+
+
+@maps("aws_iam_group")
+def _iam_group(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"Policies": [], "ManagedPolicyArns": []}
+    put(p, "GroupName", c.get("name"))
+    put(p, "Path", c.get("path"))
+    b.add(r, "AWS::IAM::Group", p)
+
+
+@maps("aws_iam_policy")
+def _iam_policy(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"PolicyDocument": policy(c.get("policy"))}
+    put(p, "ManagedPolicyName", c.get("name"))
+    put(p, "Path", c.get("path"))
+    put(p, "Description", c.get("description"))
+    b.add(r, "AWS::IAM::ManagedPolicy", p)
+
+
+_PRINCIPAL = {"user": "AWS::IAM::User", "role": "AWS::IAM::Role", "group": "AWS::IAM::Group"}
+_MP_LIST = {"user": "Users", "role": "Roles", "group": "Groups"}
+
+
+@maps("aws_iam_user_policy", "aws_iam_role_policy", "aws_iam_group_policy", fold=True)
+def _iam_inline(b: Builder, r: TFResource) -> None:
+    kind = r.type.split("_")[2]
+    c = r.cfg
+    t = b.find(_PRINCIPAL[kind], c.get(kind))
+    entry = {"PolicyName": clean(c.get("name")) if c.get("name") is not None else r.address,
+             "PolicyDocument": policy(c.get("policy"))}
+    if t is not None:
+        t.props.setdefault("Policies", []).append(entry)
+        return
+    b.add(r, "AWS::IAM::Policy", {**entry, _MP_LIST[kind]: [clean(c.get(kind))]}, name=r.address)
+
+
+def _attach(b: Builder, kind: str, principal_ref: Any, arn: Any) -> bool:
+    t = b.find(_PRINCIPAL[kind], principal_ref)
+    if t is not None:
+        t.props.setdefault("ManagedPolicyArns", []).append(clean(arn))
+    mp = b.find("AWS::IAM::ManagedPolicy", arn)
+    if mp is not None:
+        who = (t.name or t.id) if t is not None else clean(principal_ref)
+        mp.props.setdefault(_MP_LIST[kind], []).append(who)
+    return t is not None or mp is not None
+
+
+@maps("aws_iam_user_policy_attachment", "aws_iam_role_policy_attachment", "aws_iam_group_policy_attachment", fold=True)
+def _iam_attachment(b: Builder, r: TFResource) -> None:
+    kind = r.type.split("_")[2]
+    if not _attach(b, kind, r.cfg.get(kind), r.cfg.get("policy_arn")):
+        b.keep(r)
+
+
+@maps("aws_iam_policy_attachment", fold=True)
+def _iam_policy_attachment(b: Builder, r: TFResource) -> None:
+    found = False
+    for kind, key in (("user", "users"), ("role", "roles"), ("group", "groups")):
+        for who in listify(r.cfg.get(key)):
+            found = _attach(b, kind, who, r.cfg.get("policy_arn")) or found
+    if not found:
+        b.keep(r)
+
+
+@maps("aws_iam_user_login_profile", fold=True)
+def _iam_login_profile(b: Builder, r: TFResource) -> None:
+    t = b.find("AWS::IAM::User", r.cfg.get("user"))
+    if t is None:
+        b.keep(r)
+        return
+    lp: dict[str, Any] = {"PasswordResetRequired": val(r.cfg, "password_reset_required", False)}
+    t.props["LoginProfile"] = lp
+
+
+@maps("aws_iam_user_group_membership", fold=True)
+def _iam_user_groups(b: Builder, r: TFResource) -> None:
+    t = b.find("AWS::IAM::User", r.cfg.get("user"))
+    if t is None:
+        b.keep(r)
+        return
+    t.props.setdefault("Groups", []).extend(clean(listify(r.cfg.get("groups"))))
+
+
+@maps("aws_iam_group_membership", fold=True)
+def _iam_group_members(b: Builder, r: TFResource) -> None:
+    found = False
+    for u in listify(r.cfg.get("users")):
+        t = b.find("AWS::IAM::User", u)
+        if t is not None:
+            t.props.setdefault("Groups", []).append(clean(r.cfg.get("group")))
+            found = True
+    if not found:
+        b.keep(r)
+
+
+@maps("aws_iam_access_key", fold=True)
+def _iam_access_key(b: Builder, r: TFResource) -> None:
+    b.add(r, "AWS::IAM::AccessKey", {"UserName": clean(r.cfg.get("user")), "Status": val(r.cfg, "status", "Active")}, name=r.address)
+
+
+@maps("aws_iam_instance_profile")
+def _iam_instance_profile(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"Roles": clean(listify(c.get("role")))}
+    put(p, "InstanceProfileName", c.get("name"))
+    put(p, "Path", c.get("path"))
+    b.add(r, "AWS::IAM::InstanceProfile", p)
+
+
+@maps("aws_iam_account_password_policy")
+def _password_policy(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {
+        "MinimumPasswordLength": val(c, "minimum_password_length", 6),
+        "RequireSymbols": val(c, "require_symbols", False),
+        "RequireNumbers": val(c, "require_numbers", False),
+        "RequireUppercaseCharacters": val(c, "require_uppercase_characters", False),
+        "RequireLowercaseCharacters": val(c, "require_lowercase_characters", False),
+        "AllowUsersToChangePassword": val(c, "allow_users_to_change_password", True),
+        "ExpirePasswords": bool(c.get("max_password_age")) if not isinstance(c.get("max_password_age"), Unknown) else c["max_password_age"],
+    }
+    put(p, "MaxPasswordAge", c.get("max_password_age"))
+    put(p, "PasswordReusePrevention", c.get("password_reuse_prevention"))
+    put(p, "HardExpiry", c.get("hard_expiry"))
+    b.add(r, "RailGuard::IAM::AccountPasswordPolicy", p, name=r.address)
+
+
+# ---- compute, containers, load balancers --------------------------------------------------------
+
+
+@maps("aws_lambda_function")
+def _lambda(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    for tf, cfn in (("function_name", "FunctionName"), ("runtime", "Runtime"), ("handler", "Handler"), ("role", "Role"),
+                    ("kms_key_arn", "KmsKeyArn"), ("package_type", "PackageType")):
+        put(p, cfn, c.get(tf))
+    env = block(c, "environment")
+    if env is not None:
+        p["Environment"] = {"Variables": val(env, "variables", {})}
+    vpc = block(c, "vpc_config")
+    if vpc is not None:
+        p["VpcConfig"] = {"SubnetIds": val(vpc, "subnet_ids", []), "SecurityGroupIds": val(vpc, "security_group_ids", [])}
+    tr = block(c, "tracing_config")
+    if tr is not None:
+        p["TracingConfig"] = {"Mode": clean(tr.get("mode"))}
+    b.add(r, "AWS::Lambda::Function", p)
+
+
+_NO_RECASE = {"options", "dockerLabels", "DockerLabels", "Options", "labels", "driverOpts"}
+
+
+def cfn_case(v: Any) -> Any:
+    """ECS container definitions: JSON camelCase -> CloudFormation PascalCase (maps keep their keys)."""
+    if isinstance(v, dict):
+        out = {}
+        for k, x in v.items():
+            key = k[:1].upper() + k[1:] if isinstance(k, str) else k
+            out[key] = x if k in _NO_RECASE else cfn_case(x)
+        return out
+    if isinstance(v, list):
+        return [cfn_case(x) for x in v]
+    return v
+
+
+@maps("aws_ecs_task_definition")
+def _ecs_task(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    defs = parse_policy(c.get("container_definitions"))  # same JSON text handling
+    if isinstance(defs, Unknown):
+        p["ContainerDefinitions"] = defs
+    elif isinstance(defs, list):
+        p["ContainerDefinitions"] = cfn_case(clean(defs))
+    for tf, cfn in (("family", "Family"), ("network_mode", "NetworkMode"), ("cpu", "Cpu"), ("memory", "Memory"),
+                    ("execution_role_arn", "ExecutionRoleArn"), ("task_role_arn", "TaskRoleArn"),
+                    ("requires_compatibilities", "RequiresCompatibilities"), ("pid_mode", "PidMode"), ("ipc_mode", "IpcMode")):
+        put(p, cfn, c.get(tf))
+    b.add(r, "AWS::ECS::TaskDefinition", p)
+
+
+@maps("aws_lb_listener", "aws_alb_listener")
+def _listener(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    proto = c.get("protocol")
+    put(p, "Protocol", proto.upper() if isinstance(proto, str) else proto)
+    put(p, "Port", num(c.get("port")))
+    put(p, "LoadBalancerArn", c.get("load_balancer_arn"))
+    put(p, "SslPolicy", c.get("ssl_policy"))
+    if c.get("certificate_arn") is not None:
+        p["Certificates"] = [{"CertificateArn": clean(c["certificate_arn"])}]
+    acts = []
+    for a in blocks(c, "default_action"):
+        act: dict[str, Any] = {}
+        t = a.get("type")
+        put(act, "Type", t)
+        put(act, "TargetGroupArn", a.get("target_group_arn"))
+        red = block(a, "redirect")
+        if red is not None:
+            rc: dict[str, Any] = {"StatusCode": clean(red.get("status_code"))}
+            put(rc, "Protocol", red.get("protocol"))
+            put(rc, "Port", red.get("port"))
+            put(rc, "Host", red.get("host"))
+            act["RedirectConfig"] = rc
+        acts.append(act)
+    if acts:
+        p["DefaultActions"] = acts
+    b.add(r, "AWS::ElasticLoadBalancingV2::Listener", p, name=r.address)
+
+
+@maps("aws_lb_listener_certificate", "aws_alb_listener_certificate", fold=True)
+def _listener_cert(b: Builder, r: TFResource) -> None:
+    t = b.find("AWS::ElasticLoadBalancingV2::Listener", r.cfg.get("listener_arn"))
+    if t is None:
+        b.keep(r)
+        return
+    t.props.setdefault("Certificates", []).append({"CertificateArn": clean(r.cfg.get("certificate_arn"))})
+
+
+@maps("aws_lb", "aws_alb")
+def _lb(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "Name", c.get("name"))
+    internal = c.get("internal")
+    p["Scheme"] = internal if isinstance(internal, Unknown) else ("internal" if internal else "internet-facing")
+    put(p, "Type", val(c, "load_balancer_type", "application"))
+    put(p, "SecurityGroups", c.get("security_groups"))
+    attrs = []
+    if c.get("drop_invalid_header_fields") is not None:
+        attrs.append({"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": str(clean(c["drop_invalid_header_fields"])).lower()})
+    al = block(c, "access_logs")
+    if al is not None:
+        attrs.append({"Key": "access_logs.s3.enabled", "Value": str(val(al, "enabled", True)).lower()})
+    if attrs:
+        p["LoadBalancerAttributes"] = attrs
+    b.add(r, "AWS::ElasticLoadBalancingV2::LoadBalancer", p)
+
+
+@maps("aws_elb")
+def _classic_elb(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    listeners = []
+    for lst in blocks(c, "listener"):
+        e: dict[str, Any] = {}
+        put(e, "LoadBalancerPort", num(lst.get("lb_port")))
+        lbp = lst.get("lb_protocol")
+        put(e, "Protocol", lbp.upper() if isinstance(lbp, str) else lbp)
+        put(e, "InstancePort", num(lst.get("instance_port")))
+        put(e, "InstanceProtocol", lst.get("instance_protocol"))
+        put(e, "SSLCertificateId", lst.get("ssl_certificate_id"))
+        listeners.append(e)
+    p: dict[str, Any] = {"Listeners": listeners}
+    put(p, "LoadBalancerName", c.get("name"))
+    b.add(r, "AWS::ElasticLoadBalancing::LoadBalancer", p)
+
+
+# ---- monitoring and detection ----------------------------------------------------------------
+
+
+@maps("aws_config_configuration_recorder")
+def _config_recorder(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "Name", c.get("name"))
+    put(p, "RoleARN", c.get("role_arn"))
+    rg = block(c, "recording_group")
+    if rg is not None:
+        g: dict[str, Any] = {"AllSupported": val(rg, "all_supported", True),
+                             "IncludeGlobalResourceTypes": val(rg, "include_global_resource_types", False)}
+        put(g, "ResourceTypes", rg.get("resource_types"))
+        p["RecordingGroup"] = g
+    b.add(r, "AWS::Config::ConfigurationRecorder", p)
+
+
+@maps("aws_config_configuration_recorder_status", fold=True)
+def _config_recorder_status(b: Builder, r: TFResource) -> None:
+    t = b.find("AWS::Config::ConfigurationRecorder", r.cfg.get("name"))
+    if t is None:
+        b.keep(r)
+        return
+    # no CloudFormation property: a recorder created by CloudFormation is started by it
+    t.props["RecorderStatus"] = {"Recording": val(r.cfg, "is_enabled", False)}
+
+
+@maps("aws_guardduty_detector")
+def _guardduty(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"Enable": val(c, "enable", True)}
+    put(p, "FindingPublishingFrequency", c.get("finding_publishing_frequency"))
+    b.add(r, "AWS::GuardDuty::Detector", p, name=r.address)
+
+
+@maps("aws_securityhub_account")
+def _securityhub(b: Builder, r: TFResource) -> None:
+    b.add(r, "AWS::SecurityHub::Hub", {}, name=r.address)
+
+
+@maps("aws_cloudwatch_log_group")
+def _log_group(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "LogGroupName", c.get("name"))
+    put(p, "RetentionInDays", c.get("retention_in_days"))
+    put(p, "KmsKeyId", c.get("kms_key_id"))
+    b.add(r, "AWS::Logs::LogGroup", p)
+
+
+@maps("aws_cloudwatch_log_metric_filter")
+def _metric_filter(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "FilterName", c.get("name"))
+    put(p, "FilterPattern", c.get("pattern"))
+    put(p, "LogGroupName", c.get("log_group_name"))
+    mts = []
+    for mt in blocks(c, "metric_transformation"):
+        m: dict[str, Any] = {}
+        put(m, "MetricName", mt.get("name"))
+        put(m, "MetricNamespace", mt.get("namespace"))
+        put(m, "MetricValue", mt.get("value"))
+        put(m, "DefaultValue", mt.get("default_value"))
+        put(m, "Unit", mt.get("unit"))
+        mts.append(m)
+    p["MetricTransformations"] = mts
+    b.add(r, "AWS::Logs::MetricFilter", p)
+
+
+@maps("aws_cloudwatch_metric_alarm")
+def _alarm(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    for tf, cfn in (("alarm_name", "AlarmName"), ("metric_name", "MetricName"), ("namespace", "Namespace"),
+                    ("statistic", "Statistic"), ("period", "Period"), ("evaluation_periods", "EvaluationPeriods"),
+                    ("threshold", "Threshold"), ("comparison_operator", "ComparisonOperator"),
+                    ("alarm_actions", "AlarmActions"), ("ok_actions", "OKActions"),
+                    ("insufficient_data_actions", "InsufficientDataActions"), ("actions_enabled", "ActionsEnabled"),
+                    ("treat_missing_data", "TreatMissingData"), ("datapoints_to_alarm", "DatapointsToAlarm")):
+        put(p, cfn, c.get(tf))
+    b.add(r, "AWS::CloudWatch::Alarm", p, name=val(c, "alarm_name") if isinstance(c.get("alarm_name"), str) else r.address)
+
+
+# every type with a CloudFormation mapping, for docs and tests
+MAPPED_TYPES = sorted(set(MAP) | set(FOLD))

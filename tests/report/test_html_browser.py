@@ -1,0 +1,133 @@
+"""The HTML report in a real browser (Debian's chromium driven by playwright), fully offline.
+
+Clicks the filters and the framework switch and checks what a reader sees; any request that
+leaves the file (an asset, a font, a CDN) fails the test, and so does any dialog (an `alert`
+from an unescaped resource name).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from railguard.report import html
+from tests.report.sample import BASE, CIS, live_run
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+                       reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+                               args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    report = tmp_path / "railguard-report.html"
+    report.write_text(html.render(live_run()), encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.dialogs = []
+    pg.external = []
+    pg.errors = []
+
+    def on_dialog(d: Any) -> None:
+        pg.dialogs.append(d.message)
+        d.dismiss()
+
+    def on_route(route: Any) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            pg.external.append(route.request.url)
+            route.abort()
+
+    pg.on("dialog", on_dialog)
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    ctx.route("**/*", on_route)
+    pg.goto(report.as_uri())
+    pg.wait_for_load_state("load")
+    yield pg
+    ctx.close()
+
+
+def _visible_items(pg: Any) -> list[str]:
+    result: list[str] = pg.eval_on_selector_all(
+        "details.item",
+        "els => els.filter(e => e.offsetParent !== null)"
+        ".map(e => e.dataset.fw + ':' + e.querySelector('.id').textContent)",
+    )
+    return result
+
+
+def test_report_in_a_browser(page: Any, tmp_path: Path) -> None:
+    pg = page
+    # The script ran, nothing fired, nothing was fetched.
+    assert pg.dialogs == [] and pg.external == [] and pg.errors == []
+    assert pg.evaluate("document.body.classList.contains('js')")
+    # Framework switch: CIS first, baseline hidden.
+    shown = _visible_items(pg)
+    assert shown and all(s.startswith(CIS + ":") for s in shown)
+    assert len(shown) == 7
+    assert pg.is_visible(f"#fw-switch button[data-fw='{CIS}'][aria-pressed='true']")
+    # The hostile resource name is on the page as text.
+    pg.click(f"#item-{html._slug(CIS + '-5.2')} > summary")
+    assert pg.is_visible("text=<script>alert(1)</script>")
+    # Result filter: untick PASS -> the PASS item disappears, tick again -> back.
+    pg.uncheck("#f-result input[value='PASS']")
+    shown = _visible_items(pg)
+    assert f"{CIS}:1.5" not in shown and len(shown) == 6
+    assert pg.inner_text("#shown") == "6 of 7 items shown"
+    pg.check("#f-result input[value='PASS']")
+    assert f"{CIS}:1.5" in _visible_items(pg)
+    # Only FAIL.
+    for r in ("PASS", "UNKNOWN", "MANUAL", "SUPPRESSED"):
+        pg.uncheck(f"#f-result input[value='{r}']")
+    assert _visible_items(pg) == [f"{CIS}:1.4", f"{CIS}:1.6", f"{CIS}:5.2"]
+    for r in ("PASS", "UNKNOWN", "MANUAL", "SUPPRESSED"):
+        pg.check(f"#f-result input[value='{r}']")
+    # Severity and section filters, text search.
+    pg.uncheck("#f-severity input[value='high']")
+    assert _visible_items(pg) == [f"{CIS}:1.1", f"{CIS}:1.6", f"{CIS}:3.1"]
+    pg.check("#f-severity input[value='high']")
+    pg.select_option("#f-section", "5 Networking")
+    assert _visible_items(pg) == [f"{CIS}:5.2"]
+    pg.select_option("#f-section", "")
+    pg.fill("#f-text", "accessdenied")
+    assert _visible_items(pg) == [f"{CIS}:2.1.4"]
+    pg.fill("#f-text", "")
+    # Switch to the baseline: its items, its sections.
+    pg.click(f"#fw-switch button[data-fw='{BASE}']")
+    shown = _visible_items(pg)
+    assert sorted(shown) == sorted([f"{BASE}:iam.root-mfa", f"{BASE}:net.admin-ports", f"{BASE}:ci.iac"])
+    assert not pg.is_visible(f"section.fw[data-fw='{CIS}']")
+    options = pg.eval_on_selector_all("#f-section option", "os => os.map(o => o.value)")
+    assert options == ["", "IAM", "Network", "CI and automation"]
+    # Clicking a section in the score table filters to it.
+    pg.click(f"section.fw[data-fw='{BASE}'] button.sec-link[data-section='Network']")
+    assert _visible_items(pg) == [f"{BASE}:net.admin-ports"]
+    pg.select_option("#f-section", "")
+    assert pg.is_visible(f"#item-{html._slug(BASE + '-ci.iac')} .reason-line")  # guidance, unexpanded
+    pg.click("#expand")
+    assert pg.evaluate("Array.from(document.querySelectorAll('details.item')).filter(e => e.open && e.offsetParent !== null).length") == 3
+    pg.screenshot(path=str(tmp_path / "railguard-report.png"), full_page=True)
+    assert (tmp_path / "railguard-report.png").stat().st_size > 10_000
+    assert pg.dialogs == [] and pg.external == [] and pg.errors == []
