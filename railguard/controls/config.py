@@ -35,15 +35,21 @@ def recorder_all_regions(region: Resource, ctx: Context) -> Verdict:
     if not recs:
         return fail_unless_gap(ctx, [RECORDER], region.account, region.region,
                                "no AWS Config recorder in this region")
-    rec = recs[0]
-    problems = []
-    if not _records_all(rec):
-        problems.append("does not record all supported resource types")
-    if rec.fact("recording") is not True:
-        problems.append(f"is not recording (last status {rec.fact('last_status') or 'none'})")
-    if problems:
-        return failed(f"recorder {rec.display_name} " + " and ".join(problems), recorder=rec.display_name,
-                      RecordingGroup=rec.get("RecordingGroup"))
+    problems: dict[str, list[str]] = {}
+    rec: Resource | None = None
+    for candidate in recs:  # a region may also hold service-linked recorders that record a few types
+        issues = []
+        if not _records_all(candidate):
+            issues.append("does not record all supported resource types")
+        if candidate.fact("recording") is not True:
+            issues.append(f"is not recording (last status {candidate.fact('last_status') or 'none'})")
+        if not issues:
+            rec = candidate
+            break
+        problems[candidate.display_name] = issues
+    if rec is None:
+        name, issues = next(iter(problems.items()))
+        return failed(f"recorder {name} " + " and ".join(issues), recorders=problems)
     # IAM and other global types need recording in one region of the account
     unknowns = []
     for other in ctx.inventory.of_type(RECORDER, account=region.account):

@@ -13,6 +13,7 @@ from railguard.controls import IAC, LIVE, Context, control
 from railguard.controls import policy as pol
 from railguard.controls.helpers import as_list, refers_to
 from railguard.model import (
+    Inventory,
     Resource,
     Result,
     Severity,
@@ -46,6 +47,60 @@ def _days(now: datetime, then: datetime) -> int:
 
 def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if isinstance(dt, datetime) else None
+
+
+def _find(inventory: Inventory, type_: str, ref: Any, account: str | None) -> Resource | None:
+    if not isinstance(ref, str):
+        return None
+    hit = inventory.get(type_, ref)
+    if hit is not None:
+        return hit
+    for cand in inventory.of_type(type_, account=account):
+        if refers_to(ref, cand):
+            return cand
+    return None
+
+
+def principal_policies(r: Resource, inventory: Inventory) -> list[tuple[str, Any]]:
+    """Every policy document that applies to principal `r`, as (source, document) pairs: its inline
+    policies, its attached managed policies (documents looked up in the inventory by ARN, id or
+    name) and, for a user, its groups' inline and managed policies. A document that cannot be
+    found (an AWS-managed policy a template only names, a group outside the inventory) is an
+    `Unknown` with the reason, so that an analysis built on it reports UNKNOWN, not PASS.
+    Raises `UnknownValue` when the principal's own policy lists are unknown."""
+    out: list[tuple[str, Any]] = []
+
+    def add_own(p: Resource, prefix: str) -> None:
+        for pol_ in as_list(p.get("Policies")):
+            pol_ = require(pol_, "Policies[]")
+            name = pol_.get("PolicyName")
+            out.append((f"{prefix}inline:{name if isinstance(name, str) else '?'}", pol_.get("PolicyDocument")))
+        for arn in as_list(p.get("ManagedPolicyArns")):
+            arn = require(arn, "ManagedPolicyArns[]")
+            mp = _find(inventory, MANAGED_POLICY, arn, p.account)
+            label = mp.display_name if mp is not None else str(arn).rsplit("/", 1)[-1]
+            doc = mp.get_raw("PolicyDocument") if mp is not None else Unknown(f"managed policy {arn} was not read")
+            out.append((f"{prefix}managed:{label}", doc))
+
+    add_own(r, "")
+    # template policy resources that name this principal (live principals already list them)
+    list_key, single_key = {USER: ("Users", "UserName"), ROLE: ("Roles", "RoleName"),
+                            GROUP: ("Groups", "GroupName")}.get(r.type, ("", ""))
+    if list_key and not r.is_live:
+        for t in (INLINE_POLICY, USER_POLICY, ROLE_POLICY, GROUP_POLICY, MANAGED_POLICY):
+            for p in inventory.of_type(t):
+                names = [*as_list(p.get_raw(list_key)), p.get_raw(single_key)]
+                if p.origin.file and any(refers_to(v, r) for v in names):
+                    out.append((f"{t.rsplit('::', 1)[-1]}:{p.display_name}", p.get_raw("PolicyDocument")))
+    if r.type == USER:
+        for g in as_list(r.get("Groups")):
+            g = require(g, "Groups[]")
+            group = _find(inventory, GROUP, g, r.account)
+            if group is None:
+                out.append((f"group:{g}", Unknown(f"group {g} was not read")))
+            else:
+                add_own(group, f"group:{group.display_name}/")
+    return out
 
 
 # --- root user ------------------------------------------------------------------------------

@@ -8,7 +8,17 @@ from typing import Any
 
 from railguard.controls import control
 from railguard.controls.helpers import as_list, truthy
-from railguard.model import Resource, Severity, Unknown, Verdict, failed, find_unknown, passed, require, unknown
+from railguard.model import (
+    Resource,
+    Severity,
+    Unknown,
+    Verdict,
+    failed,
+    find_unknown,
+    passed,
+    require,
+    unknown,
+)
 
 KEY = "AWS::KMS::Key"
 KEY_POLICY = "AWS::KMS::Key#KeyPolicy"  # facet: the kms collector fetches GetKeyPolicy only when read

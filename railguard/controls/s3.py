@@ -206,18 +206,13 @@ def mfa_delete(bucket: Resource) -> Verdict:
 # ---------------------------------------------------------------- public access blocks
 
 
-def _blocks_off(resource: Resource, prefix: str, keys: Iterable[str] = PAB_KEYS) -> tuple[list[str], Unknown | None]:
-    """The block settings that are not on, and the first of them that is unknown."""
-    off: list[str] = []
-    first_unknown: Unknown | None = None
-    for key in keys:
-        value = resource.get_raw(f"{prefix}{key}")
-        if isinstance(value, Unknown):
-            first_unknown = first_unknown or value
-            off.append(key)
-        elif not truthy(value):
-            off.append(key)
-    return off, first_unknown
+def _block_settings(resource: Resource | None, prefix: str) -> dict[str, bool | Unknown]:
+    """Each block setting: on, off, or unknown (absent counts as off)."""
+    out: dict[str, bool | Unknown] = {}
+    for key in PAB_KEYS:
+        value = resource.get_raw(f"{prefix}{key}") if resource is not None else Unknown("not read")
+        out[key] = value if isinstance(value, Unknown) else truthy(value)
+    return out
 
 
 def _account_block(bucket: Resource, ctx: Context) -> Resource | None:
@@ -239,7 +234,9 @@ def _account_block(bucket: Resource, ctx: Context) -> Resource | None:
     places=(LIVE, IAC),
 )
 def bucket_public_access_block(bucket: Resource, ctx: Context) -> Verdict:
-    """All four block settings must be on, on the bucket or (live) on the account.
+    """All four block settings must be in force for the bucket. Live, S3 applies the most
+    restrictive of the bucket's and the account's settings, so each setting may come from
+    either; a setting off on both fails even when another one is unknown.
 
     Decision for templates: a bucket without `PublicAccessBlockConfiguration` FAILS, although AWS
     has turned all four settings on for new buckets by default since April 2023. The template is
@@ -248,30 +245,36 @@ def bucket_public_access_block(bucket: Resource, ctx: Context) -> Verdict:
     template can change it); and the same template must pass or fail the same way in every
     account. State the block explicitly and the control passes.
     """
-    off, bucket_unknown = _blocks_off(bucket, "PublicAccessBlockConfiguration.")
-    if not off:
+    own = _block_settings(bucket, "PublicAccessBlockConfiguration.")
+    if all(v is True for v in own.values()):
         return passed("the bucket blocks all public access")
-    account_off: list[str] | None = None
+    account: dict[str, bool | Unknown] | None = None
     if bucket.is_live:
-        account = _account_block(bucket, ctx)
-        if account is None:
+        account = _block_settings(_account_block(bucket, ctx), "")
+        effective = {k: True if own[k] is True or account[k] is True else _off_or_unknown(own[k], account[k])
+                     for k in PAB_KEYS}
+    else:
+        effective = own
+    off = [k for k, v in effective.items() if v is False]
+    unknowns = [v for v in effective.values() if isinstance(v, Unknown)]
+    if not off and not unknowns:
+        return passed("the account-level public access block covers what the bucket leaves off")
+    if not off:
+        if account is not None and any(isinstance(account[k], Unknown) for k in PAB_KEYS):
             return unknown("the bucket does not block all public access and the account-level block was not read")
-        account_off, account_unknown = _blocks_off(account, "")
-        if not account_off:
-            return passed("the account-level public access block covers the bucket")
-        if account_unknown is not None:
-            return unknown(f"the account-level public access block cannot be read: {account_unknown.reason}")
-    if bucket_unknown is not None:
-        raise UnknownValue("PublicAccessBlockConfiguration", bucket_unknown)
-    if bucket.get("PublicAccessBlockConfiguration") is None:
+        raise UnknownValue("PublicAccessBlockConfiguration", unknowns[0])
+    if bucket.get_raw("PublicAccessBlockConfiguration") is None:
         reason = "the bucket has no public access block configuration"
     else:
-        reason = f"the bucket's public access block leaves {', '.join(off)} off"
-    evidence: dict[str, Any] = {"bucket_settings_off": off}
-    if account_off is not None:
-        evidence["account_settings_off"] = account_off
-        reason += " and the account-level block does not cover it"
+        reason = f"the bucket's public access block leaves {', '.join(k for k in PAB_KEYS if own[k] is not True)} off"
+    evidence: dict[str, Any] = {"settings_off": off}
+    if account is not None:
+        reason += f" and the account-level block does not cover {', '.join(off)}"
     return failed(reason, **evidence)
+
+
+def _off_or_unknown(*values: bool | Unknown) -> bool | Unknown:
+    return next((v for v in values if isinstance(v, Unknown)), False)
 
 
 @control(
@@ -286,11 +289,14 @@ def bucket_public_access_block(bucket: Resource, ctx: Context) -> Verdict:
     places=(LIVE, IAC),
 )
 def account_public_access_block(block: Resource) -> Verdict:
-    off, first_unknown = _blocks_off(block, "")
+    """Live: s3control GetPublicAccessBlock. Templates: Terraform's aws_s3_account_public_access_block."""
+    settings = _block_settings(block, "")
+    off = [k for k, v in settings.items() if v is False]
     if not off:
+        unknowns = [v for v in settings.values() if isinstance(v, Unknown)]
+        if unknowns:
+            raise UnknownValue("PublicAccessBlockConfiguration", unknowns[0])
         return passed("the account blocks all public access to S3")
-    if first_unknown is not None:
-        raise UnknownValue("PublicAccessBlockConfiguration", first_unknown)
     if block.fact("exists") is False:
         return failed("the account has no S3 public access block", settings_off=off)
     return failed(f"the account-level public access block leaves {', '.join(off)} off", settings_off=off)

@@ -229,7 +229,7 @@ def locate(buf: bytes, matches: list[Match], base_line: int = 1) -> list[Match]:
                 m.end,
                 m.secret,
                 line,
-                m.start - ls + 1,
+                len(buf[ls : m.start].decode("utf-8", "replace")) + 1,  # code points, as SARIF says
                 buf[ls : min(le, ls + 4096)],
                 buf[pls : max(pls, ls - 1)][:4096],
             )

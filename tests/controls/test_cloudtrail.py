@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from railguard.model import Gap, Result, Unknown
-from tests.controls.logging_fixtures import ACCT, HOME, IAC, LOG_GROUP_ARN, account, live, one, results, run, tpl, trail
+from tests.controls.logging_fixtures import (
+    ACCT,
+    HOME,
+    IAC,
+    LOG_GROUP_ARN,
+    account,
+    live,
+    one,
+    results,
+    run,
+    tpl,
+    trail,
+)
 
 TRAIL = "AWS::CloudTrail::Trail"
 

@@ -293,3 +293,28 @@ def test_live_only_controls_do_not_claim_templates(control_id: str) -> None:
 def test_template_controls_claim_both_places(control_id: str) -> None:
     c = get_control(control_id)
     assert c.places == frozenset({LIVE, IAC}) and c.fix and c.title
+
+
+def test_principal_policies_gather_inline_managed_and_group_documents() -> None:
+    from railguard.controls import policy as pol
+    from railguard.controls.iam import principal_policies
+
+    admin_arn = f"arn:aws:iam::{ACCT}:policy/adm"
+    adm = live("AWS::IAM::ManagedPolicy", "adm", {"PolicyDocument": ADMIN}, attachment_count=1)
+    adm = Resource(**{**adm.__dict__, "id": admin_arn, "arn": admin_arn})
+    group = live("AWS::IAM::Group", "ops", {"GroupName": "ops", "ManagedPolicyArns": [admin_arn], "Policies": []})
+    deny_iam = {"Statement": [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}
+    u = user(props={"Groups": ["ops"], "Policies": [{"PolicyName": "no-iam", "PolicyDocument": deny_iam}],
+                    "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]})
+    inv = Inventory([adm, group, u])
+    docs = principal_policies(u, inv)
+    assert [s for s, _ in docs] == ["inline:no-iam", "managed:ReadOnlyAccess", "group:ops/managed:adm"]
+    assert isinstance(docs[1][1], Unknown)  # not collected: unknown, never silently empty
+    known = [d for _, d in docs if not isinstance(d, Unknown)]
+    assert pol.evaluate(known, "s3:GetObject").allowed  # through the group
+    assert pol.evaluate(known, "iam:PassRole").decision == pol.Decision.DENIED  # inline Deny wins
+
+    # templates: a standalone policy naming the user applies to it
+    dev = tpl("AWS::IAM::User", "Dev", {})
+    inline = tpl("AWS::IAM::Policy", "P", {"PolicyName": "p", "PolicyDocument": READ, "Users": ["Dev"]})
+    assert principal_policies(dev, Inventory([dev, inline])) == [("Policy:P", READ)]

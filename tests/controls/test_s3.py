@@ -162,6 +162,18 @@ def test_bucket_pab_template() -> None:
     assert out["Unresolved"][0] == Result.UNKNOWN
 
 
+def test_bucket_pab_settings_combine_per_key_and_known_off_beats_unknown() -> None:
+    half = live_bucket("half-bkt", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    other_half = account_block(BlockPublicPolicy=True, RestrictPublicBuckets=True)
+    assert check("s3.bucket-public-access-block", half, other_half, place=LIVE)["half-bkt"][0] == Result.PASS
+    out = check("s3.bucket-public-access-block", half, account_block(BlockPublicPolicy=True), place=LIVE)
+    assert out["half-bkt"][0] == Result.FAIL and "RestrictPublicBuckets" in out["half-bkt"][1]
+    mixed = tpl_bucket("Mixed", PublicAccessBlockConfiguration={**ALL_ON, "BlockPublicAcls": Unknown("!Ref P"),
+                                                                "RestrictPublicBuckets": False})
+    assert check("s3.bucket-public-access-block", mixed)["Mixed"][0] == Result.FAIL
+
+
 def test_bucket_pab_live_account_block_covers() -> None:
     bare = live_bucket("bare-bkt")
     assert check("s3.bucket-public-access-block", bare, account_block(**ALL_ON), place=LIVE)["bare-bkt"][0] == Result.PASS
@@ -179,7 +191,8 @@ def test_account_pab() -> None:
     on = check("s3.account-public-access-block", account_block(**ALL_ON), place=LIVE)
     off = check("s3.account-public-access-block", account_block(), place=LIVE)
     part = check("s3.account-public-access-block", account_block(**{**ALL_ON, "BlockPublicPolicy": False}), place=LIVE)
-    unk = check("s3.account-public-access-block", account_block(BlockPublicAcls=Unknown("denied")), place=LIVE)
+    unk = check("s3.account-public-access-block", account_block(**{**ALL_ON, "BlockPublicAcls": Unknown("denied")}),
+                place=LIVE)
     assert on[ACCT][0] == Result.PASS
     assert off[ACCT] == (Result.FAIL, "the account has no S3 public access block")
     assert part[ACCT][0] == Result.FAIL and "BlockPublicPolicy" in part[ACCT][1]

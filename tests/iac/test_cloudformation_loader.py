@@ -346,7 +346,7 @@ def test_sam_template_loads() -> None:
             Type: AWS::Serverless::Function
             Properties: {Runtime: python3.12, Handler: a.b, Environment: {Variables: {A: !Ref AWS::Region}}}
     """)
-    assert by_id(loaded, "Fn").type == "AWS::Serverless::Function"
+    assert by_id(loaded, "Fn").type == "AWS::Lambda::Function"
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -445,3 +445,24 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
     text = '{"Resources": {"A": {"Type": "AWS::S3::Bucket", "Properties": {"X": ' + "[" * 100000 + "]" * 100000 + "}}}}"
     loaded = load_text(text, "deep.json")
     assert loaded.errors
+
+
+def test_sam_resources_become_their_cloudformation_type_with_globals() -> None:
+    loaded = load("""
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            Runtime: python3.12
+            Environment: {Variables: {STAGE: prod}}
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {Handler: a.b, CodeUri: src/}
+          Table:
+            Type: AWS::Serverless::SimpleTable
+            Properties: {SSESpecification: {SSEEnabled: true}}
+    """)
+    fn = by_id(loaded, "Fn")
+    assert fn.type == "AWS::Lambda::Function"
+    assert fn.get("Runtime") == "python3.12" and fn.get("Environment.Variables.STAGE") == "prod"
+    assert by_id(loaded, "Table").type == "AWS::DynamoDB::Table"

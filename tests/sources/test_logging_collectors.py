@@ -67,7 +67,7 @@ def bucket(name: str, logging_to: str | None = None) -> str:
 
 def good_trail(name: str = "good", *, data_events: str | None = "All") -> str:
     """Multi-region, logging, validated, KMS, CloudWatch Logs, S3 data events."""
-    key = c("kms").create_key()["KeyMetadata"]["Arn"]
+    key = f"arn:aws:kms:{REGION}:{ACCT}:key/00000000-1111-2222-3333-444444444444"  # moto keys cost an RSA keygen
     c("logs").create_log_group(logGroupName=LOG_GROUP)
     ct = c("cloudtrail")
     ct.create_trail(Name=name, S3BucketName=bucket(f"{name}-bucket", logging_to=f"{name}-access-logs"),
@@ -94,29 +94,28 @@ def bad_trail(name: str = "bad", region: str = REGION) -> str:
 
 TRAIL_CONTROLS = ["cloudtrail.log-file-validation", "cloudtrail.kms-encryption", "cloudtrail.cloudwatch-logs-delivery",
                   "cloudtrail.bucket-access-logging"]
+ACCOUNT_CONTROLS = ["cloudtrail.multi-region-enabled", "cloudtrail.s3-data-events-write",
+                    "cloudtrail.s3-data-events-read"]
 
 
-@pytest.mark.parametrize("control_id", TRAIL_CONTROLS)
-def test_trail_controls_fail_and_pass(aws: None, control_id: str) -> None:
+def test_trail_controls_fail_and_pass(aws: None) -> None:
     good_trail()
     bad_trail()
-    out = results(run_control(control_id))
-    assert out == {"good": Result.PASS, "bad": Result.FAIL}
-
-
-def test_account_trail_controls_pass(aws: None) -> None:
-    good_trail()
-    bad_trail()
-    for cid in ("cloudtrail.multi-region-enabled", "cloudtrail.s3-data-events-write", "cloudtrail.s3-data-events-read"):
-        assert results(run_control(cid)) == {ACCT: Result.PASS}, cid
+    types = {t for cid in TRAIL_CONTROLS + ACCOUNT_CONTROLS for t in get_control(cid).types}
+    inv = live_inventory(types)
+    for cid in TRAIL_CONTROLS:
+        assert results(run_control(cid, inventory=inv)) == {"good": Result.PASS, "bad": Result.FAIL}, cid
+    for cid in ACCOUNT_CONTROLS:
+        assert results(run_control(cid, inventory=inv)) == {ACCT: Result.PASS}, cid
 
 
 def test_account_trail_controls_fail(aws: None) -> None:
     good_trail(data_events="WriteOnly")  # write-only selector: management reads are missing too
     bad_trail()
-    assert results(run_control("cloudtrail.multi-region-enabled")) == {ACCT: Result.FAIL}
-    assert results(run_control("cloudtrail.s3-data-events-write")) == {ACCT: Result.PASS}
-    assert results(run_control("cloudtrail.s3-data-events-read")) == {ACCT: Result.FAIL}
+    inv = live_inventory(["AWS::CloudTrail::Trail"])
+    assert results(run_control("cloudtrail.multi-region-enabled", inventory=inv)) == {ACCT: Result.FAIL}
+    assert results(run_control("cloudtrail.s3-data-events-write", inventory=inv)) == {ACCT: Result.PASS}
+    assert results(run_control("cloudtrail.s3-data-events-read", inventory=inv)) == {ACCT: Result.FAIL}
 
 
 def test_each_trail_read_once_in_its_home_region(aws: None) -> None:

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import botocore.loaders
 import pytest
 
 from railguard.controls import get_control
@@ -21,10 +22,23 @@ ALL_ON = {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicP
 ACCOUNT = "123456789012"
 
 
+_LOADER = botocore.loaders.create_loader()
+
+
+class _SharedModelsSession(boto3.Session):
+    """A session that reuses one botocore loader: each collection opens a new session, and parsing
+    the service models again each time would cost most of these tests' time."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._session.register_component("data_loader", _LOADER)
+
+
 @pytest.fixture(autouse=True)
-def _no_managed_policies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Storage needs no AWS-managed IAM policies; loading them costs moto ~0.3 s per account backend."""
+def _fast_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    # storage needs no AWS-managed IAM policies; loading them costs moto ~0.3 s per account backend
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
+    monkeypatch.setattr(boto3, "Session", _SharedModelsSession)
 
 
 # ---------------------------------------------------------------- helpers

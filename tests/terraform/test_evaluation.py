@@ -87,6 +87,8 @@ locals {
   n      = length(local.names) + 2 * 3 % 4
   esc    = "$${not.interpolated}"
   cidr   = cidrsubnet("10.0.0.0/8", 8, 1)
+  host   = cidrhost("10.1.0.0/16", 5)
+  regex  = regex("[a-z]+", "abc")
 }
 resource "aws_sqs_queue" "q" {
   name = local.prefix
@@ -96,14 +98,16 @@ resource "aws_sqs_queue" "q" {
     looked = local.looked, n = local.n, esc = local.esc
   })
 }
-resource "aws_sns_topic" "t" { kms_master_key_id = local.cidr }''')
+resource "aws_sns_topic" "t" { kms_master_key_id = local.regex }
+resource "aws_vpc" "v" { cidr_block = "${local.cidr} ${local.host}" }''')
     q = one(ld, "AWS::SQS::Queue")
     assert q.name == "acme-prod" and q.tags == {"env": "prod", "team": "sec"}
     doc = one(ld, "AWS::SQS::QueuePolicy").get("PolicyDocument")
     assert doc == {"names": ["A", "B"], "joined": "A,B,C", "obj": {"x": 10, "y": 20}, "fmt": "acme-prod-007",
                    "cond": "yes", "looked": "default", "n": 4, "esc": "${not.interpolated}"}
     key = one(ld, "AWS::SNS::Topic").get_raw("KmsMasterKeyId")
-    assert isinstance(key, Unknown) and "cidrsubnet" in key.reason
+    assert isinstance(key, Unknown) and "regex" in key.reason
+    assert one(ld, "AWS::EC2::VPC").get("CidrBlock") == "10.1.0.0/16 10.1.0.5"
 
 
 def test_count_and_for_each(tmp_path):
@@ -288,6 +292,19 @@ resource "aws_instance" "i" {
     i = one(ld, "AWS::EC2::Instance")
     assert i.get("SecurityGroupIds") == ["aws_security_group.g[0]", "aws_security_group.g[1]"]
     assert i.get("SecurityGroups") == ["g1"]
+
+
+def test_templatefile(tmp_path):
+    (tmp_path / "policy.json.tpl").write_text(
+        '{"Statement": [{"Effect": "Allow", "Action": "${action}", "Resource": "${arn}/*"}]}')
+    ld = load(tmp_path, '''
+resource "aws_s3_bucket" "b" { bucket = "tpl" }
+resource "aws_iam_policy" "p" {
+  name   = "p"
+  policy = templatefile("${path.module}/policy.json.tpl", { action = "s3:*", arn = aws_s3_bucket.b.arn })
+}''')
+    assert one(ld, "AWS::IAM::ManagedPolicy").get("PolicyDocument.Statement.0") == {
+        "Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::tpl/*"}
 
 
 def test_file_outside_the_configuration_is_not_read(tmp_path):

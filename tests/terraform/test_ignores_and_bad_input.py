@@ -8,6 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from railguard.model import Unknown
 from railguard.sources.loaded import InlineIgnore
 from railguard.sources.terraform import hcl, load_directory
 
@@ -130,3 +131,38 @@ def test_mangled_configuration_never_crashes(tmp_path, cut, length, junk):
     assert loaded.files == [str(tmp_path / "main.tf")]
     for e in loaded.errors:
         assert e.file and e.message
+
+
+def test_hostile_expressions_are_bounded(tmp_path):
+    t0 = time.perf_counter()
+    ld = load(tmp_path, '''
+locals {
+  a0 = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+  a1 = "${local.a0}${local.a0}"
+  a2 = "${local.a1}${local.a1}"
+  a3 = "${local.a2}${local.a2}"
+  a4 = "${local.a3}${local.a3}"
+  a5 = "${local.a4}${local.a4}"
+  a6 = "${local.a5}${local.a5}"
+  a7 = "${local.a6}${local.a6}"
+  a8 = "${local.a7}${local.a7}"
+  a9 = "${local.a8}${local.a8}"
+  b0 = "${local.a9}${local.a9}"
+  b1 = "${local.b0}${local.b0}"
+  b2 = "${local.b1}${local.b1}"
+  b3 = "${local.b2}${local.b2}"
+  b4 = "${local.b3}${local.b3}"
+  big  = [for i in range(10000) : [for j in range(10000) : j]]
+  wide = format("%0999999999d", 1)
+}
+resource "aws_sns_topic" "t" {
+  name              = local.b4
+  kms_master_key_id = length(local.big)
+  display_name      = local.wide
+}''')
+    t = one(ld, "AWS::SNS::Topic")
+    assert isinstance(t.get_raw("TopicName"), Unknown)
+    assert t.get_raw("KmsMasterKeyId") == 10000  # the outer list is built; its elements stop being evaluated
+    assert isinstance(t.get_raw("display_name"), Unknown) or "DisplayName" not in t.properties
+    assert any("too expensive" in e.message for e in ld.errors)
+    assert time.perf_counter() - t0 < 30

@@ -6,7 +6,8 @@ control meeting it reports UNKNOWN, never PASS. Resources whose `Condition` is f
 created and are skipped. Stand-alone `AWS::EC2::SecurityGroupIngress`/`Egress` rules are folded
 into the group they name so that controls see one shape, whichever way the template wrote it;
 a rule for a group outside the template becomes a group of its own (id = the rule's logical id).
-Parameters are also yielded as `RailGuard::CloudFormation::Parameter` resources (their
+SAM functions, simple tables and state machines are yielded as their CloudFormation type (with
+SAM `Globals` merged in) so the same controls read them. Parameters are also yielded as `RailGuard::CloudFormation::Parameter` resources (their
 declaration as properties) for template-only controls (secrets in defaults, `NoEcho`).
 
 Inline ignores: `# railguard:ignore CONTROL_ID reason` on a resource's lines or on the line(s)
@@ -40,6 +41,14 @@ PARAMETER_TYPE = "RailGuard::CloudFormation::Parameter"
 SG_RULE_TYPES = {
     "AWS::EC2::SecurityGroupIngress": "SecurityGroupIngress",
     "AWS::EC2::SecurityGroupEgress": "SecurityGroupEgress",
+}
+# SAM resources whose properties are a superset of a CloudFormation type's shape (Environment,
+# KmsKeyArn, SSESpecification, ...): controls written for the CloudFormation type see them.
+SAM_TYPES = {
+    "AWS::Serverless::Function": "AWS::Lambda::Function",
+    "AWS::Serverless::SimpleTable": "AWS::DynamoDB::Table",
+    "AWS::Serverless::StateMachine": "AWS::StepFunctions::StateMachine",
+    "AWS::Serverless::LayerVersion": "AWS::Lambda::LayerVersion",
 }
 _TEXT_HINT = re.compile(r'^(AWSTemplateFormatVersion|Resources)\s*:|"(AWSTemplateFormatVersion|Resources)"\s*:', re.M)
 _IGNORE = re.compile(r"#\s*railguard:ignore\b[ \t]*(\S*)[ \t]*(.*)$")
@@ -151,6 +160,8 @@ def _build(parsed: Parsed, text: str, file: str, params: Mapping[str, str], inli
             if "Condition" in spec and resolver.condition(spec["Condition"]) is False:
                 continue
             props = spec.get("Properties", {})
+            if spec["Type"] in SAM_TYPES and isinstance(globals_ := _sam_globals(data, spec["Type"]), dict):
+                props = {**globals_, **(props if isinstance(props, dict) else {})}
             resolved = resolver.resolve(props) if props is not None else {}
             if resolved is NOVALUE or resolved is None:
                 resolved = {}
@@ -161,7 +172,8 @@ def _build(parsed: Parsed, text: str, file: str, params: Mapping[str, str], inli
         except RecursionError:
             out.errors.append(ParseError(file, f"resource {lid}: nesting too deep", line))
             continue
-        built[lid] = {"type": spec["Type"], "properties": resolved, "name": name, "line": line, "spec": spec}
+        type_ = SAM_TYPES.get(spec["Type"], spec["Type"])
+        built[lid] = {"type": type_, "properties": resolved, "name": name, "line": line, "spec": spec}
 
     owner_of = _fold_security_group_rules(built)
 
@@ -195,6 +207,14 @@ def _build(parsed: Parsed, text: str, file: str, params: Mapping[str, str], inli
     if inline_ignores:
         _collect_ignores(out, built, owner_of, text, file)
     return out
+
+
+def _sam_globals(data: dict[str, Any], type_: str) -> Any:
+    """SAM `Globals.Function` (etc.): defaults a resource's own properties override."""
+    globals_ = data.get("Globals")
+    if not isinstance(globals_, dict):
+        return None
+    return globals_.get(type_.rsplit("::", 1)[-1])
 
 
 def _bad_type(spec: Any) -> str:

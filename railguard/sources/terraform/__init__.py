@@ -63,6 +63,10 @@ def load_directory(
     resources = builder.build(items)
 
     loaded = Loaded(resources=resources, errors=list(ctx.errors))
+    if ctx.ev.exhausted:
+        first = mdef.files[0].path if mdef.files else str(root_dir)
+        loaded.errors.append(ParseError(first, "evaluation stopped: the expressions are too expensive to evaluate "
+                                               "(values left unknown)"))
     seen: set[str] = set()
     for d in ctx.defs.values():
         for pf in d.files:

@@ -9,6 +9,7 @@ into a false PASS.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import math
 import re
@@ -21,6 +22,8 @@ from lark import Token, Tree
 from railguard.model import Unknown, find_unknown
 
 MAX_RANGE = 10_000  # guard against `range(1e9)` or `count = 1e9` in hostile input
+MAX_STRING = 1_000_000  # a string template longer than this is not built (locals that double a string)
+MAX_STEPS = 2_000_000  # expression nodes evaluated per load: nested `for` over ranges cannot hang a scan
 
 
 class JsonDoc:
@@ -215,8 +218,14 @@ def _unescape(s: str) -> str:
 class Evaluator:
     """Evaluates expressions; `base_dir` is where `file()` reads from when no path.module is given."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_steps: int = MAX_STEPS) -> None:
         self._heredoc_cache: dict[str, Any] = {}
+        self.steps = 0
+        self.max_steps = max_steps
+
+    @property
+    def exhausted(self) -> bool:
+        return self.steps > self.max_steps
 
     def eval(self, node: Any, scope: Scope) -> Any:
         try:
@@ -225,6 +234,9 @@ class Evaluator:
             return Unknown("expression nested too deeply")
 
     def _eval(self, node: Any, scope: Scope) -> Any:
+        self.steps += 1
+        if self.steps > self.max_steps:
+            return Unknown("evaluation budget exhausted (expressions too expensive)")
         if isinstance(node, Token):
             return Unknown(f"unexpected token {node.type}")
         d = node.data
@@ -279,7 +291,7 @@ class Evaluator:
                 out.append(v)
             else:
                 return Unknown("template directives (%{...}) are not evaluated")
-        return "".join(out)
+        return _capped("".join(out))
 
     def _heredoc(self, raw: str, trim: bool, scope: Scope) -> Any:
         first_nl = raw.index("\n")
@@ -342,7 +354,7 @@ class Evaluator:
                 return v
             out.append(v)
             i = end + 1
-        return "".join(out)
+        return _capped("".join(out))
 
     def _e_tuple(self, node: Tree, scope: Scope) -> Any:
         return [self._eval(c, scope) for c in _tokens_stripped(node)]
@@ -564,6 +576,8 @@ class Evaluator:
         expand = args_node is not None and any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children)
         if name in ("try", "can"):
             return self._try(name, arg_nodes, scope)
+        if name == "templatefile":
+            return self._templatefile(arg_nodes, scope)
         fn = FUNCTIONS.get(name)
         if fn is None:
             return Unknown(f"function {name}() is not evaluated")
@@ -585,6 +599,26 @@ class Evaluator:
         except Exception as exc:
             return Unknown(f"{name}() failed: {type(exc).__name__}: {exc}")
 
+    def _templatefile(self, arg_nodes: list[Tree], scope: Scope) -> Any:
+        if len(arg_nodes) != 2:
+            return Unknown("templatefile() takes a path and a map of variables")
+        path = self._eval(arg_nodes[0], scope)
+        if isinstance(path, Unknown):
+            return path
+        try:
+            text = _file(path, scope=scope)
+        except ValueError as exc:
+            return Unknown(f"templatefile(): {exc}")
+        if isinstance(text, Unknown):
+            return text
+        variables = self._eval(arg_nodes[1], scope)
+        if not isinstance(variables, Mapping):
+            return variables if isinstance(variables, Unknown) else Unknown("templatefile() variables are not a map")
+        inner = Scope(lambda n: Unknown(f"{n} is not a template variable"), {"__module_dir__": scope.lookup("__module_dir__"),
+                                                                              "__root_dir__": scope.lookup("__root_dir__"),
+                                                                              **variables})
+        return self._interpolate_text(text, inner)
+
     def _try(self, name: str, arg_nodes: list[Tree], scope: Scope) -> Any:
         for a in arg_nodes:
             v = self._eval(a, scope)
@@ -593,6 +627,10 @@ class Evaluator:
             if find_unknown(v) is None:
                 return v
         return Unknown("try(): no argument could be evaluated")
+
+
+def _capped(text: str) -> Any:
+    return text if len(text) <= MAX_STRING else Unknown(f"string longer than {MAX_STRING} characters")
 
 
 def _name_text(node: Any) -> str:
@@ -739,6 +777,8 @@ def _coalesce(*args: Any) -> Any:
 
 
 def _format(fmt: Any, *args: Any) -> Any:
+    if any(int(w) > 1000 for w in re.findall(r"%[-+# 0]*(\d+)", _s(fmt))):
+        raise ValueError("format width too large")
     spec = re.sub(r"%(\d*)v", r"%\1s", _s(fmt))
     conv = tuple(_s(a) if isinstance(a, bool | JsonDoc) else a for a in args)
     return spec % conv
@@ -774,6 +814,23 @@ def _file(path: Any, *, scope: Scope) -> Any:
     return text
 
 
+def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> Any:
+    net = ipaddress.ip_network(_s(prefix), strict=False)
+    bits, n = int(newbits), int(netnum)
+    new_len = net.prefixlen + bits
+    if bits < 0 or new_len > net.max_prefixlen or n < 0 or n >= 2**bits:
+        raise ValueError(f"cannot take subnet {n} of {net} with {bits} new bits")
+    start = int(net.network_address) + n * 2 ** (net.max_prefixlen - new_len)
+    return str(ipaddress.ip_network((start, new_len)))
+
+
+def _cidrhost(prefix: Any, hostnum: Any) -> Any:
+    net = ipaddress.ip_network(_s(prefix), strict=False)
+    n = int(hostnum)
+    base = net.broadcast_address if n < 0 else net.network_address
+    return str(ipaddress.ip_address(int(base) + n + (1 if n < 0 else 0)))
+
+
 def _compact(v: Any) -> Any:
     return [x for x in _tolist(v) if x not in (None, "")]
 
@@ -803,7 +860,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "jsonencode": _jsonencode,
     "jsondecode": _jsondecode,
     "format": _format,
-    "join": lambda sep, lst: _s(sep).join(_s(x) for x in _tolist(lst)),
+    "join": lambda sep, lst: _capped(_s(sep).join(_s(x) for x in _tolist(lst))),
     "split": lambda sep, s: _s(s).split(_s(sep)),
     "concat": _concat,
     "merge": _merge,
@@ -852,6 +909,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "file": _file,
     "chomp": lambda s: _s(s).rstrip("\r\n"),
     "setunion": lambda *ls: _toset(_concat(*ls)),
+    "cidrsubnet": _cidrsubnet,
+    "cidrhost": _cidrhost,
+    "cidrnetmask": lambda p: str(ipaddress.ip_network(_s(p), strict=False).netmask),
 }
 
 _NEEDS_SCOPE = {"file"}

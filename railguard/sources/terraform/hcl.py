@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,11 @@ from lark import Token, Tree
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # refuse a .tf (or plan) larger than this, with a clear error
 
-_CACHE_SIZE = 4096
+# parsed trees weigh ~60x their source: bound the cache by source bytes (about 50 MB of trees at most)
+_CACHE_BYTES = 512 * 1024
+_cached_bytes = 0
 _cache: OrderedDict[bytes, ParsedFile] = OrderedDict()
+_lock = threading.Lock()
 
 
 @dataclass
@@ -70,14 +74,21 @@ def parse_file(path: Path) -> ParsedFile:
     if text is None:
         return ParsedFile(key_path, error=err, error_line=line)
     key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-    hit = _cache.get(key)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
     if hit is not None:
-        _cache.move_to_end(key)
         return hit if hit.path == key_path else ParsedFile(key_path, hit.text, hit.body, hit.error, hit.error_line)
     pf = parse_text(text, key_path)
-    _cache[key] = pf
-    if len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    global _cached_bytes
+    with _lock:  # loaders may run on a thread pool
+        if key not in _cache:
+            _cache[key] = pf
+            _cached_bytes += len(text)
+        while _cached_bytes > _CACHE_BYTES and len(_cache) > 1:
+            _, old = _cache.popitem(last=False)
+            _cached_bytes -= len(old.text)
     return pf
 
 
