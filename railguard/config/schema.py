@@ -28,14 +28,14 @@ class BaselineSettings(_Strict):
 
 
 class Config(_Strict):
-    baseline: BaselineSettings = Field(default_factory=BaselineSettings)
+    baseline: BaselineSettings = Field(default_factory=lambda: BaselineSettings())
     # control id -> parameters, overriding framework pins for every framework
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def overrides(self) -> dict[str, dict[str, dict[str, Any]]]:
         """framework id -> control id -> params, as the plan consumes them ("*": every framework)."""
         b = self.baseline
-        baseline = {
+        baseline: dict[str, dict[str, Any]] = {
             "ec2.vpc-peering-unknown-account": {"owned_accounts": b.owned_accounts},
             "iam.console-access-restricted": {"admins": b.console_admins},
             "iam.root-recently-used": {"days": b.root_unused_days},

@@ -6,12 +6,16 @@ attachment or a CI artifact. Without JavaScript every framework and item is show
 still expands (`<details>`); with it the reader gets the framework switch, the result,
 severity and section filters and the text search, all working on `data-*` attributes.
 
-The only data handed to the script is a small JSON blob in a `<script type="application/json">`
+A Content-Security-Policy in the page allows no network fetch at all and runs only the one
+script whose SHA-256 it names (`templates/report.js`): even a value that escaped escaping
+could not execute. The only data handed to the script is a small JSON blob in a `<script type="application/json">`
 element, serialized by `safe_json` so that no value can close the element or start markup.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from functools import cache
@@ -211,11 +215,22 @@ def context(run: RunResult) -> dict[str, Any]:
     }
 
 
+@cache
+def _script() -> tuple[str, str]:
+    """The page's one executable script and its CSP hash: nothing else on the page may run."""
+    text = (TEMPLATES / "report.js").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+    return text, f"sha256-{digest}"
+
+
 def render(run: RunResult) -> str:
     from markupsafe import Markup
 
     ctx = context(run)
     ctx["data_json"] = Markup(ctx["data_json"])  # already safe for a <script> element, see safe_json
+    script, script_hash = _script()
+    ctx["script"] = Markup(script)  # our own file, not data
+    ctx["script_hash"] = script_hash
     return str(_env().get_template("report.html.j2").render(**ctx))
 
 

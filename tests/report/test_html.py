@@ -120,3 +120,16 @@ def test_iac_run_shows_files_and_lines() -> None:
 def test_render_is_pure() -> None:
     run = live_run()
     assert html.render(run) == html.render(run)
+
+
+def test_csp_names_the_one_script() -> None:
+    import base64
+    import hashlib
+
+    page = html.render(live_run())
+    m = re.search(r"script-src '(sha256-[^']+)'", page)
+    assert m, "the page carries a Content-Security-Policy with a script hash"
+    assert "default-src 'none'" in page
+    body = _parse(page).scripts[1][1]
+    assert m.group(1) == "sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    assert not re.search(r"<[^>]+\son[a-z]+\s*=", page), "no inline event handlers (CSP would block them)"

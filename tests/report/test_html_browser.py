@@ -131,3 +131,25 @@ def test_report_in_a_browser(page: Any, tmp_path: Path) -> None:
     pg.screenshot(path=str(tmp_path / "railguard-report.png"), full_page=True)
     assert (tmp_path / "railguard-report.png").stat().st_size > 10_000
     assert pg.dialogs == [] and pg.external == [] and pg.errors == []
+
+
+def test_csp_stops_a_script_that_slipped_through(browser: Any, tmp_path: Path) -> None:
+    """Defence in depth: were a value ever printed unescaped, the page's CSP would not run it."""
+    page_html = html.render(live_run()).replace(
+        "<footer>", "<footer><script>document.title = 'pwned'</script><img src=x onerror=\"alert(3)\">", 1)
+    report = tmp_path / "tampered.html"
+    report.write_text(page_html, encoding="utf-8")
+    ctx = browser.new_context()
+    pg = ctx.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(d: Any) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    pg.on("dialog", on_dialog)
+    pg.goto(report.as_uri())
+    pg.wait_for_load_state("load")
+    assert pg.title() != "pwned" and dialogs == []
+    assert pg.evaluate("document.body.classList.contains('js')")  # the report's own script still runs
+    ctx.close()

@@ -194,6 +194,32 @@ resource "aws_launch_template" "lt" {
     assert lt.get("LaunchTemplateData.IamInstanceProfile.Name") == "prof"
 
 
+def test_instance_from_launch_template_is_judged_by_the_template(tmp_path):
+    from railguard.controls import IAC, get_control
+    from railguard.engine.evaluate import evaluate
+    from railguard.engine.plan import PlannedControl
+    from railguard.model import Inventory, Result
+
+    ld = load(tmp_path, '''
+resource "aws_launch_template" "lt" {
+  name = "app"
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+resource "aws_instance" "i" {
+  launch_template {
+    id      = aws_launch_template.lt.id
+    version = "$Latest"
+  }
+}''')
+    i = one(ld, "AWS::EC2::Instance")
+    assert i.get("LaunchTemplate") == {"LaunchTemplateId": "aws_launch_template.lt", "Version": "$Latest"}
+    c = get_control("ec2.imdsv2-required")
+    (f,) = evaluate([PlannedControl(c, dict(c.params))], Inventory(ld.resources), place=IAC)
+    assert f.result == Result.PASS, f.reason
+
+
 def test_ebs_volume_and_default_encryption(tmp_path):
     ld = load(tmp_path, '''
 resource "aws_ebs_volume" "v" {
@@ -410,7 +436,7 @@ resource "aws_cloudwatch_log_group" "g" { name = "trail" }''')
     t = one(ld, "AWS::CloudTrail::Trail")
     assert t.get("IsMultiRegionTrail") is True and t.get("EnableLogFileValidation") is True
     assert t.get("IsLogging") is True and t.get("KMSKeyId") == "aws_kms_key.k"
-    assert t.get("S3BucketName") == "aws_s3_bucket.logs"
+    assert t.get("S3BucketName") == "trail-logs"  # a bucket's Terraform id is its name
     assert t.get("CloudWatchLogsLogGroupArn") == "aws_cloudwatch_log_group.g:*"
     assert t.get("EventSelectors") == [{"ReadWriteType": "All", "IncludeManagementEvents": True,
                                         "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]

@@ -423,6 +423,13 @@ def _instance(b: Builder, r: TFResource) -> None:
     put(p, "KeyName", c.get("key_name"))
     put(p, "Monitoring", c.get("monitoring"))
     put(p, "EbsOptimized", c.get("ebs_optimized"))
+    lt = block(c, "launch_template")
+    if lt is not None:
+        ref: dict[str, Any] = {}
+        put(ref, "LaunchTemplateId", lt.get("id"))
+        put(ref, "LaunchTemplateName", lt.get("name"))
+        put(ref, "Version", lt.get("version"))
+        p["LaunchTemplate"] = ref
     if c.get("associate_public_ip_address") is not None:
         p["NetworkInterfaces"] = [{"DeviceIndex": "0", "AssociatePublicIpAddress": clean(c["associate_public_ip_address"])}]
     bdm = []

@@ -27,6 +27,7 @@ MODULE_META = {"source", "version", "count", "for_each", "providers", "depends_o
 # attributes whose value, when the configuration does not set it, is the resource's identity
 _ID_ATTRS = {"id", "arn", "name", "bucket", "key_id", "unique_id", "bucket_regional_domain_name", "bucket_domain_name"}
 _IN_PROGRESS = object()
+_ID_IS_NAME = {"aws_s3_bucket": "bucket", "aws_iam_user": "name", "aws_iam_role": "name", "aws_iam_group": "name"}
 
 
 @dataclass
@@ -407,6 +408,10 @@ class ResourceInstance(Lazy):
             return ev.eval(body.attrs[name].expr, self.scope)
         if any(b.type == name or (b.type == "dynamic" and b.labels[:1] == [name]) for b in body.blocks):
             return eval_body(ev, Body(blocks=[b for b in body.blocks if name in (b.type, *b.labels[:1])]), self.scope).get(name, [])
+        if name == "id" and self.decl.type in _ID_IS_NAME:
+            # Terraform's id of these is their name: use it when the configuration states it
+            v = self.attr(_ID_IS_NAME[self.decl.type])
+            return v if isinstance(v, str) else self.address
         if name == "arn" and self.decl.type == "aws_s3_bucket":
             # an S3 ARN is the bucket's name; a bucket without one is named by its address
             b = self.attr("bucket")
