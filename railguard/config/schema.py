@@ -19,16 +19,16 @@ class BaselineSettings(_Strict):
 
     owned_accounts: list[AccountId] = Field(default_factory=list, description="Accounts VPC peering may reach.")
     console_admins: list[str] = Field(default_factory=list, description="Users allowed a console password.")
-    root_unused_days: int = Field(30, ge=1, le=3650)
-    access_key_unused_days: int = Field(90, ge=1, le=3650)
-    password_min_length: int = Field(14, ge=8, le=128)
-    password_reuse_prevention: int = Field(24, ge=1, le=24)
-    password_max_age_days: int | None = Field(None, ge=1, le=1095, description="None: no expiry required.")
-    public_tag: str = Field("railguard:public", min_length=1)
+    root_unused_days: int = Field(default=30, ge=1, le=3650)
+    access_key_unused_days: int = Field(default=90, ge=1, le=3650)
+    password_min_length: int = Field(default=14, ge=8, le=128)
+    password_reuse_prevention: int = Field(default=24, ge=1, le=24)
+    password_max_age_days: int | None = Field(default=None, ge=1, le=1095, description="None: no expiry required.")
+    public_tag: str = Field(default="railguard:public", min_length=1)
 
 
 class Config(_Strict):
-    baseline: BaselineSettings = Field(default_factory=lambda: BaselineSettings())
+    baseline: BaselineSettings = Field(default_factory=BaselineSettings)
     # control id -> parameters, overriding framework pins for every framework
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
