@@ -94,21 +94,22 @@ def run_scan(
         raise UserError("PATH arguments cannot be combined with --staged/--since/--range/--history")
     root = _root(paths, bool(modes))
     scanner = _scanner(root, config, baseline, no_baseline, show_suppressed, disable or [])
+    jobs = jobs if jobs > 0 else min(4, os.cpu_count() or 1)
     if staged:
         return git.scan_staged(scanner, root)
     if since:
-        return git.scan_revs(scanner, root, [f"{since}..HEAD"], "range")
+        return git.scan_revs(scanner, root, [f"{since}..HEAD"], "range", jobs)
     if rev_range:
         if ".." not in rev_range:
             raise UserError(f"--range expects A..B, got {rev_range!r}")
-        return git.scan_revs(scanner, root, [rev_range], "range")
+        return git.scan_revs(scanner, root, [rev_range], "range", jobs)
     if history:
-        return git.scan_revs(scanner, root, ["--all"], "history")
+        return git.scan_revs(scanner, root, ["--all"], "history", jobs)
     targets = paths or [Path.cwd()]
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
         raise UserError(f"no such file or directory: {', '.join(missing)}")
-    return scanner.scan_paths(targets, root, jobs=jobs if jobs > 0 else min(4, os.cpu_count() or 1))
+    return scanner.scan_paths(targets, root, jobs=jobs)
 
 
 @secrets_app.command("scan")
@@ -129,7 +130,7 @@ def scan(
     no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore the baseline file."),
     config: Path = typer.Option(None, "--config", help="Config file (default: .railguard.toml, else [tool.railguard.secrets] in pyproject.toml)."),
     disable: list[str] = typer.Option(None, "--disable", help="Rule ids to turn off (repeat or comma-separate)."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for PATH scans (0: one per CPU, up to 4)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per CPU, up to 4)."),
     hook: bool = typer.Option(False, "--hook", hidden=True, help="Message style for the git hook."),
 ) -> None:
     """Scan for credentials. Exit 0 when clean, 1 when secrets are found, 2 on a usage error."""

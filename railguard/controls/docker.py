@@ -98,7 +98,7 @@ def base_image_unpinned(r: Resource) -> Verdict:
         if tag is None or str(tag).lower() == "latest":
             offenders.append({"image": f"{image}:{tag}" if tag else str(image), "line": stage.get("Line")})
     if offenders:
-        what = ", ".join(o["image"] for o in offenders)
+        what = ", ".join(str(o["image"]) for o in offenders)
         return failed(f"base image not pinned to a version: {what}", images=offenders)
     if pending is not None:
         raise pending

@@ -17,6 +17,7 @@ patterns below do. Nothing here logs or returns a secret: use `redact` for evide
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from typing import Any
@@ -70,7 +71,7 @@ def looks_secret_name(name: Any) -> bool:
         return False
     if any(w in _SECRET_WORDS for w in words):
         return True
-    if any((a, b) in _SECRET_PAIRS for a, b in zip(words, words[1:], strict=False)):
+    if any((a, b) in _SECRET_PAIRS for a, b in itertools.pairwise(words)):
         return True
     return "".join(words) in _SECRET_WORDS
 

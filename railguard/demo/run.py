@@ -40,9 +40,17 @@ def moto_server() -> Iterator[str]:
     server.start()
     try:
         host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        url = f"http://{host}:{port}"
+        reset_moto(url)  # moto's backends are process-global: start from an empty account
+        yield url
     finally:
         server.stop()
+
+
+def reset_moto(url: str) -> None:
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=30).read()
 
 
 def seed_modules() -> list[str]:

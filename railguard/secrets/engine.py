@@ -8,9 +8,13 @@ and nothing straddling a window edge is lost or reported twice.
 from __future__ import annotations
 
 import codecs
+import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from railguard.secrets.rules import RULES, SPECIFIC, Rule, char_classes, is_placeholder, secret_of, shannon
 
@@ -95,13 +99,7 @@ class Engine:
 
         off = set(disabled)
         self.rules = [r for r in rules if r.id not in off]
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._db.compile(
-            expressions=[r.trigger for r in self.rules],
-            ids=list(range(len(self.rules))),
-            elements=len(self.rules),
-            flags=[r.hs_flags for r in self.rules],
-        )
+        self._db = _compiled(self.rules)
         self._scratch = hyperscan.Scratch(self._db)  # allocating scratch per scan() costs ~1 ms
         self._has_aws_id = any(r.id == "aws-access-key-id" for r in self.rules)
         self._aws_secret = next((r for r in self.rules if r.id == "aws-secret-access-key"), None)
@@ -191,6 +189,44 @@ class Engine:
         if pending is not None:
             window = carry + pending
             yield window, len(window), self.scan_bytes(window, 0, len(window))
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "railguard"
+
+
+def _compiled(rules: list[Rule]) -> Any:
+    """The hyperscan database for ``rules``; serialized to the user cache so that later runs (a
+    pre-commit hook runs on every commit) load it in milliseconds instead of compiling it again."""
+    import hyperscan
+
+    h = hashlib.sha256(str(getattr(hyperscan, "__version__", "")).encode())
+    for r in rules:
+        h.update(r.trigger + b"\0" + str(r.hs_flags).encode() + b"\1")
+    path = _cache_dir() / f"secrets-{h.hexdigest()[:24]}.hsdb"
+    try:
+        db = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+        # a database built for another CPU (shared home directory) fails here, not mid-scan
+        db.scan(b"probe", match_event_handler=lambda *a: None, scratch=hyperscan.Scratch(db))
+        return db
+    except Exception:  # no cache yet, unreadable, or for another platform: compile
+        pass
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[r.trigger for r in rules],
+        ids=list(range(len(rules))),
+        elements=len(rules),
+        flags=[r.hs_flags for r in rules],
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(hyperscan.dumpb(db))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return db
 
 
 def _resolve_overlaps(found: list[Match]) -> list[Match]:

@@ -9,14 +9,16 @@ this much faster than grepping every revision.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import subprocess
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from railguard.cli.exitcodes import UserError
-from railguard.secrets.findings import Finding, ScanResult
+from railguard.secrets.findings import Finding, ScanResult, ScanStats
 from railguard.secrets.scanner import SecretScanner
 
 _NULL = "0" * 40
@@ -122,6 +124,7 @@ def cat_blobs(repo: Path, blobs: list[BlobRef]) -> Iterator[tuple[BlobRef, subpr
     caller must read exactly ``size`` bytes from ``process.stdout`` before the next item."""
     proc = subprocess.Popen(
         ["git", "-C", str(repo), "cat-file", "--batch"],
+        bufsize=1 << 20,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -155,8 +158,12 @@ def cat_blobs(repo: Path, blobs: list[BlobRef]) -> Iterator[tuple[BlobRef, subpr
 
 
 def scan_blobs(scanner: SecretScanner, repo: Path, refs: list[BlobRef], mode: str, commits: int = 0,
-               known: set[str] | None = None) -> ScanResult:
-    """Scan blobs; ``known`` fingerprints (secrets already there before a range) are skipped."""
+               known: set[str] | None = None, jobs: int = 1) -> ScanResult:
+    """Scan blobs; ``known`` fingerprints (secrets already there before a range) are skipped.
+
+    With ``jobs > 1`` the blobs are dealt round-robin to forked workers, each with its own
+    ``git cat-file``; findings are merged back in blob order so "first commit" stays exact.
+    """
     wanted: list[BlobRef] = []
     for ref in refs:
         reason = scanner.skip_reason(ref.path)
@@ -170,9 +177,51 @@ def scan_blobs(scanner: SecretScanner, repo: Path, refs: list[BlobRef], mode: st
             wanted.append(ref)
     scanner.stats.blobs = len(wanted)
     scanner.stats.commits = commits
+    ordered = list(enumerate(wanted))
+    found: list[tuple[int, Finding]] = []
+    if jobs > 1 and len(wanted) >= PARALLEL_MIN_BLOBS and "fork" in mp.get_all_start_methods():
+        global _WORKER
+        _WORKER = (scanner, repo)
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+                for part, stats in pool.map(_blob_worker, [ordered[i::jobs] for i in range(jobs)]):
+                    found.extend(part)
+                    for k in ("files", "bytes", "skipped_binary"):
+                        setattr(scanner.stats, k, getattr(scanner.stats, k) + getattr(stats, k))
+                    scanner.stats.errors.extend(stats.errors)
+        finally:
+            _WORKER = None
+    else:
+        found = _scan_ordered(scanner, repo, ordered)
+    found.sort(key=lambda x: x[0])
     findings: list[Finding] = []
     first: set[str] = set()
-    for ref, proc, size in cat_blobs(repo, wanted):
+    for _, f in found:
+        # one report per secret: the oldest commit that introduced it (blobs are oldest-first)
+        if f.fingerprint in first or (known is not None and f.fingerprint in known):
+            continue
+        first.add(f.fingerprint)
+        findings.append(f)
+    findings.sort(key=lambda f: (f.path, f.line, f.rule_id))
+    return ScanResult(findings, scanner.stats, mode)
+
+
+PARALLEL_MIN_BLOBS = 256
+_WORKER: tuple[SecretScanner, Path] | None = None
+
+
+def _blob_worker(part: list[tuple[int, BlobRef]]) -> tuple[list[tuple[int, Finding]], ScanStats]:
+    """Runs in a forked worker (the compiled rules came with the fork)."""
+    assert _WORKER is not None
+    parent, repo = _WORKER
+    sc = SecretScanner(parent.engine, parent.config, parent.baseline, parent.show_suppressed)
+    return _scan_ordered(sc, repo, part), sc.stats
+
+
+def _scan_ordered(scanner: SecretScanner, repo: Path, ordered: list[tuple[int, BlobRef]]) -> list[tuple[int, Finding]]:
+    out: list[tuple[int, Finding]] = []
+    index = {id(ref): i for i, ref in ordered}
+    for ref, proc, size in cat_blobs(repo, [ref for _, ref in ordered]):
         assert proc.stdout is not None
         remaining = size
         stdout = proc.stdout
@@ -186,23 +235,17 @@ def scan_blobs(scanner: SecretScanner, repo: Path, refs: list[BlobRef], mode: st
             return data
 
         excluded_by = scanner.config.excluded(ref.path)
-        for f in scanner.scan_reader(read, ref.path, ref.commit, excluded_by):
-            # one report per secret: the oldest commit that introduced it (history is oldest-first)
-            if f.fingerprint in first or (known is not None and f.fingerprint in known):
-                continue
-            first.add(f.fingerprint)
-            findings.append(f)
+        out.extend((index[id(ref)], f) for f in scanner.scan_reader(read, ref.path, ref.commit, excluded_by))
         while remaining > 0:  # a binary blob stops after the sniff: drain it
             read(1 << 20)
-    findings.sort(key=lambda f: (f.path, f.line, f.rule_id))
-    return ScanResult(findings, scanner.stats, mode)
+    return out
 
 
 def scan_staged(scanner: SecretScanner, repo: Path) -> ScanResult:
     return scan_blobs(scanner, repo, staged_blobs(repo), "staged")
 
 
-def scan_revs(scanner: SecretScanner, repo: Path, rev_args: list[str], mode: str) -> ScanResult:
+def scan_revs(scanner: SecretScanner, repo: Path, rev_args: list[str], mode: str, jobs: int = 1) -> ScanResult:
     refs, before = introduced_blobs(repo, rev_args)
     commits = int(_git(repo, "rev-list", "--count", *rev_args, "--").strip() or 0)
     known: set[str] | None = None
@@ -212,5 +255,5 @@ def scan_revs(scanner: SecretScanner, repo: Path, rev_args: list[str], mode: str
         introduced = {r.blob for r in refs}
         pre = [r for r in dict.fromkeys(before) if r.blob not in introduced]
         probe = SecretScanner(scanner.engine, scanner.config, None, True)
-        known = {f.fingerprint for f in scan_blobs(probe, repo, pre, "probe").findings}
-    return scan_blobs(scanner, repo, refs, mode, commits, known)
+        known = {f.fingerprint for f in scan_blobs(probe, repo, pre, "probe", jobs=jobs).findings}
+    return scan_blobs(scanner, repo, refs, mode, commits, known, jobs)

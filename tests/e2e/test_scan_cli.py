@@ -24,19 +24,11 @@ REGIONS = "us-east-1,eu-west-1"
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
-    from moto.server import ThreadedMotoServer
+    from railguard.demo.run import moto_server
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    _seed(url)
-    try:
+    with moto_server() as url:
+        _seed(url)
         yield url
-    finally:
-        server.stop()
 
 
 def _client(service: str, url: str, region: str = "us-east-1"):  # type: ignore[no-untyped-def]

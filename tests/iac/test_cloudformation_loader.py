@@ -466,3 +466,45 @@ def test_sam_resources_become_their_cloudformation_type_with_globals() -> None:
     assert fn.type == "AWS::Lambda::Function"
     assert fn.get("Runtime") == "python3.12" and fn.get("Environment.Variables.STAGE") == "prod"
     assert by_id(loaded, "Table").type == "AWS::DynamoDB::Table"
+
+
+# --- property: any text gives a result or NotATemplate, never another exception --------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TOKENS = st.sampled_from([
+    "Resources:", "\n", "  ", "A:", "Type:", "AWS::S3::Bucket", "!Ref", "!Sub", "!GetAtt", "!If", "!Join",
+    "!Select", "!FindInMap", "!Condition", "Properties:", "Conditions:", "Parameters:", "Mappings:", "[", "]",
+    "{", "}", ",", "- ", "&a", "*a", "${A}", "'", '"', "0.0.0.0/0", "Fn::If", "Ref", "#", "railguard:ignore",
+    "x.y", "reason", "AWS::NoValue", "Condition:", "Default:", "Metadata:", ":", "B", "A.Arn",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_TOKENS, max_size=60).map(" ".join))
+def test_arbitrary_yaml_like_text_never_crashes(text: str) -> None:
+    try:
+        loaded = load_text("Resources:\n" + text, "fuzz.yaml")
+    except NotATemplate:
+        return
+    for r in loaded.resources:
+        assert r.origin.file == "fuzz.yaml"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5) | st.sampled_from(["A", "B", "AWS::Region"]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["Ref", "Fn::If", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::GetAtt",
+                                        "Fn::FindInMap", "Fn::Equals", "Fn::Not", "Condition", "X"]), inner, max_size=2),
+    max_leaves=12,
+))
+def test_arbitrary_intrinsics_never_crash(props: object) -> None:
+    import json
+
+    template = {"Conditions": {"C": props}, "Resources": {
+        "A": {"Type": "AWS::S3::Bucket", "Properties": {"P": props, "BucketName": props}},
+        "B": {"Type": "AWS::SNS::Topic", "Condition": "C", "Properties": {"Q": props}},
+    }}
+    load_text(json.dumps(template), "fuzz.json")

@@ -661,3 +661,38 @@ resource "aws_iam_policy" "p" {
         {"Sid": "List", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
          "Principal": {"AWS": "arn:aws:iam::111122223333:root"}},
     ]
+
+
+def test_secret_bearing_types(tmp_path):
+    ld = load(tmp_path, '''
+resource "aws_elasticache_replication_group" "r" {
+  replication_group_id = "cache"
+  description          = "cache"
+  auth_token           = "Xk9mQ2vLp7tR4wZ8aa"
+}
+resource "aws_mq_broker" "mq" {
+  broker_name = "mq"
+  user {
+    username = "admin"
+    password = "Xk9mQ2vLp7tR4wZ8"
+  }
+}
+resource "aws_glue_connection" "g" {
+  name = "jdbc"
+  connection_properties = { USERNAME = "app", PASSWORD = "Xk9mQ2vLp7tR4wZ8" }
+}
+resource "aws_redshift_cluster" "rs" {
+  cluster_identifier = "dw"
+  master_password    = "Xk9mQ2vLp7tR4wZ8"
+}
+resource "aws_directory_service_directory" "ad" {
+  name     = "corp.example.com"
+  password = "Xk9mQ2vLp7tR4wZ8"
+  type     = "MicrosoftAD"
+}''')
+    assert one(ld, "AWS::ElastiCache::ReplicationGroup").get("AuthToken") == "Xk9mQ2vLp7tR4wZ8aa"
+    assert one(ld, "AWS::AmazonMQ::Broker").get("Users") == [{"Username": "admin", "Password": "Xk9mQ2vLp7tR4wZ8"}]
+    assert one(ld, "AWS::Glue::Connection").get("ConnectionInput.ConnectionProperties.PASSWORD") == "Xk9mQ2vLp7tR4wZ8"
+    rs = one(ld, "AWS::Redshift::Cluster")
+    assert rs.name == "dw" and rs.get("MasterUserPassword") and rs.get("Encrypted") is False
+    assert one(ld, "AWS::DirectoryService::MicrosoftAD").get("Password")

@@ -12,7 +12,11 @@ Sources read, they never decide: the controls are in `railguard/controls/docker.
 """
 
 from railguard.sources.containers.dockerfile import DOCKERFILE_TYPE, load_dockerfile, parse_dockerfile
-from railguard.sources.containers.taskdef import TASK_DEFINITION_TYPE, load_task_definition, parse_task_definition
+from railguard.sources.containers.taskdef import (
+    TASK_DEFINITION_TYPE,
+    load_task_definition,
+    parse_task_definition,
+)
 
 __all__ = [
     "DOCKERFILE_TYPE",

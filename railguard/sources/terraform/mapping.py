@@ -705,6 +705,118 @@ def _db_cluster(b: Builder, r: TFResource) -> None:
     b.add(r, "AWS::RDS::DBCluster", p, name=val(c, "cluster_identifier") if isinstance(c.get("cluster_identifier"), str) else r.address)
 
 
+@maps("aws_redshift_cluster")
+def _redshift(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"Encrypted": val(c, "encrypted", False), "PubliclyAccessible": val(c, "publicly_accessible", False)}
+    for tf, cfn in (("cluster_identifier", "ClusterIdentifier"), ("master_username", "MasterUsername"),
+                    ("master_password", "MasterUserPassword"), ("kms_key_id", "KmsKeyId"), ("node_type", "NodeType")):
+        put(p, cfn, c.get(tf))
+    b.add(r, "AWS::Redshift::Cluster", p, name=val(c, "cluster_identifier") if isinstance(c.get("cluster_identifier"), str) else r.address)
+
+
+@maps("aws_docdb_cluster")
+def _docdb(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"StorageEncrypted": val(c, "storage_encrypted", False)}
+    for tf, cfn in (("cluster_identifier", "DBClusterIdentifier"), ("master_username", "MasterUsername"),
+                    ("master_password", "MasterUserPassword"), ("kms_key_id", "KmsKeyId")):
+        put(p, cfn, c.get(tf))
+    b.add(r, "AWS::DocDB::DBCluster", p, name=val(c, "cluster_identifier") if isinstance(c.get("cluster_identifier"), str) else r.address)
+
+
+@maps("aws_elasticache_replication_group")
+def _elasticache_rg(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    for tf, cfn in (("replication_group_id", "ReplicationGroupId"), ("description", "ReplicationGroupDescription"),
+                    ("auth_token", "AuthToken"), ("at_rest_encryption_enabled", "AtRestEncryptionEnabled"),
+                    ("transit_encryption_enabled", "TransitEncryptionEnabled"), ("kms_key_id", "KmsKeyId")):
+        put(p, cfn, c.get(tf))
+    b.add(r, "AWS::ElastiCache::ReplicationGroup", p,
+          name=val(c, "replication_group_id") if isinstance(c.get("replication_group_id"), str) else r.address)
+
+
+@maps("aws_mq_broker")
+def _mq(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    users = []
+    for u in blocks(c, "user"):
+        e: dict[str, Any] = {}
+        put(e, "Username", u.get("username"))
+        put(e, "Password", u.get("password"))
+        put(e, "ConsoleAccess", u.get("console_access"))
+        users.append(e)
+    p: dict[str, Any] = {"Users": users}
+    put(p, "BrokerName", c.get("broker_name"))
+    put(p, "EngineType", c.get("engine_type"))
+    put(p, "PubliclyAccessible", c.get("publicly_accessible"))
+    b.add(r, "AWS::AmazonMQ::Broker", p, name=val(c, "broker_name") if isinstance(c.get("broker_name"), str) else r.address)
+
+
+@maps("aws_dms_endpoint")
+def _dms_endpoint(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    for tf, cfn in (("endpoint_id", "EndpointIdentifier"), ("endpoint_type", "EndpointType"), ("engine_name", "EngineName"),
+                    ("username", "Username"), ("password", "Password"), ("server_name", "ServerName"), ("port", "Port")):
+        put(p, cfn, c.get(tf))
+    b.add(r, "AWS::DMS::Endpoint", p, name=val(c, "endpoint_id") if isinstance(c.get("endpoint_id"), str) else r.address)
+
+
+@maps("aws_directory_service_directory")
+def _directory(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    kind = c.get("type")
+    type_ = "AWS::DirectoryService::MicrosoftAD" if kind == "MicrosoftAD" else (
+        "AWS::DirectoryService::SimpleAD" if kind in (None, "SimpleAD") else f"Terraform::{r.type}")
+    p: dict[str, Any] = {}
+    put(p, "Name", c.get("name"))
+    put(p, "Password", c.get("password"))
+    put(p, "Size", c.get("size"))
+    put(p, "Edition", c.get("edition"))
+    b.add(r, type_, p)
+
+
+@maps("aws_glue_connection")
+def _glue_connection(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    ci: dict[str, Any] = {}
+    put(ci, "Name", c.get("name"))
+    put(ci, "ConnectionType", c.get("connection_type"))
+    put(ci, "ConnectionProperties", c.get("connection_properties"))
+    b.add(r, "AWS::Glue::Connection", {"ConnectionInput": ci})
+
+
+@maps("aws_amplify_app")
+def _amplify(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "Name", c.get("name"))
+    put(p, "AccessToken", c.get("access_token"))
+    put(p, "OauthToken", c.get("oauth_token"))
+    creds = c.get("basic_auth_credentials")
+    if creds is not None:
+        # Terraform takes base64("user:password"); the whole value is the secret
+        p["BasicAuthConfig"] = {"EnableBasicAuth": val(c, "enable_basic_auth", False), "Password": clean(creds)}
+    b.add(r, "AWS::Amplify::App", p)
+
+
+@maps("aws_codepipeline_webhook")
+def _webhook(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "Name", c.get("name"))
+    put(p, "Authentication", c.get("authentication"))
+    ac = block(c, "authentication_configuration")
+    if ac is not None:
+        conf: dict[str, Any] = {}
+        put(conf, "SecretToken", ac.get("secret_token"))
+        put(conf, "AllowedIPRange", ac.get("allowed_ip_range"))
+        p["AuthenticationConfiguration"] = conf
+    b.add(r, "AWS::CodePipeline::Webhook", p)
+
+
 @maps("aws_efs_file_system")
 def _efs(b: Builder, r: TFResource) -> None:
     c = r.cfg
