@@ -358,6 +358,11 @@ def run_railguard(corpus: Path, extra: list[str], label: str = "railguard") -> R
     return Run(label, wall, rss, cpu, found, by_rule)
 
 
+def median_run(runs: list[Run]) -> Run:
+    """The run with the median wall time: the host may be shared, one slow run is noise."""
+    return sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
+
+
 def ensure_detect_secrets() -> Path | None:
     venv = WORK / "detect-secrets-venv"
     exe = venv / "bin" / "detect-secrets"
@@ -558,6 +563,7 @@ def main() -> None:
     ap.add_argument("--no-peers", action="store_true", help="railguard only")
     ap.add_argument("--no-history", action="store_true")
     ap.add_argument("--commits", type=int, default=500)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of railguard and git-secrets (median reported)")
     ap.add_argument("--detect-secrets-max-mb", type=int, default=50, help="skip detect-secrets above this size")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -574,10 +580,13 @@ def main() -> None:
         nbytes = corpus_bytes(corpus)
         print(f"\n## {size} MB corpus: {nbytes / 1e6:.1f} MB, {sum(1 for _ in corpus.rglob('*') if _.is_file())} files, "
               f"{len(planted)} planted secrets of {len({p.type for p in planted})} types (generated in {time.perf_counter() - t0:.1f}s)")
-        runs = [run_railguard(corpus, [])]
+        runs = []
         if gs:
-            runs.append(run_git_secrets(corpus))
-            runs[0] = run_railguard(corpus, [])  # again, now that the corpus is a git work tree
+            runs.append(run_git_secrets(corpus))  # also makes the corpus a git work tree
+        git_init(corpus)
+        runs.insert(0, median_run([run_railguard(corpus, []) for _ in range(args.repeat)]))
+        if gs:
+            runs[1] = median_run([runs[1], *(run_git_secrets(corpus) for _ in range(args.repeat - 1))])
         if ds is not None and size <= args.detect_secrets_max_mb:
             runs.append(run_detect_secrets(ds, corpus))
         print(fmt_row(["tool", "wall s", "MB/s (wall)", "cpu s", "MB/s (cpu)", "peak RSS MB", "findings", "recall", "precision"]))
@@ -613,14 +622,15 @@ def main() -> None:
               f"(built in {time.perf_counter() - t0:.0f}s)")
         print(fmt_row(["tool", "wall s", "cpu s", "peak RSS MB", "history-only secrets found", "recall"]))
         print(fmt_row(["---"] * 6))
-        rg_run = run_railguard(repo, ["--history"], "railguard-history")
+        rg_run = median_run([run_railguard(repo, ["--history"], "railguard-history") for _ in range(args.repeat)])
         got, total = score_history(rg_run.findings, history_only)
         print(fmt_row(["railguard --history", f"{rg_run.wall:.1f}", f"{rg_run.cpu:.1f}", f"{rg_run.rss_mb:.0f}", f"{got}/{total}",
                        f"{got / max(1, total):.3f}"]))
         hist: dict[str, object] = {"railguard": {"wall": rg_run.wall, "cpu": rg_run.cpu, "rss_mb": rg_run.rss_mb, "found": got, "total": total}}
         if gs:
             out = WORK / "git-secrets-history.txt"
-            wall, rss, _, cpu = timed(["git", "secrets", "--scan-history"], repo, out, merge_stderr=True)
+            timings = sorted(timed(["git", "secrets", "--scan-history"], repo, out, merge_stderr=True) for _ in range(args.repeat))
+            wall, rss, _, cpu = timings[len(timings) // 2]
             found = _parse_git_grep(out.read_bytes(), True)
             out.unlink()
             g, t = score_history(found, history_only)

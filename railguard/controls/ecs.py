@@ -14,7 +14,7 @@ from typing import Any
 
 from railguard.controls import IAC, control
 from railguard.controls.helpers import as_list, truthy
-from railguard.controls.secretlike import deploy_input, redact, secret_reason
+from railguard.controls.secretlike import deploy_input, looks_secret_name, redact, secret_reason
 from railguard.model import Resource, Severity, Unknown, UnknownValue, Verdict, failed, passed, require
 
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
@@ -39,8 +39,6 @@ def env_secret_offenders(entries: list[tuple[Any, Any]]) -> tuple[list[dict[str,
     """(name, value) pairs -> offenders (value redacted) and the first Unknown value that could
     hide a literal secret under a secret-looking name. A value given at deployment (a parameter
     without Default, a Terraform variable without value) is not written in the file."""
-    from railguard.controls.secretlike import looks_secret_name
-
     offenders: list[dict[str, Any]] = []
     pending: Unknown | None = None
     for name, value in entries:

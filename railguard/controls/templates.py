@@ -217,8 +217,8 @@ def hardcoded_secret_property(r: Resource, ctx: Context) -> Verdict:
                 if why:
                     offenders.append({"property": concrete, "value": redact(value), "why": why})
     if offenders:
-        where = ", ".join(o["property"] for o in offenders)
-        return failed(f"secret written in the template: {where}", properties=offenders)
+        where = "; ".join(f"{o['property']} ({o['why']})" for o in offenders)
+        return failed(f"secret exposed by the template: {where}", properties=offenders)
     if pending:
         raise pending[0]
     if not checked:

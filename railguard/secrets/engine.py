@@ -182,7 +182,7 @@ class Engine:
             if pending is not None:
                 window = carry + pending
                 # responsible for starts before the last OVERLAP bytes: those belong to the next window
-                resp_end = max(len(carry), len(window) - OVERLAP)
+                resp_end = max(0, len(window) - OVERLAP)
                 yield window, resp_end, self.scan_bytes(window, 0, resp_end)
                 carry = window[resp_end:]
             pending = block

@@ -13,7 +13,7 @@ _SALT = b"railguard-secrets-v1\0"
 def redact(secret: bytes | str) -> str:
     """``AKIA****ABCD``: enough to recognise the credential, never enough to use it."""
     s = secret.decode("utf-8", "replace") if isinstance(secret, bytes) else secret
-    s = "".join(ch for ch in s if not ch.isspace())
+    s = "".join(s.split())
     if len(s) >= 20:
         return f"{s[:4]}****{s[-4:]}"
     if len(s) >= 12:

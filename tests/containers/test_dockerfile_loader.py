@@ -181,3 +181,31 @@ def test_oversized_file(tmp_path: Path) -> None:
     path.write_text("FROM alpine:3.20\n" * 4)
     err = read(path, path.as_posix(), "a Dockerfile", max_bytes=10)
     assert not isinstance(err, str) and "too large" in err.message
+
+
+def test_crlf_line_endings() -> None:
+    p = _props("FROM alpine:3.20\r\nRUN apk add \\\r\n    curl\r\nUSER app\r\n")
+    assert p["Instructions"][1]["Arguments"].split() == ["apk", "add", "curl"] and p["User"] == "app"
+
+
+def test_instruction_before_from_reported_once() -> None:
+    loaded = parse_dockerfile("LABEL a=b\nRUN x\nFROM alpine:3.20\n", "Dockerfile")
+    assert [e.line for e in loaded.errors] == [1]
+    fragment = parse_dockerfile("ADD . /app\nRUN make\n", "Dockerfile")
+    assert [e.message for e in fragment.errors] == ["no FROM instruction: not a buildable Dockerfile (a fragment?)"]
+
+
+def test_never_raises_on_arbitrary_text() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    words = st.sampled_from(["FROM", "RUN", "ENV", "ARG", "USER", "ADD", "#", "\\", "<<EOF", "EOF", "=", '"', "'",
+                             "$X", "${Y:-z}", "AS", "--platform=x", "\n", " ", "\t", "a:b@c", "`", "# escape=`"])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.one_of(words, st.text(max_size=5)), max_size=40))
+    def check(parts: list[str]) -> None:
+        loaded = parse_dockerfile("".join(parts), "Dockerfile")
+        assert loaded.resources or loaded.errors
+
+    check()

@@ -71,3 +71,26 @@ def test_binary_json(tmp_path: Path) -> None:
 def test_id_falls_back_to_file_stem() -> None:
     (r,) = parse_task_definition('{"containerDefinitions": [{"name": "a"}]}', "x/td.json", default_id="td").resources
     assert r.id == "td"
+
+
+def test_never_raises_on_arbitrary_json() -> None:
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+            st.sampled_from(["containerDefinitions", "taskDefinition", "family", "name", "environment", "tags", "x"]),
+            inner, max_size=4),
+        max_leaves=20,
+    )
+
+    @settings(max_examples=200, deadline=None)
+    @given(values)
+    def check(doc: object) -> None:
+        loaded = parse_task_definition(json.dumps(doc), "td.json")
+        assert loaded.resources or loaded.errors
+
+    check()

@@ -45,7 +45,6 @@ def test_seed_iam_scanned_over_http(monkeypatch: pytest.MonkeyPatch) -> None:
     wrong = [(k, got.get(k)) for k in sorted(lab.expected_fail) if got.get(k) != Result.FAIL]
     wrong += [(k, got.get(k)) for k in sorted(lab.expected_pass) if got.get(k) != Result.PASS]
     assert not wrong, wrong
-    print(run.api_calls, run.duration_s)
     # moto implements neither Access Analyzer nor the root row of the credential report: UNKNOWN
     assert {got[("accessanalyzer.enabled-all-regions", r)] for r in regions} == {Result.UNKNOWN}
     assert got[("iam.root-recently-used", "root")] == Result.UNKNOWN

@@ -362,3 +362,32 @@ def test_sqs_denied_is_unknown(aws: None, monkeypatch: pytest.MonkeyPatch) -> No
     c("sqs").create_queue(QueueName="kms", Attributes={"KmsMasterKeyId": "alias/aws/sqs"})
     on_call(monkeypatch, "GetQueueAttributes", deny=True)
     assert results(run_control("sqs.queue-encrypted")) == {"kms": Result.UNKNOWN}
+
+
+def test_api_budget_for_every_logging_type(aws: None) -> None:
+    """One listing per region per service, per-resource calls only where the API has no batch read."""
+    good_trail()
+    recorder(REGION, start=True)
+    c("securityhub").enable_security_hub(EnableDefaultStandards=False)
+    c("guardduty").create_detector(Enable=True)
+    for i in range(3):
+        c("sns").create_topic(Name=f"t{i}")
+        c("sqs").create_queue(QueueName=f"q{i}")
+    c("kms").create_key()
+    types = ["AWS::CloudTrail::Trail", "AWS::Config::ConfigurationRecorder", "AWS::KMS::Key",
+             "AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription",
+             "AWS::SQS::Queue", "AWS::SecurityHub::Hub", "AWS::GuardDuty::Detector"]
+    counter = CallCounter()
+    inv = live_inventory(types, regions=(REGION, OTHER), counter=counter)
+    assert not inv.gaps, inv.gaps
+    calls = counter.snapshot()
+    calls.pop("sts:GetCallerIdentity", None)
+    assert calls == {
+        "cloudtrail:DescribeTrails": 2, "cloudtrail:GetTrailStatus": 1, "cloudtrail:GetEventSelectors": 1,
+        "config-service:DescribeConfigurationRecorders": 2, "config-service:DescribeConfigurationRecorderStatus": 1,
+        "kms:ListKeys": 2, "kms:DescribeKey": 1, "kms:GetKeyRotationStatus": 1,
+        "cloudwatch-logs:DescribeMetricFilters": 2, "cloudwatch:DescribeAlarms": 2,
+        "sns:ListTopics": 2, "sns:GetTopicAttributes": 3, "sns:ListSubscriptions": 2,
+        "sqs:ListQueues": 2, "sqs:GetQueueAttributes": 3,
+        "securityhub:DescribeHub": 2, "guardduty:ListDetectors": 2, "guardduty:GetDetector": 1,
+    }, calls

@@ -248,8 +248,13 @@ def test_try_file_and_templates(tmp_path):
     (tmp_path / "policy.json").write_text('{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}')
     ld = load(tmp_path, '''
 variable "missing" {}
+variable "m" { default = {} }
+resource "aws_iam_policy" "u" {
+  name   = try(var.missing, "not a guess")
+  policy = "{}"
+}
 resource "aws_iam_policy" "p" {
-  name   = try(var.missing, "fallback")
+  name   = try(var.m["missing"], "fallback")
   policy = file("${path.module}/policy.json")
 }
 resource "aws_iam_policy" "t" {
@@ -262,6 +267,7 @@ resource "aws_iam_policy" "d" {
   name   = "d"
   policy = "%{ if true }x%{ endif }"
 }''')
+    assert isinstance(one(ld, "AWS::IAM::ManagedPolicy", "aws_iam_policy.u").get_raw("ManagedPolicyName"), Unknown)
     p = one(ld, "AWS::IAM::ManagedPolicy", "aws_iam_policy.p")
     assert p.name == "fallback" and p.get("PolicyDocument.Statement.0.Action") == "*"
     assert one(ld, "AWS::IAM::ManagedPolicy", "aws_iam_policy.t").get("PolicyDocument.Statement.0.Action") == "s3:*"
@@ -328,3 +334,56 @@ def test_cli_var_for_any_type_keeps_a_bare_word_as_string(tmp_path):
 
     load(tmp_path, 'variable "n" { type = any }\nresource "aws_sns_topic" "t" { name = var.n }\n')
     assert one(load_directory(tmp_path, variables={"n": "alerts"}), "AWS::SNS::Topic").name == "alerts"
+
+
+def test_optional_object_attributes_get_their_defaults(tmp_path):
+    ld = load(tmp_path, '''
+variable "rules" {
+  type = map(object({
+    port        = number
+    protocol    = optional(string, "tcp")
+    description = optional(string)
+    cidrs       = optional(list(string), ["0.0.0.0/0"])
+  }))
+  default = {
+    ssh = { port = "22" }
+    dns = { port = 53, protocol = "udp", cidrs = ["10.0.0.0/8"], description = "dns" }
+  }
+}
+resource "aws_security_group" "g" {
+  dynamic "ingress" {
+    for_each = var.rules
+    content {
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = ingress.value.protocol
+      cidr_blocks = ingress.value.cidrs
+      description = ingress.value.description
+    }
+  }
+}''')
+    ing = one(ld, "AWS::EC2::SecurityGroup").get("SecurityGroupIngress")
+    assert ing == [
+        {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "Description": "dns", "CidrIp": "10.0.0.0/8"},
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"},
+    ]
+
+
+def test_can_and_replace_inside_documents(tmp_path):
+    ld = load(tmp_path, '''
+variable "m" { default = { a = 1 } }
+variable "unset" {}
+locals {
+  doc = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "_ARN_/*", Sid = "_ACCOUNT_" }] })
+}
+resource "aws_iam_policy" "p" {
+  name        = "p"
+  policy      = replace(replace(local.doc, "_ARN_", "arn:aws:s3:::b"), "_ACCOUNT_", data.aws_caller_identity.me.account_id)
+  description = "${can(var.m["a"])}-${can(var.m["zz"])}"
+  path        = can(var.unset)
+}''')
+    p = one(ld, "AWS::IAM::ManagedPolicy")
+    st = p.get_raw("PolicyDocument")["Statement"][0]
+    assert st["Action"] == "*" and st["Resource"] == "arn:aws:s3:::b/*" and isinstance(st["Sid"], Unknown)
+    assert p.get("Description") == "true-false"
+    assert isinstance(p.get_raw("Path"), Unknown)

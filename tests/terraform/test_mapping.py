@@ -696,3 +696,17 @@ resource "aws_directory_service_directory" "ad" {
     rs = one(ld, "AWS::Redshift::Cluster")
     assert rs.name == "dw" and rs.get("MasterUserPassword") and rs.get("Encrypted") is False
     assert one(ld, "AWS::DirectoryService::MicrosoftAD").get("Password")
+
+
+def test_split_s3_resource_id_is_its_bucket(tmp_path):
+    ld = load(tmp_path, '''
+resource "aws_s3_bucket" "b" { bucket = "chained" }
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = "{}"
+}
+resource "aws_s3_bucket_ownership_controls" "o" {
+  bucket = aws_s3_bucket_policy.p.id
+  rule { object_ownership = "BucketOwnerEnforced" }
+}''')
+    assert one(ld, "AWS::S3::Bucket").get("OwnershipControls.Rules.0.ObjectOwnership") == "BucketOwnerEnforced"

@@ -121,3 +121,19 @@ def test_module_calling_its_own_directory(tmp_path):
 def test_missing_module_directory(tmp_path):
     ld = load(tmp_path, 'module "x" {\n  source = "./nope"\n}\n')
     assert any("not a directory" in e.message and e.line == 1 for e in ld.errors)
+
+
+def test_registry_module_installed_by_terraform_init_is_read(tmp_path):
+    manifest = ('{"Modules": [{"Key": "", "Source": "", "Dir": "."},'
+                ' {"Key": "net", "Source": "registry.terraform.io/acme/net/aws", "Version": "1.0.0",'
+                ' "Dir": ".terraform/modules/net"}]}')
+    ld = load(tmp_path, '''
+module "net" {
+  source  = "acme/net/aws"
+  version = "1.0.0"
+  name    = "from-registry"
+}''', files={".terraform/modules/modules.json": manifest,
+             **{".terraform/modules/net/main.tf": NET_MODULE["modules/net/main.tf"]}})
+    sg = one(ld, "AWS::EC2::SecurityGroup")
+    assert sg.id == "module.net.aws_security_group.web[0]" and sg.name == "from-registry"
+    assert not ld.errors

@@ -83,6 +83,7 @@ def parse_dockerfile(text: str, file: str) -> Loaded:
     stages: list[_Stage] = []
     instructions: list[dict[str, Any]] = []
     saw_instruction = False
+    before_from: ParseError | None = None
     for ll in logical:
         head = ll.text.split(None, 1)
         if not head:
@@ -103,8 +104,8 @@ def parse_dockerfile(text: str, file: str) -> Loaded:
         if instr == "FROM":
             stages.append(_from(rest, ll.line, len(stages), global_args, stages, file, out))
             entry["Stage"] = len(stages) - 1
-        elif not stages and instr != "ARG":
-            out.errors.append(ParseError(file, f"{instr} before the first FROM (only ARG may come first)", ll.line))
+        elif not stages and instr != "ARG" and before_from is None:
+            before_from = ParseError(file, f"{instr} before the first FROM (only ARG may come first)", ll.line)
         if instr in ("ENV", "ARG"):
             pairs = _env_pairs(rest) if instr == "ENV" else _arg_pairs(rest)
             entry["Pairs"] = [{"Name": k, "Value": v} for k, v in pairs]
@@ -124,8 +125,10 @@ def parse_dockerfile(text: str, file: str) -> Loaded:
         out.errors.append(ParseError(file, "empty Dockerfile: no instructions"))
         return out
     if not stages:
-        out.errors.append(ParseError(file, "no FROM instruction: not a buildable Dockerfile"))
+        out.errors.append(ParseError(file, "no FROM instruction: not a buildable Dockerfile (a fragment?)"))
         return out
+    if before_from is not None:
+        out.errors.append(before_from)
 
     effective: list[Any] = []
     stage_props = []

@@ -26,6 +26,23 @@ MAX_STRING = 1_000_000  # a string template longer than this is not built (local
 MAX_STEPS = 2_000_000  # expression nodes evaluated per load: nested `for` over ranges cannot hang a scan
 
 
+class EvalError(Unknown):
+    """An expression Terraform itself would reject (a missing key, a type error).
+
+    Kept apart from a value that is merely unknown before apply, because `try()` and `can()`
+    treat them differently: `try(var.m["missing"], "d")` is "d", but `try(var.unset, "d")` is
+    unknown, not "d" (a default there would be a guess).
+    """
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r})"
+
+
+def derive(u: Unknown, reason: str) -> Unknown:
+    """A new Unknown that keeps whether `u` was an error."""
+    return EvalError(reason) if isinstance(u, EvalError) else Unknown(reason)
+
+
 class JsonDoc:
     """The result of `jsonencode(x)` or a policy document data source.
 
@@ -109,10 +126,10 @@ def get_attr(value: Any, name: str) -> Any:
     if isinstance(value, Mapping):
         if name in value:
             return value[name]
-        return Unknown(f"no attribute {name!r}")
+        return EvalError(f"no attribute {name!r}")
     if value is None:
-        return Unknown(f"attribute {name!r} of null")
-    return Unknown(f"attribute {name!r} of a {type(value).__name__}")
+        return EvalError(f"attribute {name!r} of null")
+    return EvalError(f"attribute {name!r} of a {type(value).__name__}")
 
 
 def get_index(value: Any, key: Any) -> Any:
@@ -128,16 +145,16 @@ def get_index(value: Any, key: Any) -> Any:
         try:
             i = int(key)
         except (TypeError, ValueError):
-            return Unknown(f"index {key!r} of a list")
+            return EvalError(f"index {key!r} of a list")
         if 0 <= i < len(value):
             return value[i]
-        return Unknown(f"index {i} out of range")
+        return EvalError(f"index {i} out of range")
     if isinstance(value, Mapping):
         k = _to_str(key)
         if isinstance(k, str) and k in value:
             return value[k]
-        return Unknown(f"no key {key!r}")
-    return Unknown(f"index {key!r} of a {type(value).__name__}")
+        return EvalError(f"no key {key!r}")
+    return EvalError(f"index {key!r} of a {type(value).__name__}")
 
 
 def _to_str(v: Any) -> Any:
@@ -152,8 +169,8 @@ def _to_str(v: Any) -> Any:
     if isinstance(v, JsonDoc):
         return v.text()
     if v is None:
-        return Unknown("null in a string template")
-    return Unknown(f"a {type(v).__name__} is not a string")
+        return EvalError("null in a string template")
+    return EvalError(f"a {type(v).__name__} is not a string")
 
 
 def _to_num(v: Any) -> Any:
@@ -166,8 +183,8 @@ def _to_num(v: Any) -> Any:
             try:
                 return float(v)
             except ValueError:
-                return Unknown(f"{v!r} is not a number")
-    return Unknown(f"a {type(v).__name__} is not a number")
+                return EvalError(f"{v!r} is not a number")
+    return EvalError(f"a {type(v).__name__} is not a number")
 
 
 def _to_bool(v: Any) -> Any:
@@ -175,7 +192,7 @@ def _to_bool(v: Any) -> Any:
         return v
     if v in ("true", "false"):
         return v == "true"
-    return Unknown(f"{v!r} is not a bool")
+    return EvalError(f"{v!r} is not a bool")
 
 
 def iterate(v: Any) -> list[tuple[Any, Any]] | Unknown:
@@ -191,8 +208,8 @@ def iterate(v: Any) -> list[tuple[Any, Any]] | Unknown:
     if isinstance(v, set | frozenset):
         return [(i, x) for i, x in enumerate(sorted(v, key=str))]
     if v is None:
-        return Unknown("iterating over null")
-    return Unknown(f"cannot iterate over a {type(v).__name__}")
+        return EvalError("iterating over null")
+    return EvalError(f"cannot iterate over a {type(v).__name__}")
 
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
@@ -506,7 +523,7 @@ class Evaluator:
             if op == ">=":
                 return a >= b
         except (ZeroDivisionError, OverflowError) as exc:
-            return Unknown(f"arithmetic error: {exc}")
+            return EvalError(f"arithmetic error: {exc}")
         return Unknown(f"operator {op} is not evaluated")
 
     # ---- for expressions ---------------------------------------------------------------------
@@ -587,17 +604,16 @@ class Evaluator:
             if isinstance(last, Unknown):
                 return last
             if not isinstance(last, list | tuple):
-                return Unknown(f"{name}(...): expanding a non-list")
+                return EvalError(f"{name}(...): expanding a non-list")
             args.extend(last)
-        if name in _TOLERANT:
-            return fn(*args, scope=scope) if name in _NEEDS_SCOPE else fn(*args)
-        for a in args:
-            if isinstance(a, Unknown):
-                return Unknown(f"{name}(): {a.reason}")
+        if name not in _TOLERANT:
+            for a in args:
+                if isinstance(a, Unknown):
+                    return derive(a, f"{name}(): {a.reason}")
         try:
             return fn(*args, scope=scope) if name in _NEEDS_SCOPE else fn(*args)
         except Exception as exc:
-            return Unknown(f"{name}() failed: {type(exc).__name__}: {exc}")
+            return EvalError(f"{name}() failed: {type(exc).__name__}: {exc}")
 
     def _templatefile(self, arg_nodes: list[Tree], scope: Scope) -> Any:
         if len(arg_nodes) != 2:
@@ -622,11 +638,30 @@ class Evaluator:
     def _try(self, name: str, arg_nodes: list[Tree], scope: Scope) -> Any:
         for a in arg_nodes:
             v = self._eval(a, scope)
+            err = _find_error(v)
             if name == "can":
-                return True if find_unknown(v) is None else Unknown(f"can(): {find_unknown(v)}")
-            if find_unknown(v) is None:
-                return v
-        return Unknown("try(): no argument could be evaluated")
+                if err is not None:
+                    return False
+                u = find_unknown(v)
+                return True if u is None else Unknown(f"can(): {u.reason}")
+            if err is None:
+                return v  # may be unknown: a value known only later is no reason to fall back
+        return EvalError("try(): no argument could be evaluated")
+
+
+def _find_error(v: Any) -> EvalError | None:
+    if isinstance(v, EvalError):
+        return v
+    if isinstance(v, JsonDoc):
+        v = v.value
+    if isinstance(v, Mapping):
+        v = list(v.values())
+    if isinstance(v, list | tuple):
+        for x in v:
+            e = _find_error(x)
+            if e is not None:
+                return e
+    return None
 
 
 def _capped(text: str) -> Any:
@@ -849,11 +884,38 @@ def _values(m: Any) -> Any:
     return [m[k] for k in sorted(m)]
 
 
-def _regex_replace(s: Any, old: Any, new: Any) -> Any:
+def _replace(s: Any, old: Any, new: Any) -> Any:
+    """`replace`; on a jsonencode / policy document value it works on the string leaves, so an
+    unknown replacement spoils only the leaves that hold the placeholder, not the document."""
+    if isinstance(old, Unknown):
+        return derive(old, f"replace(): {old.reason}")
     old_s = _s(old)
-    if len(old_s) > 1 and old_s.startswith("/") and old_s.endswith("/"):
-        return re.sub(old_s[1:-1], re.sub(r"\$(\d)", r"\\\1", _s(new)), _s(s))
-    return _s(s).replace(old_s, _s(new))
+    regex = re.compile(old_s[1:-1]) if len(old_s) > 1 and old_s.startswith("/") and old_s.endswith("/") else None
+
+    def one(text: str) -> Any:
+        hit = regex.search(text) if regex else (old_s in text)
+        if not hit:
+            return text
+        if isinstance(new, Unknown):
+            return derive(new, f"replace(): {new.reason}")
+        if regex is not None:
+            return _capped(regex.sub(re.sub(r"\$(\d)", r"\\\1", _s(new)), text))
+        return _capped(text.replace(old_s, _s(new)))
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str):
+            return one(v)
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    if isinstance(s, JsonDoc):
+        return JsonDoc(walk(s.value))
+    if isinstance(s, Unknown):
+        return derive(s, f"replace(): {s.reason}")
+    return one(_s(s))
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -876,7 +938,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trimsuffix": lambda s, p: _s(s)[: -len(_s(p))] if _s(p) and _s(s).endswith(_s(p)) else _s(s),
     "startswith": lambda s, p: _s(s).startswith(_s(p)),
     "endswith": lambda s, p: _s(s).endswith(_s(p)),
-    "replace": _regex_replace,
+    "replace": _replace,
     "substr": lambda s, o, n: _s(s)[int(o) : (None if int(n) < 0 else int(o) + int(n))],
     "tostring": lambda v: None if v is None else _s(v),
     "tonumber": lambda v: None if v is None else _to_num(v),
@@ -915,4 +977,4 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 _NEEDS_SCOPE = {"file"}
-_TOLERANT = {"coalesce"}  # handle Unknown arguments themselves
+_TOLERANT = {"coalesce", "replace"}  # handle Unknown arguments themselves

@@ -10,6 +10,7 @@ access block finds its bucket.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,7 +28,12 @@ MODULE_META = {"source", "version", "count", "for_each", "providers", "depends_o
 # attributes whose value, when the configuration does not set it, is the resource's identity
 _ID_ATTRS = {"id", "arn", "name", "bucket", "key_id", "unique_id", "bucket_regional_domain_name", "bucket_domain_name"}
 _IN_PROGRESS = object()
-_ID_IS_NAME = {"aws_s3_bucket": "bucket", "aws_iam_user": "name", "aws_iam_role": "name", "aws_iam_group": "name"}
+# types whose Terraform `id` is one of their arguments (the bucket of the split S3 resources)
+_ID_IS_NAME = {
+    "aws_s3_bucket": "bucket", "aws_iam_user": "name", "aws_iam_role": "name", "aws_iam_group": "name",
+    **{f"aws_s3_bucket_{k}": "bucket" for k in ("policy", "public_access_block", "versioning", "logging",
+                                               "server_side_encryption_configuration", "ownership_controls")},
+}
 
 
 @dataclass
@@ -83,6 +89,29 @@ def _declare(mdef: ModuleDef, blk: Block, file: str) -> None:
         mdef.calls.append(Decl("module", "module", labels[0], blk, file))
 
 
+def _installed_modules(root_dir: Path) -> dict[str, Path]:
+    """Module key -> directory, from the manifest `terraform init` writes (remote modules)."""
+    manifest = root_dir / ".terraform" / "modules" / "modules.json"
+    if not manifest.is_file():
+        return {}
+    from railguard.sources.terraform.hcl import read_text
+
+    text, _, _ = read_text(manifest)
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        return {}
+    out: dict[str, Path] = {}
+    root = root_dir.resolve()
+    modules = data.get("Modules") if isinstance(data, dict) else None
+    for m in modules if isinstance(modules, list) else []:
+        if isinstance(m, dict) and isinstance(m.get("Key"), str) and m["Key"] and isinstance(m.get("Dir"), str):
+            d = Path(os.path.normpath(root_dir / m["Dir"]))
+            if root in (d.resolve(), *d.resolve().parents):  # never a directory outside the root module
+                out[m["Key"]] = d
+    return out
+
+
 def _literal_scope() -> Scope:
     return Scope(lambda name: Unknown(f"{name} cannot be referenced here"))
 
@@ -96,6 +125,7 @@ class Context:
         self.errors: list[ParseError] = []
         self.defs: dict[Path, ModuleDef] = {}
         self.instances: list[ModuleInstance] = []
+        self.installed = _installed_modules(root_dir)
 
     def module_def(self, directory: Path) -> ModuleDef:
         key = directory.resolve()
@@ -114,12 +144,14 @@ class ModuleInstance:
         prefix: str,
         inputs: dict[str, Callable[[], Any]],
         stack: tuple[Path, ...],
+        key: str = "",
     ) -> None:
         self.ctx = ctx
         self.mdef = mdef
         self.prefix = prefix
         self.inputs = inputs
         self.stack = stack
+        self.key = key  # the module's key in .terraform/modules/modules.json ("" for the root)
         self.scope = Scope(self._resolve, {"__module_dir__": str(mdef.dir), "__root_dir__": str(ctx.root_dir)})
         self._vars: dict[str, Any] = {}
         self._locals: dict[str, Any] = {}
@@ -189,21 +221,9 @@ class ModuleInstance:
         else:
             return Unknown(f"var.{name} has no value")
         type_attr = body.attrs.get("type")
-        if type_attr is not None and isinstance(v, str):
-            from railguard.sources.terraform.expr import _name_text
-
-            tname = _name_text(type_attr.expr)
-            if tname == "number":
-                try:
-                    return int(v)
-                except ValueError:
-                    try:
-                        return float(v)
-                    except ValueError:
-                        return Unknown(f"var.{name}: {v!r} is not a number")
-            if tname == "bool" and v in ("true", "false"):
-                return v == "true"
-        return v
+        if type_attr is None:
+            return v
+        return apply_type(self.ctx.ev, type_attr.expr, v, f"var.{name}")
 
     def local(self, name: str) -> Any:
         entry = self.mdef.locals.get(name)
@@ -233,6 +253,68 @@ class ModuleInstance:
         for call in self.calls.values():
             for child in call.children():
                 yield from child.walk()
+
+
+def _type_parts(node: Any) -> tuple[str, list[Any]]:
+    """A type constraint's constructor and arguments: `map(object({...}))` -> ("map", [node])."""
+    from lark import Tree
+
+    from railguard.sources.terraform.expr import _name_text, _tokens_stripped
+
+    while isinstance(node, Tree) and node.data == "expr_term":
+        kids = _tokens_stripped(node)
+        if len(kids) != 1:
+            break
+        node = kids[0]
+    if isinstance(node, Tree) and node.data == "function_call":
+        kids = _tokens_stripped(node)
+        args = next((k for k in kids if k.data == "arguments"), None)
+        return _name_text(kids[0]), (_tokens_stripped(args) if args is not None else [])
+    if isinstance(node, Tree) and node.data in ("object", "tuple"):
+        return "{" if node.data == "object" else "[", [node]
+    return _name_text(node), []
+
+
+def apply_type(ev: Evaluator, type_node: Any, value: Any, what: str) -> Any:
+    """Convert a value to its declared type as Terraform does where it matters here: strings to
+    numbers and bools, and the defaults of `optional(type, default)` attributes of objects."""
+    if isinstance(value, Unknown) or value is None:
+        return value
+    kind, args = _type_parts(type_node)
+    if kind == "number" and isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                return Unknown(f"{what}: {value!r} is not a number")
+    if kind == "bool" and value in ("true", "false"):
+        return value == "true"
+    if kind == "map" and args and isinstance(value, dict):
+        return {k: apply_type(ev, args[0], v, f"{what}.{k}") for k, v in value.items()}
+    if kind in ("list", "set") and args and isinstance(value, list):
+        return [apply_type(ev, args[0], v, f"{what}[{i}]") for i, v in enumerate(value)]
+    if kind == "object" and args and isinstance(value, dict):
+        from railguard.sources.terraform.expr import _tokens_stripped
+
+        out = dict(value)
+        obj = _type_parts(args[0])[1]
+        for elem in _tokens_stripped(obj[0]) if obj else []:
+            key_node, t_node = _tokens_stripped(elem)[0], _tokens_stripped(elem)[-1]
+            key = ev._object_key(key_node, _literal_scope())
+            if not isinstance(key, str):
+                continue
+            t_kind, t_args = _type_parts(t_node)
+            if t_kind == "optional":
+                if out.get(key) is None:
+                    out[key] = ev.eval(t_args[1], _literal_scope()) if len(t_args) > 1 else None
+                if out[key] is not None and t_args:
+                    out[key] = apply_type(ev, t_args[0], out[key], f"{what}.{key}")
+            elif key in out:
+                out[key] = apply_type(ev, t_node, out[key], f"{what}.{key}")
+        return out
+    return value
 
 
 class _NS(Lazy):
@@ -452,10 +534,16 @@ class ModuleCall:
         if not isinstance(source, str):
             self._value = Unknown(f"module.{name} has no literal source")
             return
-        if not source.startswith(("./", "../")) and source not in (".", ".."):
-            self._value = _NS(lambda _o: Unknown(f"module.{name} comes from {source}: remote modules are not loaded"), base)
+        key = f"{parent.key}.{name}" if parent.key else name
+        if source.startswith(("./", "../")) or source in (".", ".."):
+            child_path = Path(os.path.normpath(parent.mdef.dir / source))  # keeps relative paths relative
+        elif key in parent.ctx.installed:  # fetched by `terraform init`: read it from .terraform/modules
+            child_path = parent.ctx.installed[key]
+        else:
+            self._value = _NS(lambda _o: Unknown(
+                f"module.{name} comes from {source}: remote modules are read only once `terraform init` "
+                "has installed them"), base)
             return
-        child_path = Path(os.path.normpath(parent.mdef.dir / source))  # keeps relative paths relative
         child_dir = child_path.resolve()
         if not child_dir.is_dir():
             self._error(f"module {name!r}: source {source!r} is not a directory")
@@ -479,7 +567,7 @@ class ModuleCall:
             for aname, attr in body.attrs.items():
                 if aname not in MODULE_META:
                     inputs[aname] = _deferred(ev, attr.expr, scope)
-            child = ModuleInstance(parent.ctx, mdef, prefix, inputs, stack)
+            child = ModuleInstance(parent.ctx, mdef, prefix, inputs, stack, key)
             assert self._children is not None
             self._children.append(child)
             return child

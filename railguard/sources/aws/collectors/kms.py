@@ -3,9 +3,9 @@
 Calls per region: `ListKeys` (paginated); per key `DescribeKey` (AWS-managed keys are then
 skipped); `GetKeyRotationStatus` only for enabled symmetric encryption keys with key material
 from KMS (the only keys automatic rotation applies to); `GetKeyPolicy` only when a selected
-control reads key policies: controls that do declare `reads=["AWS::KMS::Key#KeyPolicy"]`,
-a facet of the key type that this collector answers by filling `KeyPolicy` on each key (it yields no
-resource of that type).
+control reads key policies, which it says with `reads=["AWS::KMS::Key#KeyPolicy"]`: a facet of
+the key type (as the S3 collector's bucket facets) that this collector answers by filling
+`KeyPolicy` on each key; no resource of the facet type is ever yielded.
 
 Properties (CloudFormation shape): Description, Enabled, KeySpec, KeyUsage, MultiRegion,
 Origin, EnableKeyRotation (only for the keys above), KeyPolicy (parsed JSON when wanted, else
