@@ -624,6 +624,9 @@ def main() -> None:
         print(fmt_row(["---"] * 6))
         rg_run = median_run([run_railguard(repo, ["--history"], "railguard-history") for _ in range(args.repeat)])
         got, total = score_history(rg_run.findings, history_only)
+        missed = [p for p in history_only if not any((p.path, ln) in rg_run.findings for ln in range(p.first, p.last + 1))]
+        if missed:
+            print("railguard missed (type, file, line): " + ", ".join(f"{p.type} {p.path}:{p.first}" for p in missed))
         print(fmt_row(["railguard --history", f"{rg_run.wall:.1f}", f"{rg_run.cpu:.1f}", f"{rg_run.rss_mb:.0f}", f"{got}/{total}",
                        f"{got / max(1, total):.3f}"]))
         hist: dict[str, object] = {"railguard": {"wall": rg_run.wall, "cpu": rg_run.cpu, "rss_mb": rg_run.rss_mb, "found": got, "total": total}}

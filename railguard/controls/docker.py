@@ -3,7 +3,8 @@
 Template-only (places=("iac",)): a Dockerfile exists only in a repository, and no live
 collector reads the images built from it. Properties are documented in
 `railguard/sources/containers/dockerfile.py`: `Stages`, `User` and `Instructions` (with `Line`
-for evidence, and `Pairs` on `ENV`/`ARG`).
+for evidence, and `Pairs` on `ENV`/`ARG`). A failure's evidence carries `line`, the line of the
+first offending instruction (the finding itself has the line of the final `FROM`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ def _final_stage_line(r: Resource) -> int | None:
     return stages[-1].get("Line") if stages and isinstance(stages[-1], Mapping) else None
 
 
+def _final_stage_tag(r: Resource) -> object:
+    stages = r.get_raw("Stages") or []
+    return stages[-1].get("Tag") if stages and isinstance(stages[-1], Mapping) else None
+
+
 @control(
     "docker.no-user",
     title="Dockerfile's final stage runs as root (no USER, or USER root/0)",
@@ -57,14 +63,18 @@ def _final_stage_line(r: Resource) -> int | None:
 def no_user(r: Resource) -> Verdict:
     """A container that runs as root turns any code-execution bug into root in the container,
     one kernel bug away from the host. Only the final stage matters: it is what ships. A stage
-    built `FROM` an earlier stage inherits that stage's USER. Template-only: no live collector."""
+    built `FROM` an earlier stage inherits that stage's USER; a base image tagged `nonroot`
+    (distroless convention) runs as uid 65532. Template-only: no live collector."""
     user = r.get("User")
     line = _final_stage_line(r)
     if user is None:
-        return failed("the final stage sets no USER, so the container runs as root", stage_line=line)
+        tag = _final_stage_tag(r)
+        if isinstance(tag, str) and (tag == "nonroot" or tag.endswith("-nonroot")):
+            return passed(f"no USER, but the base image tag {tag!r} runs as a non-root user (distroless convention)")
+        return failed("the final stage sets no USER, so the container runs as root", line=line)
     name = str(user).strip()
     if name.split(":", 1)[0].strip() in _ROOT_USERS:
-        return failed(f"the final stage runs as USER {name}", user=name, stage_line=line)
+        return failed(f"the final stage runs as USER {name}", user=name, line=line)
     return passed(f"the final stage runs as USER {name}", user=name)
 
 
@@ -99,7 +109,7 @@ def base_image_unpinned(r: Resource) -> Verdict:
             offenders.append({"image": f"{image}:{tag}" if tag else str(image), "line": stage.get("Line")})
     if offenders:
         what = ", ".join(str(o["image"]) for o in offenders)
-        return failed(f"base image not pinned to a version: {what}", images=offenders)
+        return failed(f"base image not pinned to a version: {what}", images=offenders, line=offenders[0]["line"])
     if pending is not None:
         raise pending
     return passed("every base image is pinned to a tag or digest")
@@ -128,7 +138,7 @@ def add_from_url(r: Resource) -> Verdict:
         if urls:
             offenders.append({"line": ins.get("Line"), "url": urls[0].strip("\"'[],")[:200]})
     if offenders:
-        return failed(f"ADD fetches {len(offenders)} remote URL(s)", adds=offenders)
+        return failed(f"ADD fetches {len(offenders)} remote URL(s)", adds=offenders, line=offenders[0]["line"])
     return passed("no ADD from a URL")
 
 
@@ -157,7 +167,8 @@ def secret_in_env_or_arg(r: Resource) -> Verdict:
                                   "line": ins.get("Line"), "why": why})
     if offenders:
         names = ", ".join(f"{o['instruction']} {o['name']}" for o in offenders)
-        return failed(f"secret value written in the Dockerfile: {names}", variables=offenders)
+        return failed(f"secret value written in the Dockerfile: {names}", variables=offenders,
+                      line=offenders[0]["line"])
     return passed("no secret-looking ENV or ARG with a literal value")
 
 
@@ -179,5 +190,6 @@ def curl_pipe_shell(r: Resource) -> Verdict:
         if m:
             offenders.append({"line": ins.get("Line"), "command": m.group(0)[:200]})
     if offenders:
-        return failed(f"{len(offenders)} RUN instruction(s) pipe a download into a shell", runs=offenders)
+        return failed(f"{len(offenders)} RUN instruction(s) pipe a download into a shell", runs=offenders,
+                      line=offenders[0]["line"])
     return passed("no RUN pipes curl/wget into a shell")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -148,13 +149,18 @@ def _not_a_secret_shape(text: str) -> bool:
     return _PLAIN_URL.match(text) is not None
 
 
+_SCAN_LOCK = threading.Lock()  # a hyperscan scratch space serves one scan at a time
+
+
 @lru_cache(maxsize=1)
 def _scanner() -> Any:
+    """A private engine of the secret scanner's rules (its own scratch space, so it never
+    races the scanner's shared engine), or None when hyperscan is not available."""
     try:
         from railguard.secrets.engine import Engine
         from railguard.secrets.rules import SPECIFIC
 
-        return Engine.shared(), SPECIFIC
+        return Engine(), SPECIFIC
     except Exception:  # hyperscan missing or failing to compile: use the built-in patterns
         return None
 
@@ -168,7 +174,9 @@ def known_credential(value: str) -> str | None:
     if scanner is not None:
         engine, specific = scanner
         try:
-            for m in engine.scan_bytes(value.encode("utf-8", "replace")):
+            with _SCAN_LOCK:
+                matches = engine.scan_bytes(value.encode("utf-8", "replace"))
+            for m in matches:
                 if m.rule.priority >= specific:
                     return str(m.rule.id)
         except Exception:  # the fallback below still answers

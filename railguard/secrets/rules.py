@@ -306,12 +306,13 @@ def _full_key(buf: bytes, m: re.Match[bytes]) -> bytes:
 
 
 def _generic_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
-    key = _CAMEL.sub(rb"\1_\2", _full_key(buf, m)).lower()
-    if _GENERIC_KEY_EXCLUDE.search(key) or key.startswith((b"example", b"sample", b"dummy", b"fake", b"test_")):
+    # cheapest checks first: most candidates in real code are placeholders or references
+    if len(s) < 8 or len(s) > 200 or is_placeholder(s):
         return False
     if _VENDOR_SHAPED.match(s) or (_PATHISH.match(s) and s.lower() == s):
         return False
-    if len(s) < 8 or len(s) > 200 or is_placeholder(s):
+    key = _CAMEL.sub(rb"\1_\2", _full_key(buf, m)).lower()
+    if _GENERIC_KEY_EXCLUDE.search(key) or key.startswith((b"example", b"sample", b"dummy", b"fake", b"test_")):
         return False
     if _IDENTIFIERISH.match(s) or _CODEISH.search(s):
         return False
@@ -845,7 +846,7 @@ RULES: list[Rule] = [
         _hs(
             r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|"
             r"credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30}"
-            r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'][^\"'\s]{8,200}[\"']|[^\s\"'$<{(\[,;][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
+            r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'][^\"'\s$<{%*][^\"'\s]{7,199}[\"']|[^\s\"'$<{(\[,;%*][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
         ),
         _rx(
             rb"(?i)(?P<k>(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|"

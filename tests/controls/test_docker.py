@@ -169,3 +169,12 @@ def test_final_stage_only_for_user() -> None:
     assert result_of("docker.no-user", r) == Result.FAIL
     (r,) = parse_dockerfile("FROM alpine:3.20\nUSER app\nRUN x\nUSER root\n", "Dockerfile").resources
     assert result_of("docker.no-user", r) == Result.FAIL
+
+
+def test_distroless_nonroot_tag_counts_as_a_user() -> None:
+    (r,) = parse_dockerfile("FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n", "Dockerfile").resources
+    assert result_of("docker.no-user", r) == Result.PASS
+    (r,) = parse_dockerfile("FROM gcr.io/distroless/static-debian12:debug-nonroot\n", "Dockerfile").resources
+    assert result_of("docker.no-user", r) == Result.PASS
+    (r,) = parse_dockerfile("FROM gcr.io/distroless/static-debian12:nonroot\nUSER root\n", "Dockerfile").resources
+    assert result_of("docker.no-user", r) == Result.FAIL

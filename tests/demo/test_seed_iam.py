@@ -33,6 +33,9 @@ def test_seed_iam_scanned_over_http(monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
+        from railguard.demo.run import reset_moto
+
+        reset_moto(endpoint)  # moto backends are process-global
         lab = Lab(endpoint_url=endpoint, regions=regions)
         seed_iam.seed(lab)
         run = run_scan(build_plan([], only_controls=IAM_CONTROLS), ScanOptions(endpoint_url=endpoint, regions=regions))

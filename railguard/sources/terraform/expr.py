@@ -456,7 +456,7 @@ class Evaluator:
             a, b = self._eval(a_n, scope), self._eval(b_n, scope)
             if a == b and not isinstance(a, Unknown):
                 return a
-            return Unknown(f"condition is unknown ({cond.reason})")
+            return derive(cond, f"condition is unknown ({cond.reason})")
         return self._eval(a_n if cond else b_n, scope)
 
     def _e_unary_op(self, node: Tree, scope: Scope) -> Any:

@@ -24,6 +24,17 @@ def _one_or_list(v: Any) -> Any:
     return v
 
 
+def _strings(v: Any) -> Any:
+    """Condition values are list(string) in Terraform: true -> "true", 5 -> "5"."""
+    if isinstance(v, list):
+        return [_strings(x) for x in v]
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return str(v)
+    return v
+
+
 def policy_document(cfg: dict[str, Any]) -> JsonDoc:
     """`data "aws_iam_policy_document"` arguments -> the JSON policy it renders (as a JsonDoc)."""
     statements: list[Any] = []
@@ -63,7 +74,7 @@ def policy_document(cfg: dict[str, Any]) -> JsonDoc:
             for b in conds:
                 test, var = b.get("test"), b.get("variable")
                 if isinstance(test, str) and isinstance(var, str):
-                    c.setdefault(test, {})[var] = _one_or_list(b.get("values"))
+                    c.setdefault(test, {})[var] = _one_or_list(_strings(b.get("values")))
                 else:
                     c = {"__unknown__": Unknown("condition test or variable is unknown")}
             out["Condition"] = c
