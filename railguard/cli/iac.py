@@ -208,6 +208,8 @@ def _emit(run: RunResult, fmts: list[str], output: Path | None, quiet: bool) -> 
     if as_dir:
         if "text" in fmts:
             typer.echo(render_text(run, quiet=quiet, color=sys.stdout.isatty()), nl=False)
+        else:
+            typer.echo(summary_line(run), err=True)
         _write_dir(run, machine, output)
         return
     if output.parent and not output.parent.exists():
@@ -215,6 +217,8 @@ def _emit(run: RunResult, fmts: list[str], output: Path | None, quiet: bool) -> 
     if machine:
         if "text" in fmts:
             typer.echo(render_text(run, quiet=quiet, color=sys.stdout.isatty()), nl=False)
+        else:
+            typer.echo(summary_line(run), err=True)
         output.write_text(_render(run, machine[0]), encoding="utf-8")
     else:
         output.write_text(render_text(run, quiet=quiet, color=False), encoding="utf-8")

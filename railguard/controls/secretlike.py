@@ -10,7 +10,8 @@ definitions and function environments. Two questions are kept apart:
   `changeme`, empty)?
 
 A value in a known credential format (AWS access key id, GitHub token, a database URL with a
-password, a PEM private key) is a secret whatever its name. When the secret scanner of
+password, a PEM private key) is a secret whatever its name; under a name that only may hold a
+key (`STRIPE_KEY`, `CACHE_KEY`), the value's shape decides (long, mixed, high entropy). When the secret scanner of
 `railguard.secrets` is available its verified rules decide known formats; otherwise the few
 patterns below do. Nothing here logs or returns a secret: use `redact` for evidence.
 """
@@ -18,6 +19,7 @@ patterns below do. Nothing here logs or returns a secret: use `redact` for evide
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import threading
 from functools import lru_cache
@@ -189,6 +191,42 @@ def known_credential(value: str) -> str | None:
     return None
 
 
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9+_=-]{16,}$")
+_WEAK_WORDS = frozenset({"key", "auth", "sig", "signature", "hmac", "salt"})
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character: random tokens score high (> 3.5), words and ids low."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in (value.count(ch) for ch in set(value)))
+
+
+def looks_random_token(value: str) -> bool:
+    """A long, high-entropy run of token characters mixing digits and letters."""
+    if not _TOKEN_SHAPE.match(value):
+        return False
+    classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value)))
+    return classes >= 2 and any(c.isdigit() for c in value) and shannon_entropy(value) >= 3.5
+
+
+_DATA_KEY_WORDS = frozenset({
+    "s3", "object", "cache", "partition", "sort", "hash", "primary", "foreign", "idempotency", "routing",
+    "lookup", "map", "dedup", "deduplication", "group", "code", "artifact", "bucket", "prefix", "range",
+})
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+def _weak_secret_name(name: Any) -> bool:
+    """Names that hold a secret only sometimes (`STRIPE_KEY` yes, `CACHE_KEY`, `S3Key` no): the
+    value decides."""
+    if not isinstance(name, str):
+        return False
+    words = name_words(name)
+    return bool(words) and words[-1] in _WEAK_WORDS and not _DATA_KEY_WORDS.intersection(words)
+
+
 def secret_reason(name: Any, value: Any) -> str | None:
     """Why `name = value` is a hard-coded secret, or None when it is not one.
 
@@ -201,8 +239,11 @@ def secret_reason(name: Any, value: Any) -> str | None:
     kind = known_credential(text)
     if kind is not None:
         return f"value is in a known credential format ({kind})"
-    if looks_secret_name(name) and not _not_a_secret_shape(text.strip("\"'")):
+    bare = text.strip("\"'")
+    if looks_secret_name(name) and not _not_a_secret_shape(bare):
         return "name says it holds a secret and the value is a literal"
+    if _weak_secret_name(name) and looks_random_token(bare) and not _HEX.match(bare):
+        return "name may hold a key and the value is a high-entropy token"
     return None
 
 

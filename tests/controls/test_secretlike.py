@@ -80,6 +80,12 @@ def test_known_credentials_without_the_secrets_scanner(monkeypatch: pytest.Monke
     ("API_KEY", "https://vault.internal/v1/k", False),
     ("ANYTHING", "AKIA" + "Q3ZL7XW2RBN4TYPK", True),
     ("NODE_ENV", "production", False),
+    ("STRIPE_KEY", "k9F2mQ7xL4pR8vT1wZ3n", True),
+    ("CACHE_KEY", "users-by-email", False),
+    ("PARTITION_KEY", "tenant_id", False),
+    ("MAPS_KEY", "aaaaaaaaaaaaaaaaaaaa", False),
+    ("LambdaCodeS3Key", "5121d3c7a8d7e1f0b2a3c4d5e6f70812", False),
+    ("WEBHOOK_SIG", "0123456789abcdef0123456789abcdef", False),  # a hex digest, not a key
 ])
 def test_secret_reason(name: str, value: Any, secret: bool) -> None:
     assert (secret_reason(name, value) is not None) is secret
@@ -97,3 +103,13 @@ def test_deploy_input() -> None:
     assert deploy_input(Unknown("parameter P is read from SSM Parameter Store at deployment")) == ("ssm-parameter", "P")
     assert deploy_input(Unknown("var.db_password has no value")) == ("variable", "db_password")
     assert deploy_input(Unknown("GetAtt X.Y is only known after deployment")) is None
+
+
+def test_entropy_and_token_shape() -> None:
+    from railguard.controls.secretlike import looks_random_token, shannon_entropy
+
+    assert shannon_entropy("") == 0.0 and shannon_entropy("aaaa") == 0.0
+    assert shannon_entropy("k9F2mQ7xL4pR8vT1wZ3n") > 4
+    assert looks_random_token("k9F2mQ7xL4pR8vT1wZ3n")
+    assert not looks_random_token("this-is-not-random-at-all")
+    assert not looks_random_token("short1A")

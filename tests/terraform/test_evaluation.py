@@ -387,3 +387,26 @@ resource "aws_iam_policy" "p" {
     assert st["Action"] == "*" and st["Resource"] == "arn:aws:s3:::b/*" and isinstance(st["Sid"], Unknown)
     assert p.get("Description") == "true-false"
     assert isinstance(p.get_raw("Path"), Unknown)
+
+
+def test_unknown_names_still_link_resources(tmp_path):
+    ld = load(tmp_path, '''
+variable "prefix" {}
+resource "aws_iam_role" "r" { name = "${var.prefix}-role" }
+resource "aws_iam_role_policy_attachment" "a" {
+  role       = aws_iam_role.r.name
+  policy_arn = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
+}
+resource "aws_s3_bucket" "b" { bucket = "${var.prefix}-data" }
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({ Statement = [{ Effect = "Deny", Principal = "*", Action = "s3:*",
+    Resource = [aws_s3_bucket.b.arn, "${aws_s3_bucket.b.arn}/*"],
+    Condition = { Bool = { "aws:SecureTransport" = "false" } } }] })
+}''')
+    role = one(ld, "AWS::IAM::Role")
+    assert isinstance(role.get_raw("RoleName"), Unknown)  # the property stays unknown
+    assert role.get("ManagedPolicyArns") == ["arn:aws:iam::aws:policy/AWSCloudShellFullAccess"]
+    p = one(ld, "AWS::S3::BucketPolicy")
+    assert p.get("Bucket") == "aws_s3_bucket.b"
+    assert p.get("PolicyDocument.Statement.0.Resource") == ["arn:aws:s3:::aws_s3_bucket.b", "arn:aws:s3:::aws_s3_bucket.b/*"]

@@ -710,3 +710,28 @@ resource "aws_s3_bucket_ownership_controls" "o" {
   rule { object_ownership = "BucketOwnerEnforced" }
 }''')
     assert one(ld, "AWS::S3::Bucket").get("OwnershipControls.Rules.0.ObjectOwnership") == "BucketOwnerEnforced"
+
+
+def test_s3_acl_grants_and_ownership_controls(tmp_path):
+    ld = load(tmp_path, '''
+resource "aws_s3_bucket" "b" { bucket = "grants" }
+resource "aws_s3_bucket_ownership_controls" "b" {
+  bucket = aws_s3_bucket.b.id
+  rule { object_ownership = "ObjectWriter" }
+}
+resource "aws_s3_bucket_acl" "b" {
+  bucket = aws_s3_bucket.b.id
+  access_control_policy {
+    grant {
+      grantee {
+        type = "Group"
+        uri  = "http://acs.amazonaws.com/groups/global/AllUsers"
+      }
+      permission = "READ"
+    }
+    owner { id = "abc" }
+  }
+}''')
+    b = one(ld, "AWS::S3::Bucket")
+    assert b.get("AccessControl") == "PublicRead"
+    assert b.get("OwnershipControls") == {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}

@@ -185,19 +185,32 @@ def parse_json(text: str) -> Parsed:
     return Parsed(data, _json_lines(text, data, "Resources"), _json_lines(text, data, "Parameters"))
 
 
+_JSON_OBJECT_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*\{')
+
+
 def _json_lines(text: str, data: dict[str, Any], section: str) -> dict[str, int]:
-    """Lines of a section's keys, found by a forward scan (keys appear in document order)."""
+    """Lines of a section's keys, found by one forward scan (keys appear in document order)."""
     lines: dict[str, int] = {}
     if not isinstance(data.get(section), dict):
         return lines
     m = re.search(r'"' + section + r'"\s*:\s*\{', text)
     pos = m.end() if m else 0
     line = text.count("\n", 0, pos) + 1
-    for key in data[section]:
-        found = re.compile(r'"' + re.escape(str(key)) + r'"\s*:\s*\{').search(text, pos)
-        if found is None:
+    wanted = [str(k) for k, v in data[section].items() if isinstance(v, dict)]
+    i = 0
+    for found in _JSON_OBJECT_KEY.finditer(text, pos):
+        if i >= len(wanted):
+            break
+        if found.group(1) != wanted[i]:
             continue
         line += text.count("\n", pos, found.start())
         pos = found.start()
-        lines[str(key)] = line
+        lines[wanted[i]] = line
+        i += 1
+    for key in wanted[i:]:  # a key written with escapes: search it on its own
+        found = re.compile(r'"' + re.escape(key) + r'"\s*:\s*\{').search(text, pos)
+        if found is not None:
+            line += text.count("\n", pos, found.start())
+            pos = found.start()
+            lines[key] = line
     return lines

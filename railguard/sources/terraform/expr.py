@@ -235,10 +235,10 @@ def _unescape(s: str) -> str:
 class Evaluator:
     """Evaluates expressions; `base_dir` is where `file()` reads from when no path.module is given."""
 
-    def __init__(self, max_steps: int = MAX_STEPS) -> None:
+    def __init__(self, max_steps: int | None = None) -> None:
         self._heredoc_cache: dict[str, Any] = {}
         self.steps = 0
-        self.max_steps = max_steps
+        self.max_steps = max_steps or MAX_STEPS
 
     @property
     def exhausted(self) -> bool:

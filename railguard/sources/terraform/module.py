@@ -29,6 +29,7 @@ MODULE_META = {"source", "version", "count", "for_each", "providers", "depends_o
 _ID_ATTRS = {"id", "arn", "name", "bucket", "key_id", "unique_id", "bucket_regional_domain_name", "bucket_domain_name"}
 _IN_PROGRESS = object()
 # types whose Terraform `id` is one of their arguments (the bucket of the split S3 resources)
+_SELF_NAMES = {"id", "arn", "name", "bucket", "identifier", "function_name", "cluster_identifier"}
 _ID_IS_NAME = {
     "aws_s3_bucket": "bucket", "aws_iam_user": "name", "aws_iam_role": "name", "aws_iam_group": "name",
     **{f"aws_s3_bucket_{k}": "bucket" for k in ("policy", "public_access_block", "versioning", "logging",
@@ -487,7 +488,12 @@ class ResourceInstance(Lazy):
         if self.decl.mode == "data":
             return self._data_attr(name)
         if name in body.attrs and name not in META_ARGS:
-            return ev.eval(body.attrs[name].expr, self.scope)
+            v = ev.eval(body.attrs[name].expr, self.scope)
+            if isinstance(v, Unknown) and name in _SELF_NAMES:
+                # a name not known before apply still names this resource: refer to it by address,
+                # so that a policy, an attachment or a rule still finds its owner
+                return self.address
+            return v
         if any(b.type == name or (b.type == "dynamic" and b.labels[:1] == [name]) for b in body.blocks):
             return eval_body(ev, Body(blocks=[b for b in body.blocks if name in (b.type, *b.labels[:1])]), self.scope).get(name, [])
         if name == "id" and self.decl.type in _ID_IS_NAME:
