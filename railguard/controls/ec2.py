@@ -13,13 +13,12 @@ rules write it). Live-only facts (instance state, public IP, flow log status) co
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from railguard.controls import Context, control
-from railguard.controls.helpers import as_list, refers_to, truthy
+from railguard.controls.helpers import as_list, refers_to, same_scope, truthy
 from railguard.controls.network import (
     ADMIN_PORTS,
     CIFS_PORT,
@@ -131,21 +130,9 @@ def _exposure_verdict(r: Resource, ports: tuple[int, ...], versions: tuple[int, 
     return passed(f"no ingress from {sources} to {what}")
 
 
-def _same_scope(a: Resource, b: Resource) -> bool:
-    """Related resources of a template must come from the same template (or Terraform module
-    directory): logical ids such as `VPC` repeat across files. Live resources are related by
-    account and region, which the callers filter on."""
-    fa, fb = a.origin.file, b.origin.file
-    if not fa or not fb:
-        return not fa and not fb
-    if fa.endswith((".tf", ".tf.json")) and fb.endswith((".tf", ".tf.json")):
-        return os.path.dirname(fa) == os.path.dirname(fb)
-    return fa == fb
-
-
 def _related(ctx: Context, type_: str, r: Resource) -> list[Resource]:
     return ctx.inventory.of_type(
-        type_, account=r.account, region=r.region, where=lambda o: _same_scope(o, r)
+        type_, account=r.account, region=r.region, where=lambda o: same_scope(o, r)
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,3 +36,15 @@ def first(values: Iterable[Any], default: Any = None) -> Any:
     for v in values:
         return v
     return default
+
+
+def same_scope(a: Resource, b: Resource) -> bool:
+    """Related resources of a template must come from the same template (or Terraform module
+    directory): logical ids such as `VPC` repeat across files. Live resources are related by
+    account and region, which the callers filter on."""
+    fa, fb = a.origin.file, b.origin.file
+    if not fa or not fb:
+        return not fa and not fb
+    if fa.endswith((".tf", ".tf.json")) and fb.endswith((".tf", ".tf.json")):
+        return os.path.dirname(fa) == os.path.dirname(fb)
+    return fa == fb

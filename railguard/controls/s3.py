@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from railguard.controls import IAC, LIVE, Context, control
-from railguard.controls.helpers import as_list, refers_to, truthy
+from railguard.controls.helpers import as_list, refers_to, same_scope, truthy
 from railguard.model import (
     Resource,
     Severity,
@@ -92,7 +92,7 @@ def _policies_of(bucket: Resource, ctx: Context) -> tuple[list[Resource], list[s
     out: list[Resource] = []
     unresolved: list[str] = []
     for p in ctx.inventory.of_type(POLICY, account=bucket.account):
-        if p.origin.file != bucket.origin.file:
+        if not same_scope(p, bucket):
             continue
         target = p.get_raw("Bucket")
         if isinstance(target, Unknown):

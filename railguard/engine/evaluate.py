@@ -8,6 +8,7 @@ the data that was read stays a FAIL: it is true whatever the missing data says.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from railguard.controls import LIVE, Context
@@ -17,6 +18,10 @@ from railguard.model import Finding, Inventory, Resource, Result, UnknownValue, 
 
 def _finding(pc: PlannedControl, r: Resource, v: Verdict) -> Finding:
     c = pc.control
+    origin = r.origin
+    line = v.evidence.get("line") if v.evidence else None
+    if origin.file and isinstance(line, int) and line > 0:
+        origin = replace(origin, line=line)  # point at the offending line, not the resource's first
     return Finding(
         control_id=c.id,
         title=c.title,
@@ -30,7 +35,7 @@ def _finding(pc: PlannedControl, r: Resource, v: Verdict) -> Finding:
         region=r.region,
         resource_name=r.name,
         arn=r.arn,
-        origin=r.origin,
+        origin=origin,
         remediation=c.fix or None,
         params=pc.params,
     )
