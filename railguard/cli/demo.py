@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 def demo(
     output_dir: Path = typer.Option(Path("railguard-demo"), "--output-dir", "-o", help="Where reports go."),
     framework: str = typer.Option(
-        "cis-aws-foundations-3.0", "--framework", "-f", help="Framework id(s), comma-separated."
+        "cis-aws-foundations-3.0,railguard-baseline", "--framework", "-f", help="Framework id(s), comma-separated."
     ),
 ) -> None:
     """Start moto on 127.0.0.1, seed a multi-region lab account, scan it, write reports, stop."""

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from railguard.controls import IAC, LIVE, Context, control
+from railguard.controls import LIVE, Context, control
 from railguard.controls import policy as pol
 from railguard.controls.helpers import as_list, refers_to
 from railguard.controls.iam import (
@@ -107,7 +107,7 @@ IAM_CHANGE_ACTIONS = (
 )
 
 # AWS-managed policies a template can only name (their documents are not in the file): the ones
-# that decide privilege, as AWS publishes them. Live scans read the real documents instead.
+# that decide privilege or a user's self-service, as AWS publishes them. Live scans read the real documents instead.
 _ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 KNOWN_AWS_POLICIES: Mapping[str, Mapping[str, Any]] = {
     "AdministratorAccess": {"Version": "2012-10-17", "Statement": [_ALL]},
@@ -117,6 +117,10 @@ KNOWN_AWS_POLICIES: Mapping[str, Mapping[str, Any]] = {
             "account:GetAccountInformation", "account:GetPrimaryEmail", "account:ListRegions",
             "iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole", "iam:ListRoles",
             "organizations:DescribeOrganization"], "Resource": "*"},
+    ]},
+    "IAMUserChangePassword": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": "arn:aws:iam::*:user/${aws:username}"},
+        {"Effect": "Allow", "Action": "iam:GetAccountPasswordPolicy", "Resource": "*"},
     ]},
     "IAMFullAccess": {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["iam:*", "organizations:DescribeAccount",
@@ -199,11 +203,6 @@ def parse_all(docs: Iterable[tuple[str, Any]]) -> Parsed:
     return out
 
 
-def _where(st: pol.Statement, index: int | None = None) -> str:
-    label = f"Sid {st.sid}" if st.sid else (f"statement #{index}" if index is not None else "a statement")
-    return f"{st.source}: {label}" if st.source else label
-
-
 # --- privilege ------------------------------------------------------------------------------
 
 
@@ -227,47 +226,40 @@ class Privilege:
 
 
 def privilege(docs: Iterable[tuple[str, Any]] | Parsed) -> Privilege:
-    """The highest privilege level the documents grant (see the module docstring)."""
+    """The highest privilege level the documents grant (see the module docstring). When no level
+    is granted by the documents that could be read, `problem` says what could not be."""
     parsed = docs if isinstance(docs, Parsed) else parse_all(docs)
     problem = parsed.problem
-    probes: list[tuple[str, list[str]]] = [
-        (ADMINISTRATOR, ["*"]),
-        (POWER_USER, [f"{s}:*" for s in POWER_USER_SERVICES]),
-        (IAM_ADMINISTRATOR, list(IAM_CHANGE_ACTIONS)),
-    ]
-    for level, actions in probes:
-        need_all = level == POWER_USER
-        hits: list[pol.Access] = []
-        for action in actions:
-            try:
-                access = pol.evaluate(parsed.docs, action, "*")
-            except UnknownValue as exc:
-                problem = problem or f"{exc.path} is unknown ({exc.unknown.reason})"
-                if need_all:
-                    break
-                continue
-            if access.possibly_allowed:
-                hits.append(access)
-                if not need_all:
-                    break
-            elif need_all:
-                break
-        if hits and (not need_all or len(hits) == len(actions)):
-            statements = tuple(dict.fromkeys(s for a in hits for s in a.allows))
-            grant = "*:*" if level == ADMINISTRATOR else (
-                ", ".join(actions) if need_all else actions[[a.possibly_allowed for a in hits].index(True)]
-                if len(hits) == 1 else actions[0])
-            if level == IAM_ADMINISTRATOR:
-                grant = next(a for a in actions if _allows(parsed.docs, a))
-            return Privilege(level, grant, statements, any(not a.allowed for a in hits))
+
+    def access(action: str) -> pol.Access | None:
+        nonlocal problem
+        try:
+            a = pol.evaluate(parsed.docs, action, "*")
+        except UnknownValue as exc:
+            problem = problem or f"{exc.path} is unknown ({exc.unknown.reason})"
+            return None
+        return a if a.possibly_allowed else None
+
+    def found(level: str, grant: str, hits: list[pol.Access]) -> Privilege:
+        statements = tuple(dict.fromkeys(s for a in hits for s in a.allows))
+        return Privilege(level, grant, statements, any(not a.allowed for a in hits))
+
+    admin = access("*")
+    if admin is not None:
+        return found(ADMINISTRATOR, "*:*", [admin])
+    power: list[pol.Access] = []
+    for service in POWER_USER_SERVICES:
+        a = access(f"{service}:*")
+        if a is None:
+            break
+        power.append(a)
+    if len(power) == len(POWER_USER_SERVICES):
+        return found(POWER_USER, ", ".join(f"{s}:*" for s in POWER_USER_SERVICES), power)
+    for action in IAM_CHANGE_ACTIONS:
+        a = access(action)
+        if a is not None:
+            return found(IAM_ADMINISTRATOR, f"{action} on *", [a])
     return Privilege(None, problem=problem)
-
-
-def _allows(docs: Sequence[pol.PolicyDocument], action: str) -> bool:
-    try:
-        return pol.evaluate(docs, action, "*").possibly_allowed
-    except UnknownValue:
-        return False
 
 
 def _privilege_verdict_unknown(p: Privilege, what: str) -> Verdict:
@@ -279,7 +271,7 @@ def _privilege_verdict_unknown(p: Privilege, what: str) -> Verdict:
 
 def _own_resource(pattern: str, r: Resource) -> bool:
     """Does a Resource pattern name only user `r` itself?"""
-    if pattern.endswith("user/${aws:username}") or pattern.endswith("/${aws:username}") and ":user/" in pattern:
+    if ":user/" in pattern and pattern.endswith("/${aws:username}"):
         return True
     names = {n for n in (r.arn, r.id) if n}
     if pattern in names:
@@ -349,8 +341,8 @@ def user_only_assume_role(r: Resource, ctx: Context) -> Verdict:
                     bare = "*" if action.startswith("NotAction") else action.split(" ", 1)[0]
                     if _denied(bare, st, denies):
                         continue
-                    extras.append({"action": action, "policy": doc.source, "statement": _where(st, i)
-                                   .split(": ", 1)[-1], **({"conditional": True} if st.conditional else {})})
+                    extras.append({"action": action, "policy": doc.source, "statement": st.sid or f"#{i}",
+                                   **({"conditional": True} if st.conditional else {})})
             except UnknownValue as exc:
                 pending = pending or f"policy {doc.source!r}: {exc.path} is unknown ({exc.unknown.reason})"
     if extras:
@@ -695,10 +687,10 @@ def _profile_roles(r: Resource, profile: str, ctx: Context) -> list[Resource] | 
     out = []
     for ref in as_list(prof.get("Roles")):
         ref = require(ref, "InstanceProfile.Roles[]")
-        role = _find(ctx.inventory, ROLE, ref)
-        if role is None:
+        found = _find(ctx.inventory, ROLE, ref)
+        if found is None:
             return unknown(f"role {ref} of instance profile {prof.display_name} is not defined in the scanned files")
-        out.append(role)
+        out.append(found)
     return out
 
 
@@ -772,5 +764,3 @@ def password_expiry(r: Resource, ctx: Context) -> Verdict:
         return failed(f"maximum password age is {age if age else 'not set'} (want <= {want} days)", MaxPasswordAge=age)
     return passed(f"passwords expire after {age} days", MaxPasswordAge=age)
 
-
-__all__ = ["IAC", "LIVE", "Privilege", "parse_all", "policies_of", "privilege"]

@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from railguard.config import BaselineSettings, Config
 from railguard.demo.lab import Lab
+from railguard.model import RunResult
 
 DEMO_REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 _ENV = {
@@ -68,23 +70,40 @@ def seed_lab(lab: Lab) -> None:
         importlib.import_module(f"railguard.demo.{name}").seed(lab)
 
 
-def run_demo(output_dir: Path, framework: str = "cis-aws-foundations-3.0", regions: list[str] | None = None) -> Path:
+DEMO_FRAMEWORKS = "cis-aws-foundations-3.0,railguard-baseline"
+LAB_ADMINS = ["lab-admin"]
+
+
+def lab_config(lab: Lab) -> Config:
+    """The lab's own railguard.yaml: its account is owned, `lab-admin` may use the console."""
+    return Config(baseline=BaselineSettings(owned_accounts=[lab.account], console_admins=LAB_ADMINS))
+
+
+def scan_lab(
+    framework: str = DEMO_FRAMEWORKS, regions: list[str] | None = None, scale: int = 1
+) -> tuple[RunResult, Lab]:
+    """Seed a fresh lab on a private moto server and scan it: the run and what was planted."""
     from railguard import frameworks
     from railguard.engine.plan import build_plan
     from railguard.engine.scan import ScanOptions, run_scan
-    from railguard.report import write_reports
 
     regions = regions or DEMO_REGIONS
-    plan = build_plan(frameworks.resolve(framework))
     with moto_server() as endpoint:
-        lab = Lab(endpoint_url=endpoint, regions=regions)
+        lab = Lab(endpoint_url=endpoint, regions=regions, scale=scale)
+        plan = build_plan(frameworks.resolve(framework), overrides=lab_config(lab).overrides())
         print(f"seeding the lab account on {endpoint} in {', '.join(regions)} ...", file=sys.stderr)
         seed_lab(lab)
         run = run_scan(plan, ScanOptions(endpoint_url=endpoint, regions=regions, region=regions[0]))
     run.meta["demo"] = {"planted_misconfigurations": len(lab.expected_fail), "compliant": len(lab.expected_pass)}
-    paths = write_reports(run, ["json", "failed", "csv", "html"], output_dir)
-    from railguard.cli.summary import print_summary
+    return run, lab
 
+
+def run_demo(output_dir: Path, framework: str = DEMO_FRAMEWORKS, regions: list[str] | None = None) -> Path:
+    from railguard.cli.summary import print_summary
+    from railguard.report import write_reports
+
+    run, _ = scan_lab(framework, regions)
+    paths = write_reports(run, ["json", "failed", "csv", "html"], output_dir)
     print_summary(run)
     for p in paths:
         print(f"wrote {p}", file=sys.stderr)
