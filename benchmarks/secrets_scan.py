@@ -504,7 +504,7 @@ def build_history(corpus: Path, planted: list[Planted], commits: int, seed: int)
         subprocess.run([*git, "commit", "-q", "--no-verify", "--allow-empty", "-m", msg], check=True, env=e)
 
     commit(0, "import corpus")
-    live: list[tuple[Planted, str]] = []  # secrets added in history, not yet deleted
+    live: list[tuple[Planted, str, int]] = []  # secrets added in history (and the commit), not yet deleted
     protected = {(p.path, ln) for p in planted for ln in range(p.first, p.last + 1)}
     history_only: list[Planted] = []
     rules_for_history = [rid for rid in RULE_IDS if rid not in ("gcp-service-account", "docker-config-auth", "npmrc-auth-token")]
@@ -530,10 +530,11 @@ def build_history(corpus: Path, planted: list[Planted], commits: int, seed: int)
             first = len(lines)  # appended before the final empty element -> this line number
             lines.insert(len(lines) - 1, txt)
             f.write_text("\n".join(lines))
-            live.append((Planted(rel, first, first + txt.count("\n"), s.rule_id, True), txt))
+            live.append((Planted(rel, first, first + txt.count("\n"), s.rule_id, True), txt, n))
             protected.update((rel, ln) for ln in range(first, first + txt.count("\n") + 1))
-        if live and r.random() < 0.15:  # delete an earlier secret (lines blanked in place)
-            p, txt = live.pop(r.randrange(len(live)))
+        earlier = [k for k, (_, _, added) in enumerate(live) if added < n]
+        if earlier and r.random() < 0.15:  # delete a secret committed earlier (lines blanked in place)
+            p, txt, _ = live.pop(r.choice(earlier))
             f = repo / p.path
             lines = f.read_text().split("\n")
             for k in range(p.first - 1, p.last):

@@ -22,7 +22,8 @@ principal, `Unknown` for what was not read). Two rules hold everywhere:
   keys or passwords, trust-policy updates, `iam:PassRole`) on every resource (`*`).
 
 A grant counts when it is allowed or allowed under conditions, unless an unconditional explicit
-Deny overlaps it.
+Deny cancels it: any overlapping Deny for administrator (`*:*` minus anything is not everything),
+a Deny of the whole probe for the other levels (a power user denied one EC2 action is still one).
 """
 
 from __future__ import annotations
@@ -231,20 +232,33 @@ def privilege(docs: Iterable[tuple[str, Any]] | Parsed) -> Privilege:
     parsed = docs if isinstance(docs, Parsed) else parse_all(docs)
     problem = parsed.problem
 
-    def access(action: str) -> pol.Access | None:
+    def access(action: str, *, strict: bool = False) -> pol.Access | None:
+        """The grant of `action` on every resource. `strict`: any overlapping Deny cancels it
+        (administrator means everything); otherwise only a Deny of all of it does (a power user
+        denied ec2:TerminateInstances is still a power user)."""
         nonlocal problem
         try:
             a = pol.evaluate(parsed.docs, action, "*")
+            if strict:
+                return a if a.possibly_allowed else None
+            if not a.allows:
+                return None
+            if any(not d.conditional and d.covers_action(action) and d.covers_resource("*") for d in a.denies):
+                return None
+            return a
         except UnknownValue as exc:
             problem = problem or f"{exc.path} is unknown ({exc.unknown.reason})"
             return None
-        return a if a.possibly_allowed else None
 
     def found(level: str, grant: str, hits: list[pol.Access]) -> Privilege:
-        statements = tuple(dict.fromkeys(s for a in hits for s in a.allows))
-        return Privilege(level, grant, statements, any(not a.allowed for a in hits))
+        seen: dict[int, pol.Statement] = {}
+        for a in hits:
+            for s in a.allows:
+                seen.setdefault(id(s), s)
+        conditional = any(all(s.conditional for s in a.allows) for a in hits)
+        return Privilege(level, grant, tuple(seen.values()), conditional)
 
-    admin = access("*")
+    admin = access("*", strict=True)
     if admin is not None:
         return found(ADMINISTRATOR, "*:*", [admin])
     power: list[pol.Access] = []
@@ -477,6 +491,27 @@ def _denies_without_mfa(st: pol.Statement) -> bool:
     return any(v.lower() == "false" for v in values) and len(st.condition) == 1
 
 
+def _trust(trust: pol.PolicyDocument) -> tuple[list[str], list[pol.Statement], bool]:
+    """(AWS principals that may assume the role, the Allow statements naming them without MFA,
+    whether a Deny refuses every caller without MFA)."""
+    open_: list[pol.Statement] = []
+    principals: list[str] = []
+    mfa_deny = False
+    for st in trust.statements:
+        if st.is_deny:
+            mfa_deny = mfa_deny or _denies_without_mfa(st)
+            continue
+        if not st.overlaps_action("sts:AssumeRole"):
+            continue
+        names = _aws_principals(st)
+        if not names:
+            continue
+        principals += names
+        if not pol.requires_mfa(st):
+            open_.append(st)
+    return principals, open_, mfa_deny
+
+
 @control(
     "iam.privileged-role-trust-mfa",
     title="Privileged roles that IAM principals or other accounts can assume require MFA in their trust policy",
@@ -494,24 +529,9 @@ def privileged_role_trust_mfa(r: Resource, ctx: Context) -> Verdict | None:
     count (it lets long-term keys through). Roles only services or SAML/OIDC providers can assume
     are out of scope. An administrator role whose trust requires MFA passes."""
     try:
-        trust = pol.parse(r.get("AssumeRolePolicyDocument"), "trust policy")
+        principals, open_, mfa_deny = _trust(pol.parse(r.get("AssumeRolePolicyDocument"), "trust policy"))
     except pol.PolicyError as exc:
         return unknown(f"the trust policy cannot be analysed: {exc}")
-    open_: list[pol.Statement] = []
-    principals: list[str] = []
-    mfa_deny = False
-    for st in trust.statements:
-        if st.is_deny:
-            mfa_deny = mfa_deny or _denies_without_mfa(st)
-            continue
-        if not st.overlaps_action("sts:AssumeRole"):
-            continue
-        names = _aws_principals(st)
-        if not names:
-            continue
-        principals += names
-        if not pol.requires_mfa(st):
-            open_.append(st)
     if not principals:
         return None  # services, SAML or OIDC only
     if not open_ or mfa_deny:

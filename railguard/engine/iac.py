@@ -22,7 +22,7 @@ import time
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from railguard.controls import IAC
 from railguard.engine import suppress
 from railguard.engine.evaluate import evaluate
 from railguard.engine.items import map_items
-from railguard.engine.plan import Plan, build_plan
+from railguard.engine.plan import Plan, build_plan, params_key
 from railguard.model import Finding, Inventory, ItemResult, Origin, Result, RunResult, Severity
 from railguard.sources.loaded import InlineIgnore, Loaded, ParseError
 
@@ -141,6 +141,8 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = ()) -> list[Target
             else:
                 add(root, kind or DATA, True)
             continue
+        if not root.is_dir():
+            raise IacInputError(f"{root}: not a regular file or directory")
         for dirpath, dirnames, filenames in os.walk(root, onerror=None):
             base = Path(dirpath)
             rel_dir = os.path.relpath(dirpath, root)
@@ -155,9 +157,11 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = ()) -> list[Target
                 if _excluded(rel, fname, excludes):
                     continue
                 kind = file_kind(base / fname)
+                if kind is None or not (base / fname).is_file():  # pipes, devices: never read
+                    continue
                 if kind == TERRAFORM:
                     has_tf = True
-                elif kind is not None:
+                else:
                     add(base / fname, kind, False)
             if has_tf:
                 add(base, TERRAFORM, False)
@@ -249,11 +253,16 @@ def _load_data_file(t: Target, shown: str, opts: IacOptions, out: Collected) -> 
 
     try:
         size = t.path.stat().st_size
-        head = _sniff(t.path)
-    except OSError as exc:
-        out.units.append(_error_unit(CLOUDFORMATION, shown, f"cannot read: {exc.strerror or exc}"))
+        problems: list[ParseError] = []
+        if size > opts.max_bytes:
+            text = _sniff(t.path)
+        else:  # read once: the same text is sniffed and parsed
+            text, problems = cfn.read_text(t.path, opts.max_bytes)
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        out.units.append(_error_unit(CLOUDFORMATION, shown, f"cannot read: {why}"))
         return
-    if _is_plan(head):
+    if _is_plan(text):
         fn = _optional("railguard.sources.terraform", "load_plan")
         if size > opts.max_plan_bytes:
             out.units.append(_error_unit(TERRAFORM_PLAN, shown, f"plan is {size / 1048576:.0f} MB, above the limit"))
@@ -262,14 +271,14 @@ def _load_data_file(t: Target, shown: str, opts: IacOptions, out: Collected) -> 
         else:
             out.units.append(_call_loader(TERRAFORM_PLAN, shown, fn, Path(shown)))
         return
-    if _is_task_definition(head) and not cfn.looks_like_template(head):
+    if _is_task_definition(text) and not cfn.looks_like_template(text):
         fn = _optional("railguard.sources.containers", "load_task_definition")
         if fn is None:
             out.not_scanned[shown] = "ECS task definition support is not available in this build"
         else:
             out.units.append(_call_loader(ECS_TASK, shown, fn, Path(shown)))
         return
-    template_like = cfn.looks_like_template(head) or t.path.suffix.lower() in (".template", ".cfn")
+    template_like = cfn.looks_like_template(text) or t.path.suffix.lower() in (".template", ".cfn")
     if size > opts.max_bytes:
         if t.explicit or template_like:
             out.units.append(_error_unit(
@@ -284,9 +293,7 @@ def _load_data_file(t: Target, shown: str, opts: IacOptions, out: Collected) -> 
         out.skipped.append(shown)
         return
     try:
-        loaded = cfn.load_file(
-            t.path, opts.params, display=shown, inline_ignores=opts.inline_ignores, max_bytes=opts.max_bytes
-        )
+        loaded = cfn.load_text(text, shown, opts.params, inline_ignores=opts.inline_ignores)
     except cfn.NotATemplate:
         if t.explicit:
             out.units.append(_error_unit(
@@ -299,6 +306,7 @@ def _load_data_file(t: Target, shown: str, opts: IacOptions, out: Collected) -> 
     except Exception as exc:  # a loader bug costs one file, never the scan
         out.units.append(_error_unit(CLOUDFORMATION, shown, f"internal error while reading ({type(exc).__name__}: {exc})"))
         return
+    loaded.errors[:0] = [ParseError(shown, p.message, p.line) for p in problems]
     out.units.append(Unit(CLOUDFORMATION, loaded))
 
 
@@ -404,6 +412,47 @@ def baseline_document(run: RunResult) -> dict[str, Any]:
 # --- the use case ----------------------------------------------------------------------------
 
 
+def decide_by_variants(
+    findings: list[Finding],
+    variants: list[tuple[str, list[Any]]],
+    undecided: list[str],
+    plan: Plan,
+    now: datetime,
+) -> list[Finding]:
+    """An UNKNOWN that comes from conditions a template leaves open is decided when the control
+    says the same in every assignment of those conditions (PASS everywhere: PASS; FAIL
+    everywhere: FAIL); otherwise it stays UNKNOWN and says which way each assignment goes.
+    Assignments are taken independently, a superset of the real ones, so agreement is sound."""
+    if not any(f.result == Result.UNKNOWN for f in findings):
+        return findings
+    per_variant: list[tuple[str, dict[tuple[str, str, str], Finding]]] = []
+    for label, resources in variants:
+        got = evaluate(plan.controls, Inventory(resources), place=IAC, now=now)
+        per_variant.append((label, {(f.control_id, f.resource_id, params_key(f.params)): f for f in got}))
+    conds = ", ".join(undecided)
+    out = []
+    for f in findings:
+        if f.result != Result.UNKNOWN:
+            out.append(f)
+            continue
+        key = (f.control_id, f.resource_id, params_key(f.params))
+        seen = [(label, vs[key]) for label, vs in per_variant if key in vs]
+        results = {v.result for _, v in seen}
+        if seen and results == {Result.PASS}:
+            first = seen[0][1]
+            f = replace(f, result=Result.PASS, reason=f"{first.reason} (whichever way {conds} go)",
+                        evidence=first.evidence)
+        elif seen and results == {Result.FAIL}:
+            first = seen[0][1]
+            f = replace(f, result=Result.FAIL, reason=f"{first.reason} (whichever way {conds} go)",
+                        evidence=first.evidence)
+        elif seen and Result.FAIL in results:
+            fails = [label for label, v in seen if v.result == Result.FAIL]
+            f = replace(f, reason=f"{f.reason}; FAIL when {' or '.join(fails[:4])}")
+        out.append(f)
+    return out
+
+
 def _error_finding(e: ParseError) -> Finding:
     return Finding(
         control_id=PARSE_ERROR,
@@ -447,7 +496,11 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
         kinds[unit.kind] += len(loaded.files)
         n_resources += len(loaded.resources)
         if loaded.resources:
-            findings += evaluate(plan.controls, Inventory(loaded.resources), place=IAC, now=now)
+            found = evaluate(plan.controls, Inventory(loaded.resources), place=IAC, now=now)
+            variants = getattr(loaded, "variants", None)
+            if variants:
+                found = decide_by_variants(found, variants, getattr(loaded, "undecided", []), plan, now)
+            findings += found
         if opts.inline_ignores:
             ignores += _place_ignores(loaded.ignores, loaded.resources)
         findings += [_error_finding(e) for e in loaded.errors]

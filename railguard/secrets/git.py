@@ -10,9 +10,10 @@ this much faster than grepping every revision.
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,7 @@ def cat_blobs(repo: Path, blobs: list[BlobRef]) -> Iterator[tuple[BlobRef, subpr
         stderr=subprocess.DEVNULL,
     )
     assert proc.stdin is not None and proc.stdout is not None
+    _grow_pipe(proc.stdout.fileno())
 
     def feed() -> None:
         assert proc.stdin is not None
@@ -155,6 +157,16 @@ def cat_blobs(repo: Path, blobs: list[BlobRef]) -> Iterator[tuple[BlobRef, subpr
         proc.stdout.close()
         proc.wait()
         t.join(timeout=5)
+
+
+def _grow_pipe(fd: int) -> None:
+    """Let git run ahead of the scanner: a 64 KiB pipe makes the two take turns (Linux only)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (OSError, ImportError, ValueError):
+        pass
 
 
 def scan_blobs(scanner: SecretScanner, repo: Path, refs: list[BlobRef], mode: str, commits: int = 0,
@@ -218,26 +230,82 @@ def _blob_worker(part: list[tuple[int, BlobRef]]) -> tuple[list[tuple[int, Findi
     return _scan_ordered(sc, repo, part), sc.stats
 
 
-def _scan_ordered(scanner: SecretScanner, repo: Path, ordered: list[tuple[int, BlobRef]]) -> list[tuple[int, Finding]]:
-    out: list[tuple[int, Finding]] = []
-    index = {id(ref): i for i, ref in ordered}
-    for ref, proc, size in cat_blobs(repo, [ref for _, ref in ordered]):
+PREFETCH_MAX = 1 << 20  # blobs up to this size are read ahead by a thread; larger ones stream
+PREFETCH_DEPTH = 32
+
+
+def blob_readers(repo: Path, blobs: list[BlobRef]) -> Iterator[tuple[BlobRef, Callable[[int], bytes]]]:
+    """(ref, read) for each blob. A thread keeps ``git cat-file`` busy by reading small blobs
+    ahead (at most PREFETCH_DEPTH of them) while the caller scans; a large blob is handed over
+    and streamed by the caller, so memory stays bounded."""
+    q: queue.Queue[tuple[BlobRef, bytes | None, int, subprocess.Popen[bytes]] | None] = queue.Queue(PREFETCH_DEPTH)
+    handed_back = threading.Event()
+    failure: list[BaseException] = []
+
+    def pump() -> None:
+        try:
+            for ref, proc, size in cat_blobs(repo, blobs):
+                assert proc.stdout is not None
+                if size <= PREFETCH_MAX:
+                    q.put((ref, proc.stdout.read(size), size, proc))
+                else:
+                    handed_back.clear()
+                    q.put((ref, None, size, proc))
+                    handed_back.wait()
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+        finally:
+            q.put(None)
+
+    t = threading.Thread(target=pump, daemon=True)
+    t.start()
+    while (item := q.get()) is not None:
+        ref, data, size, proc = item
+        if data is not None:
+            yield ref, _bytes_reader(data)
+            continue
         assert proc.stdout is not None
-        remaining = size
         stdout = proc.stdout
+        remaining = size
 
         def read(n: int) -> bytes:
             nonlocal remaining
             if remaining <= 0:
                 return b""
-            data = stdout.read(min(n, remaining))  # noqa: B023 (used within this iteration)
-            remaining -= len(data)
-            return data
+            chunk = stdout.read(min(n, remaining))  # noqa: B023 (used within this iteration)
+            remaining -= len(chunk)
+            return chunk
 
+        try:
+            yield ref, read
+        finally:
+            while remaining > 0 and read(1 << 20):  # a binary blob stops after the sniff: drain it
+                pass
+            handed_back.set()
+    t.join(timeout=5)
+    if failure:
+        raise failure[0]
+
+
+def _bytes_reader(data: bytes) -> Callable[[int], bytes]:
+    view = memoryview(data)
+    pos = 0
+
+    def read(n: int) -> bytes:
+        nonlocal pos
+        chunk = bytes(view[pos : pos + n]) if pos or n < len(data) else data
+        pos += len(chunk)
+        return chunk
+
+    return read
+
+
+def _scan_ordered(scanner: SecretScanner, repo: Path, ordered: list[tuple[int, BlobRef]]) -> list[tuple[int, Finding]]:
+    out: list[tuple[int, Finding]] = []
+    index = {id(ref): i for i, ref in ordered}
+    for ref, read in blob_readers(repo, [ref for _, ref in ordered]):
         excluded_by = scanner.config.excluded(ref.path)
         out.extend((index[id(ref)], f) for f in scanner.scan_reader(read, ref.path, ref.commit, excluded_by))
-        while remaining > 0:  # a binary blob stops after the sniff: drain it
-            read(1 << 20)
     return out
 
 

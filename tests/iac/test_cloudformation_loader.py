@@ -508,3 +508,54 @@ def test_arbitrary_intrinsics_never_crash(props: object) -> None:
         "B": {"Type": "AWS::SNS::Topic", "Condition": "C", "Properties": {"Q": props}},
     }}
     load_text(json.dumps(template), "fuzz.json")
+
+
+def test_expression_written_like_a_resources_unresolved_name_refers_to_it() -> None:
+    loaded = load("""
+        Parameters:
+          App: {Type: String}
+        Resources:
+          Logs:
+            Type: AWS::S3::Bucket
+            Properties:
+              BucketName: !Sub ${App}-logs-${AWS::Region}
+          LogsData:
+            Type: AWS::S3::Bucket
+            Properties:
+              BucketName: !Sub ${App}-logs-${AWS::Region}-data
+          Policy:
+            Type: AWS::S3::BucketPolicy
+            Properties:
+              Bucket: !Sub ${App}-logs-${AWS::Region}
+              PolicyDocument:
+                Statement:
+                  - Resource:
+                      - !Sub arn:${AWS::Partition}:s3:::${App}-logs-${AWS::Region}/*
+                      - !Sub arn:${AWS::Partition}:s3:::${App}-logs-${AWS::Region}-data/*
+                      - !Sub arn:${AWS::Partition}:s3:::${App}-logs-${AWS::Region}-other/*
+    """)
+    policy = by_id(loaded, "Policy")
+    assert policy.get("Bucket") == "Logs"  # the same reference as !Ref Logs (name unknown)
+    arns = policy.get_raw("PolicyDocument.Statement.0.Resource")
+    assert arns[0] == "arn:aws:s3:::Logs/*"
+    assert arns[1] == "arn:aws:s3:::LogsData/*"  # the longer name is not mistaken for the shorter
+    assert isinstance(arns[2], Unknown)  # names no resource: stays unknown
+    assert by_id(loaded, "Logs").name == "Logs"
+
+
+def test_properties_unknown_as_a_whole_give_unknown_not_fail() -> None:
+    from railguard.model import UnknownValue
+
+    loaded = load("""
+        Parameters:
+          Env: {Type: String}
+        Conditions:
+          Prod: !Equals [!Ref Env, prod]
+        Resources:
+          B:
+            Type: AWS::S3::Bucket
+            Properties: !If [Prod, {VersioningConfiguration: {Status: Enabled}}, {}]
+    """)
+    b = by_id(loaded, "B")
+    with pytest.raises(UnknownValue):
+        b.get("VersioningConfiguration.Status")

@@ -31,6 +31,7 @@ NO_CFN_FIXTURE = {
 }
 NO_CFN_FAIL_FIXTURE = {
     "ec2.vpc-peering-unknown-account": "fails only against the site's owned_accounts parameter",
+    "iam.console-access-restricted": "fails only against the site's admins parameter (else MANUAL)",
 }
 
 
@@ -321,3 +322,54 @@ def test_terraform_plan_json_is_routed_to_the_plan_loader(tmp_path: Path, monkey
     (tmp_path / "taskdef.json").write_text('{"family": "web", "containerDefinitions": []}')
     scan(tmp_path)
     assert sorted(n for n, _ in calls) == ["load_plan", "load_task_definition"]
+
+
+def test_pipes_and_devices_are_never_read(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    (tmp_path / "ok.yaml").write_text("Resources:\n  F: {Type: AWS::EFS::FileSystem}\n")
+    run = scan(tmp_path)
+    assert run.meta["files"] == 1
+    with pytest.raises(IacInputError):
+        discover([tmp_path / "pipe.yaml"])
+
+
+BRANCHES = """\
+Parameters:
+  Env: {Type: String}
+Conditions:
+  Prod: !Equals [!Ref Env, prod]
+Resources:
+  BothPrivate:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: a
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !If [Prod, 10.0.0.0/8, 192.168.0.0/16]}
+  BothOpen:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: b
+      SecurityGroupIngress:
+        - {IpProtocol: !If [Prod, "-1", tcp], FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+  OpenInDev:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: c
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !If [Prod, 10.0.0.0/8, 0.0.0.0/0]}
+"""
+
+
+def test_conditions_left_open_are_decided_when_every_branch_agrees(tmp_path: Path) -> None:
+    p = tmp_path / "t.yaml"
+    p.write_text(BRANCHES)
+    run = scan(p, only_controls=["ec2.sg-admin-port-open-to-world"])
+    got = {f.resource_id: f for f in run.findings}
+    assert got["BothPrivate"].result == Result.PASS and "whichever way Prod go" in got["BothPrivate"].reason
+    assert got["BothOpen"].result == Result.FAIL
+    assert got["OpenInDev"].result == Result.UNKNOWN and "FAIL when Prod=false" in got["OpenInDev"].reason
+    dev = scan(p, only_controls=["ec2.sg-admin-port-open-to-world"], params={"Env": "dev"})
+    assert {f.resource_id: f.result for f in dev.findings}["OpenInDev"] == Result.FAIL

@@ -17,8 +17,10 @@ An ignore without a reason is a `ParseError`, never a silent suppression.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ __all__ = [
     "MAX_BYTES",
     "PARAMETER_TYPE",
     "NotATemplate",
+    "TemplateLoaded",
     "load_file",
     "load_text",
     "looks_like_template",
@@ -52,6 +55,24 @@ SAM_TYPES = {
 }
 _TEXT_HINT = re.compile(r'^(AWSTemplateFormatVersion|Resources)\s*:|"(AWSTemplateFormatVersion|Resources)"\s*:', re.M)
 _IGNORE = re.compile(r"#\s*railguard:ignore\b[ \t]*(\S*)[ \t]*(.*)$")
+
+
+class UnknownProperties(dict[str, Any]):
+    """Properties that are unknown as a whole (`Properties: !If [...]` on an unknown condition):
+    every property read through `Resource.get` meets the `Unknown` and reports UNKNOWN."""
+
+    def __init__(self, unknown: Unknown) -> None:
+        super().__init__()
+        self.unknown = unknown
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self.unknown
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.unknown
 
 
 class NotATemplate(Exception):
@@ -135,26 +156,55 @@ def _parse(text: str) -> Parsed:
     return parse_yaml(text)
 
 
+MAX_VARIANT_CONDITIONS = 3  # undecided conditions explored (2**3 variants at most)
+
+
+@dataclass
+class TemplateLoaded(Loaded):
+    """A template's `Loaded`, plus the same resources under each assignment of the conditions
+    that an `Fn::If` could not decide (at most `MAX_VARIANT_CONDITIONS`): a control that is
+    UNKNOWN on the template but says the same in every variant can say it for the template."""
+
+    variants: list[tuple[str, list[Resource]]] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)
+
+
 def _build(parsed: Parsed, text: str, file: str, params: Mapping[str, str], inline_ignores: bool) -> Loaded:
     data: dict[str, Any] = parsed.data
-    out = Loaded(files=[file])
-    resources_raw = data.get("Resources")
-    if not isinstance(resources_raw, dict):
+    out = TemplateLoaded(files=[file])
+    if not isinstance(data.get("Resources"), dict):
         out.errors.append(ParseError(file, "template has no Resources section"))
         return out
-    resolver = Resolver(data, params)
-    account = _known(resolver.pseudo.get("AWS::AccountId"))
-    region = _known(resolver.pseudo.get("AWS::Region"))
-    lines = parsed.resource_lines
+    built, owner_of, resolver = _resolve_all(parsed, file, params, None, out.errors)
+    out.resources = _resources(parsed, file, built, owner_of, resolver)
+    if inline_ignores:
+        _collect_ignores(out, built, owner_of, text, file)
+    if 0 < len(resolver.undecided) <= MAX_VARIANT_CONDITIONS:
+        out.undecided = list(resolver.undecided)
+        for values in itertools.product((True, False), repeat=len(out.undecided)):
+            forced = dict(zip(out.undecided, values, strict=True))
+            v_built, v_owner, v_resolver = _resolve_all(parsed, file, params, forced, [])
+            label = ", ".join(f"{k}={'true' if v else 'false'}" for k, v in forced.items())
+            out.variants.append((label, _resources(parsed, file, v_built, v_owner, v_resolver)))
+    return out
 
-    built: dict[str, dict[str, Any]] = {}  # logical id -> {type, properties, name, line}
-    for lid, spec in resources_raw.items():
+
+def _resolve_all(
+    parsed: Parsed, file: str, params: Mapping[str, str], forced: Mapping[str, bool] | None,
+    errors: list[ParseError],
+) -> tuple[dict[str, dict[str, Any]], dict[str, str], Resolver]:
+    """Every resource's properties resolved (conditions in `forced` taken as given), folded."""
+    data: dict[str, Any] = parsed.data
+    resolver = Resolver(data, params, forced)
+    lines = parsed.resource_lines
+    built: dict[str, dict[str, Any]] = {}  # logical id -> {type, properties, name, line, spec}
+    for lid, spec in data["Resources"].items():
         lid = str(lid)
         line = lines.get(lid)
         if lid.startswith("Fn::ForEach"):
             continue  # language-extension loops expand at deployment
         if not isinstance(spec, dict) or not isinstance(spec.get("Type"), str):
-            out.errors.append(ParseError(file, f"resource {lid}: {_bad_type(spec)}: not scanned", line))
+            errors.append(ParseError(file, f"resource {lid}: {_bad_type(spec)}: not scanned", line))
             continue
         try:
             if "Condition" in spec and resolver.condition(spec["Condition"]) is False:
@@ -167,25 +217,35 @@ def _build(parsed: Parsed, text: str, file: str, params: Mapping[str, str], inli
                 resolved = {}
             name = resolver.resource_ref(lid)
         except CircularReference as exc:
-            out.errors.append(ParseError(file, f"resource {lid}: {exc}", line))
+            errors.append(ParseError(file, f"resource {lid}: {exc}", line))
             continue
         except RecursionError:
-            out.errors.append(ParseError(file, f"resource {lid}: nesting too deep", line))
+            errors.append(ParseError(file, f"resource {lid}: nesting too deep", line))
             continue
         type_ = SAM_TYPES.get(spec["Type"], spec["Type"])
         built[lid] = {"type": type_, "properties": resolved, "name": name, "line": line, "spec": spec}
-
     owner_of = _fold_security_group_rules(built)
+    return built, owner_of, resolver
 
+
+def _resources(
+    parsed: Parsed, file: str, built: dict[str, dict[str, Any]], owner_of: dict[str, str], resolver: Resolver
+) -> list[Resource]:
+    account = _known(resolver.pseudo.get("AWS::AccountId"))
+    region = _known(resolver.pseudo.get("AWS::Region"))
+    out: list[Resource] = []
     for lid, b in built.items():
         if lid in owner_of:
             continue
         props = b["properties"]
-        out.resources.append(
+        if not isinstance(props, dict):
+            why = props if isinstance(props, Unknown) else Unknown("Properties is not a mapping")
+            props = UnknownProperties(why)
+        out.append(
             Resource(
                 type=b["type"],
                 id=lid,
-                properties=props if isinstance(props, dict) else {"_value": props},
+                properties=props,
                 name=str(b["name"]) if b["name"] is not None else lid,
                 account=account,
                 region=region,
@@ -193,8 +253,9 @@ def _build(parsed: Parsed, text: str, file: str, params: Mapping[str, str], inli
                 origin=Origin(account=account, region=region, file=file, line=b["line"]),
             )
         )
-    for pname, decl in (data.get("Parameters") or {}).items() if isinstance(data.get("Parameters"), dict) else []:
-        out.resources.append(
+    declared = parsed.data.get("Parameters")
+    for pname, decl in declared.items() if isinstance(declared, dict) else []:
+        out.append(
             Resource(
                 type=PARAMETER_TYPE,
                 id=str(pname),
@@ -203,9 +264,6 @@ def _build(parsed: Parsed, text: str, file: str, params: Mapping[str, str], inli
                 origin=Origin(file=file, line=parsed.parameter_lines.get(str(pname))),
             )
         )
-
-    if inline_ignores:
-        _collect_ignores(out, built, owner_of, text, file)
     return out
 
 

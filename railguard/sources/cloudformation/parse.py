@@ -208,9 +208,9 @@ def _json_lines(text: str, data: dict[str, Any], section: str) -> dict[str, int]
         lines[wanted[i]] = line
         i += 1
     for key in wanted[i:]:  # a key written with escapes: search it on its own
-        found = re.compile(r'"' + re.escape(key) + r'"\s*:\s*\{').search(text, pos)
-        if found is not None:
-            line += text.count("\n", pos, found.start())
-            pos = found.start()
+        alone = re.compile(r'"' + re.escape(key) + r'"\s*:\s*\{').search(text, pos)
+        if alone is not None:
+            line += text.count("\n", pos, alone.start())
+            pos = alone.start()
             lines[key] = line
     return lines

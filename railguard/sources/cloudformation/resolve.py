@@ -2,9 +2,11 @@
 
 Parameters take `--param` overrides, then their `Default`. Pseudo parameters (`AWS::Region`,
 `AWS::AccountId`, `AWS::StackName`, ...) are unknown unless given as `--param AWS::Region=...`;
-`AWS::Partition` and `AWS::URLSuffix` default to the commercial partition's values. `Ref` to a resource gives its
-physical name when a property sets one (`BucketName`, `GroupName`, ...), else its logical id,
-so that `railguard.controls.helpers.refers_to` links a bucket policy to its bucket.
+`AWS::Partition` and `AWS::URLSuffix` default to the commercial partition's values. `Ref` to a
+resource gives its physical name when a property sets one (`BucketName`, `GroupName`, ...), else its logical id,
+so that `railguard.controls.helpers.refers_to` links a bucket policy to its bucket; an
+unresolved expression written exactly like a resource's unresolved name property (or, inside a
+`!Sub`, a delimited copy of its `!Sub` name) stands for that same reference.
 `Fn::GetAtt` of an identity attribute (`Arn`, `GroupId`, `Id`, ...) is the same reference
 (an S3 bucket's `Arn` is `arn:aws:s3:::` + that reference); other attributes are only known after
 deployment and are `Unknown`. Conditions with an unknown input make `Fn::If` unknown unless
@@ -105,6 +107,7 @@ class Resolver:
         self,
         template: Mapping[str, Any],
         params: Mapping[str, str] | None = None,
+        forced: Mapping[str, bool] | None = None,
     ) -> None:
         overrides = dict(params or {})
         self.resources: Mapping[str, Any] = _mapping(template.get("Resources"))
@@ -122,8 +125,10 @@ class Resolver:
         self.pseudo.setdefault("AWS::Partition", partition)
         self.pseudo.setdefault("AWS::URLSuffix", "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com")
         self._names: dict[str, Any] = {}
-        self._cond: dict[str, Any] = {}
+        self._cond: dict[str, Any] = dict(forced or {})  # conditions set by the caller
+        self.undecided: list[str] = []  # named conditions an `Fn::If` met unknown, in order
         self._stack: list[str] = []
+        self._name_exprs, self._name_subs = _name_expressions(self.resources)
 
     # --- public --------------------------------------------------------------------------
 
@@ -137,7 +142,10 @@ class Resolver:
                     fn = _FUNCTIONS.get(key)
                     if fn is None:
                         return Unknown(f"{key} is not evaluated by railguard")
-                    return fn(self, arg)
+                    out = fn(self, arg)
+                    if isinstance(out, Unknown) and self._name_exprs:
+                        return self.same_as_name(value, out)
+                    return out
             if "Fn::Transform" in value:
                 return Unknown("Fn::Transform output is only known at deployment")
             out = {}
@@ -260,6 +268,27 @@ class Resolver:
             return ref
         return Unknown(f"GetAtt {lid}.{attr} is only known after deployment")
 
+    def same_as_name(self, expr: Any, otherwise: Any) -> Any:
+        """An unresolved expression written exactly like a resource's unresolved name property
+        (`Bucket: !Sub ${App}-logs` and `BucketName: !Sub ${App}-logs`) names that resource in any
+        deployment: it stands for the same reference as `Ref` (its logical id)."""
+        try:
+            key = json.dumps(expr, sort_keys=True, default=str)
+        except (TypeError, ValueError):
+            return otherwise
+        lid = self._name_exprs.get(key)
+        if lid is None or f"resource {lid}" in self._stack:
+            return otherwise
+        return self.resource_ref(lid)
+
+    def name_templates_in(self, template: str) -> str:
+        """`template` with each delimited occurrence of a resource's unresolved `!Sub` name
+        replaced by `${LogicalId}` (so `arn:aws:s3:::${App}-logs/*` reads as that bucket's ARN)."""
+        for text, lid, pattern in self._name_subs:
+            if text in template and f"resource {lid}" not in self._stack:
+                template = pattern.sub("${" + lid + "}", template)
+        return template
+
     # --- internals -----------------------------------------------------------------------
 
     def _enter(self, key: str) -> None:
@@ -269,6 +298,32 @@ class Resolver:
         if len(self._stack) > 200:
             raise CircularReference("references nest more than 200 deep")
         self._stack.append(key)
+
+
+def _name_expressions(
+    resources: Mapping[str, Any],
+) -> tuple[dict[str, str], list[tuple[str, str, re.Pattern[str]]]]:
+    """Resources whose name property is an intrinsic: canonical JSON of that expression -> logical
+    id, and, for `!Sub` strings, (template, logical id, delimited pattern)."""
+    exprs: dict[str, str] = {}
+    subs: list[tuple[str, str, re.Pattern[str]]] = []
+    for lid, spec in resources.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("Properties"), dict):
+            continue
+        raw = spec["Properties"].get(name_property(str(spec.get("Type", ""))))
+        if not isinstance(raw, dict) or len(raw) != 1:
+            continue
+        try:
+            exprs.setdefault(json.dumps(raw, sort_keys=True, default=str), str(lid))
+        except (TypeError, ValueError):
+            continue
+        arg = raw.get("Fn::Sub")
+        if isinstance(arg, list) and len(arg) == 2 and arg[1] == {}:
+            arg = arg[0]
+        if isinstance(arg, str) and "${" in arg and len(arg) >= 6:
+            pattern = re.compile(r"(?<![\w.-])" + re.escape(arg) + r"(?![\w.-])")
+            subs.append((arg, str(lid), pattern))
+    return exprs, subs
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -367,6 +422,9 @@ def _fn_sub(r: Resolver, arg: Any) -> Any:
 
     out = _SUB.sub(piece, template)
     if missing:
+        renamed = r.name_templates_in(template) if r._name_subs else template
+        if renamed != template:
+            return _fn_sub(r, [renamed, variables])
         return Unknown(f"Fn::Sub {template[:80]!r}: {missing[0].reason}")
     return out
 
@@ -442,6 +500,8 @@ def _fn_if(r: Resolver, arg: Any) -> Any:
     if a == b and find_unknown([a] if a is not NOVALUE else []) is None:
         return a
     reason = cond.reason if isinstance(cond, Unknown) else "unknown"
+    if isinstance(arg[0], str) and arg[0] not in r.undecided:
+        r.undecided.append(arg[0])
     return Unknown(f"depends on condition {arg[0]} ({reason})")
 
 
