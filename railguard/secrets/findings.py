@@ -4,15 +4,24 @@ fingerprint (a salted SHA-256 of rule, path and secret) that stays the same when
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _SALT = b"railguard-secrets-v1\0"
 
 
+_PEM = re.compile(r"^(-----BEGIN [A-Z0-9 ]+-----)(.*?)(?:-----END|$)", re.S)
+
+
 def redact(secret: bytes | str) -> str:
-    """``AKIA****ABCD``: enough to recognise the credential, never enough to use it."""
+    """``AKIA****ABCD``: enough to recognise the credential, never enough to use it.
+    A PEM block keeps its header: ``-----BEGIN RSA PRIVATE KEY----- MIIE****Qw==``."""
     s = secret.decode("utf-8", "replace") if isinstance(secret, bytes) else secret
+    pem = _PEM.match(s)
+    if pem:
+        body = re.sub(r"\\[nr]|[^A-Za-z0-9+/=]", "", pem.group(2))
+        return f"{pem.group(1)} {redact(body)}"
     s = "".join(s.split())
     if len(s) >= 20:
         return f"{s[:4]}****{s[-4:]}"

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+HS_MULTILINE = 4  # hyperscan.HS_FLAG_MULTILINE (kept literal: hyperscan is imported lazily)
 SPECIFIC = 2
 CONTEXTUAL = 1
 GENERIC = 0
@@ -277,7 +279,7 @@ _IDENTIFIERISH = re.compile(
     rb"|[a-z]+(?:[.\-][a-z0-9]+)+)$"
 )
 _CODEISH = re.compile(
-    rb"[()\[\]]|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|getenv|vault:|ssm:|arn:|"
+    rb"[()\[\]]|\?\.|->|::|=>|\|\||&&|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|getenv|vault:|ssm:|arn:|"
     rb"sha\d+[:-]|md5:|file:|https?://|/|\./|~/|\$|%|@|&|!|secrets\.|var\.|local\.|data\.|module\.)|"
     rb"\.(?:pem|key|json|ya?ml|txt|crt|p12|pfx|env|cfg|conf|ini|properties)$"
 )
@@ -305,19 +307,71 @@ def _full_key(buf: bytes, m: re.Match[bytes]) -> bytes:
     return buf[i : m.end("k")]
 
 
+_KEY_WORDS = frozenset(
+    b"password passwd pass pwd passphrase secret secrets token tokens apikey credential credentials".split()
+)
+_KEY_PAIRS = frozenset(
+    tuple(p.split(b"_"))
+    for p in b"api_key access_key auth_key private_key client_secret signing_key encryption_key api_token".split()
+)
+# run-together names: ``dbpassword``, ``mysecret``, ``githubtoken``, ``passwordhash`` (excluded later)
+_KEY_SUFFIXES = (b"password", b"passwd", b"passphrase", b"secret", b"secrets", b"token", b"apikey", b"credentials")
+_KEY_PREFIXES = (b"password", b"passwd")
+_DOTTED = re.compile(rb"^[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+(?:\(\))?$")
+_WORDY = re.compile(rb"^[A-Za-z]+(?:[-_.][A-Za-z]+)*$")
+_IDENT = re.compile(rb"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_DIGITS = frozenset(b"0123456789")
+_HEX = re.compile(rb"^(?:[0-9a-f]+|[0-9A-F]+)$")
+_UUID = re.compile(rb"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DATE = re.compile(rb"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?")
+_STRONG_KEY = re.compile(rb"password|passwd|secret|api_?key|private")
+
+
+def _key_names_a_secret(key: bytes) -> bool:
+    """``db_password``, ``clientSecret``, ``GITHUB_TOKEN`` yes; ``passive``, ``PassedToService``,
+    ``tokenizer`` no: a secret word must be a whole part of the name."""
+    parts = [p for p in re.split(rb"[_.\-]+", key) if p]
+    if any(p in _KEY_WORDS or p.endswith(_KEY_SUFFIXES) or p.startswith(_KEY_PREFIXES) for p in parts):
+        return True
+    return any((a, b) in _KEY_PAIRS for a, b in itertools.pairwise(parts))
+
+
 def _generic_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
     # cheapest checks first: most candidates in real code are placeholders or references
+    quoted = m.group("s") is not None
+    if not quoted:
+        s = s.rstrip(b"})];,")
     if len(s) < 8 or len(s) > 200 or is_placeholder(s):
         return False
-    if _VENDOR_SHAPED.match(s) or (_PATHISH.match(s) and s.lower() == s):
+    if _VENDOR_SHAPED.match(s) or (_PATHISH.match(s) and s.lower() == s) or _DOTTED.match(s):
         return False
-    key = _CAMEL.sub(rb"\1_\2", _full_key(buf, m)).lower()
+    st = m.start()
+    if b"\n" not in buf[max(0, st - 2000) : st] and b"\n" not in buf[m.end() : m.end() + 2000] and len(buf) > 4000:
+        return False  # inside a very long (minified) line: code, not configuration
+    raw_key = _full_key(buf, m)
+    start = m.start("k") - (len(raw_key) - (m.end("k") - m.start("k")))
+    # a name inside a value (``arn:aws:secretsmanager:...``, ``AWS::Location::APIKey``) is no key
+    if start >= 2 and buf[start - 1] in b":/" and buf[start - 2] not in b" \t":
+        return False
+    key = _CAMEL.sub(rb"\1_\2", raw_key).lower()
+    if not _key_names_a_secret(key):
+        return False
     if _GENERIC_KEY_EXCLUDE.search(key) or key.startswith((b"example", b"sample", b"dummy", b"fake", b"test_")):
         return False
-    if _IDENTIFIERISH.match(s) or _CODEISH.search(s):
+    if _IDENTIFIERISH.match(s) or _CODEISH.search(s) or _DATE.match(s):
         return False
     if b" " in s:
         return False
+    if _WORDY.match(s) and (not quoted or len(s) < 24 or not s.isalpha()):
+        return False  # words or an identifier (``Access-Control-Allow-Credentials``), not a generated secret
+    if b":" in s and is_placeholder(s.rsplit(b":", 1)[1]):
+        return False  # ``admin:secret``: a user:password example
+    if not quoted and _IDENT.match(s) and sum(c in _DIGITS for c in s) < 2:
+        return False  # an unquoted identifier is code (``private_key: PKCS7PrivateKeyTypes``)
+    if _HEX.match(s) and len(s) < 32:
+        return False  # short hex: a hash prefix, an id, a colour
+    if _UUID.match(s) and not _STRONG_KEY.search(key):
+        return False  # request ids and change tokens; UUID API keys sit under key/secret names
     ent = shannon(s)
     classes = char_classes(s)
     if classes < 2:
@@ -617,12 +671,14 @@ RULES: list[Rule] = [
         "npmrc-auth-token",
         "npm registry auth token in .npmrc",
         "high",
-        _hs(r"(?i)_auth(?:Token)?\s{0,3}=\s{0,3}[^\s$\"'{]{16,}"),
-        _rx(rb"(?i)_auth(?:Token)?\s{0,3}=\s{0,3}(?P<s>[^\s$\"'{]{16,512})"),
+        _hs(r"(?:^|/:)_auth(?:Token)?[ \t]{0,3}=[ \t]{0,3}[^\s$\"'{]{16,}"),
+        _rx(rb"(?m)(?:^|/:)_auth(?:Token)?[ \t]{0,3}=[ \t]{0,3}(?P<s>[^\s$\"'{]{16,512})"),
         back=64,
         fwd=512,
         validate=_random_token(3.0, 1),
         priority=CONTEXTUAL,
+        hs_flags=HS_MULTILINE,
+        description=".npmrc `_authToken=`/`_auth=` at the start of a line or after a registry `//host/:`.",
     ),
     Rule(
         "pypi-token",
@@ -846,12 +902,12 @@ RULES: list[Rule] = [
         _hs(
             r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|"
             r"credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30}"
-            r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'][^\"'\s$<{%*][^\"'\s]{7,199}[\"']|[^\s\"'$<{(\[,;%*][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
+            r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'][^\"'\s$<{%*][^\"'\s]{7,199}[\"']|[^\s\"'$<{(\[,;%*:`|&!#@?.\-][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
         ),
         _rx(
             rb"(?i)(?P<k>(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|"
             rb"auth_?key|credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30})"
-            rb"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'](?P<s>[^\"'\s]{8,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;][^\s\"',;]{7,200}))"
+            rb"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'](?P<s>[^\"'\s]{8,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;%*:`|&!#@?.\-][^\s\"',;]{7,200}))"
         ),
         back=260,
         fwd=2,

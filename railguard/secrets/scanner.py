@@ -115,8 +115,10 @@ class SecretScanner:
             line += window.count(b"\n", 0, resp_end)
         return findings
 
-    def scan_file(self, path: Path, rel: str) -> list[Finding]:
-        reason = self.skip_reason(rel)
+    def scan_file(self, path: Path, rel: str, below: str | None = None) -> list[Finding]:
+        """``below``: the path under the directory the user named (vendored trees are judged
+        there, so naming ``vendor/lib`` explicitly scans it)."""
+        reason = self.skip_reason(rel if below is None else below)
         if reason == "vendored":
             self.stats.skipped_vendored += 1
             return []
@@ -178,11 +180,11 @@ class SecretScanner:
         if jobs > 1 and len(files) >= PARALLEL_MIN_FILES and "fork" in mp.get_all_start_methods():
             findings = self._scan_parallel(files, jobs)
         else:
-            for path, rel in files:
-                findings.extend(self.scan_file(path, rel))
+            for path, rel, below in files:
+                findings.extend(self.scan_file(path, rel, below))
         return ScanResult(_sorted(findings), self.stats, "paths")
 
-    def _scan_parallel(self, files: list[tuple[Path, str]], jobs: int) -> list[Finding]:
+    def _scan_parallel(self, files: list[tuple[Path, str, str]], jobs: int) -> list[Finding]:
         global _WORKER
         _WORKER = self
         batches = [files[i :: jobs * 4] for i in range(jobs * 4)]
@@ -203,13 +205,13 @@ PARALLEL_MIN_FILES = 256
 _WORKER: SecretScanner | None = None
 
 
-def _scan_batch(batch: list[tuple[Path, str]]) -> tuple[list[Finding], ScanStats]:
+def _scan_batch(batch: list[tuple[Path, str, str]]) -> tuple[list[Finding], ScanStats]:
     """Runs in a forked worker: the scanner (and its compiled database) came with the fork."""
     assert _WORKER is not None
     sc = SecretScanner(_WORKER.engine, _WORKER.config, _WORKER.baseline, _WORKER.show_suppressed)
     out: list[Finding] = []
-    for path, rel in batch:
-        out.extend(sc.scan_file(path, rel))
+    for path, rel, below in batch:
+        out.extend(sc.scan_file(path, rel, below))
     return out, sc.stats
 
 
@@ -254,12 +256,13 @@ def _git_listing(directory: Path) -> list[str] | None:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
-def iter_files(paths: Iterable[Path], root: Path, stats: ScanStats) -> Iterator[tuple[Path, str]]:
-    """Files under ``paths``: git's view (respects .gitignore) inside a work tree, else a walk."""
+def iter_files(paths: Iterable[Path], root: Path, stats: ScanStats) -> Iterator[tuple[Path, str, str]]:
+    """(file, path relative to root, path below the named directory) for the files under
+    ``paths``: git's view (respects .gitignore) inside a work tree, else a walk."""
     root_res = root.resolve()
     for p in paths:
         if p.is_file():
-            yield p, relpath(p, root)
+            yield p, relpath(p, root), p.name
             continue
         if not p.is_dir():
             stats.errors.append(f"{p}: no such file or directory")
@@ -267,18 +270,18 @@ def iter_files(paths: Iterable[Path], root: Path, stats: ScanStats) -> Iterator[
         base = relpath(p, root_res)
         prefix = "" if base in (".", "") else base.rstrip("/") + "/"
         listing = _git_listing(p)
-        if listing is not None:
+        if listing:  # an empty listing: not tracked, or a directory git ignores but that was named explicitly
             for name in listing:
                 full = p / name
                 if not full.is_symlink() and full.is_file():
-                    yield full, prefix + name
+                    yield full, prefix + name, name
             continue
         for dirpath, dirnames, filenames in os.walk(p):
             dirnames[:] = sorted(d for d in dirnames if d not in VENDORED_DIRS)
             sub = os.path.relpath(dirpath, p)
-            sub_prefix = prefix if sub == "." else prefix + sub.replace(os.sep, "/") + "/"
+            sub = "" if sub == "." else sub.replace(os.sep, "/") + "/"
             for fn in sorted(filenames):
                 full = Path(dirpath) / fn
                 if full.is_symlink():
                     continue
-                yield full, sub_prefix + fn
+                yield full, prefix + sub + fn, sub + fn

@@ -50,5 +50,7 @@ def test_streaming_equals_whole(seed: int, noise: list[bytes], block: int) -> No
 @given(st.text(min_size=0, max_size=200))
 def test_redaction_shows_at_most_the_ends(secret: str) -> None:
     r = redact(secret)
+    if secret.startswith("-----BEGIN"):
+        r = r.split("----- ", 1)[-1]  # a PEM header is kept, the body is redacted
     shown = r.replace("****", "")
     assert len(shown) <= 8 and "****" in r

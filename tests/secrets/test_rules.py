@@ -176,6 +176,20 @@ def test_generic_secret_inside_specific_is_one_finding(engine: Engine, rng: rand
         "h1:Xk9Cm1nFqN3vYyKj5nC7W1aQ0sYx2b9c0wF4rD8eT6g=",
         "password_hash = models.CharField(max_length=128)",
         "token_type = 'Bearer'",
+        # shapes seen when scanning real third-party code (botocore, moto, cfn-lint, playwright)
+        '"secretsmanager:ResourceTag/aws:secretsmanager:owningService":"aws-datasync"',
+        '"AWS::Location::APIKey": "4089715a7b0b3686",',
+        "token = Name.Builtin.Pseudo",
+        '"ChangeToken": "abcd12f2-46da-4fdb-b8d5-fbd4c466928f",',
+        '"PasswordLastUsed": "2016-09-08T21:47:36Z",',
+        "    password: _PasswordType | None = None,",
+        "'fiber_force_length_passive': FiberForceLengthPassiveDeGroote2016,",
+        'ACL_CREDENTIALS = "Access-Control-Allow-Credentials"',
+        "const browserToken = browser.launchOptions?.channel ?? browser?.browserName;",
+        "    private_key: PKCS7PrivateKeyTypes,",
+        'for example --http-credentials="admin:secret"',
+        "        self._auth = HTTPBasicAuthHandler(username, password_value)",
+        '{"BlockIndex": idx, "BlockToken": b.block_token}',
     ],
 )
 def test_decoys_are_not_findings(engine: Engine, decoy: str) -> None:
