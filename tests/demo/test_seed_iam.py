@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from railguard.model import Result
+from tests.demo.seedscan import mismatches, scan_seeded
 
 IAM_CONTROLS = [
     "iam.root-access-key", "iam.root-mfa", "iam.root-hardware-mfa", "iam.root-recently-used",
@@ -17,36 +18,14 @@ IAM_CONTROLS = [
 
 
 @pytest.mark.e2e
-def test_seed_iam_scanned_over_http(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    from moto.server import ThreadedMotoServer
-
+def test_seed_iam_scanned_over_http() -> None:
     from railguard.demo import seed_iam
-    from railguard.demo.lab import Lab
-    from railguard.engine.plan import build_plan
-    from railguard.engine.scan import ScanOptions, run_scan
 
     regions = ["us-east-1", "eu-west-1"]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        from railguard.demo.run import reset_moto
+    run, lab = scan_seeded(seed_iam.seed, IAM_CONTROLS, regions)
 
-        reset_moto(endpoint)  # moto backends are process-global
-        lab = Lab(endpoint_url=endpoint, regions=regions)
-        seed_iam.seed(lab)
-        run = run_scan(build_plan([], only_controls=IAM_CONTROLS), ScanOptions(endpoint_url=endpoint, regions=regions))
-    finally:
-        server.stop()
-
-    got: dict[tuple[str, str], Result] = {}
-    for f in run.findings:
-        got[(f.control_id, f.resource_name or f.resource_id)] = f.result
-    wrong = [(k, got.get(k)) for k in sorted(lab.expected_fail) if got.get(k) != Result.FAIL]
-    wrong += [(k, got.get(k)) for k in sorted(lab.expected_pass) if got.get(k) != Result.PASS]
+    wrong = mismatches(run, lab)
+    got = {(f.control_id, f.resource_name or f.resource_id): f.result for f in run.findings}
     assert not wrong, wrong
     # moto implements neither Access Analyzer nor the root row of the credential report: UNKNOWN
     assert {got[("accessanalyzer.enabled-all-regions", r)] for r in regions} == {Result.UNKNOWN}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from railguard.model import Result
+from tests.demo.seedscan import scan_seeded
 
 LOGGING_CONTROLS = [
     "cloudtrail.multi-region-enabled", "cloudtrail.log-file-validation", "cloudtrail.kms-encryption",
@@ -23,31 +24,11 @@ LOGGING_CONTROLS = [
 
 
 @pytest.mark.e2e
-def test_seed_logging_scanned_over_http(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    from moto.server import ThreadedMotoServer
-
+def test_seed_logging_scanned_over_http() -> None:
     from railguard.demo import seed_logging
-    from railguard.demo.lab import Lab
-    from railguard.engine.plan import build_plan
-    from railguard.engine.scan import ScanOptions, run_scan
 
     regions = ["us-east-1", "eu-west-1"]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        from railguard.demo.run import reset_moto
-
-        reset_moto(endpoint)  # moto backends are process-global
-        lab = Lab(endpoint_url=endpoint, regions=regions)
-        seed_logging.seed(lab)
-        plan = build_plan([], only_controls=LOGGING_CONTROLS)
-        run = run_scan(plan, ScanOptions(endpoint_url=endpoint, regions=regions))
-    finally:
-        server.stop()
+    run, lab = scan_seeded(seed_logging.seed, LOGGING_CONTROLS, regions)
 
     got: dict[tuple[str, str], tuple[Result, str]] = {}
     for f in run.findings:

@@ -19,14 +19,16 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
+import botocore.loaders
 import pytest
 
 from railguard.controls import IAC, get_control
 from railguard.engine.evaluate import evaluate
 from railguard.engine.plan import PlannedControl
-from railguard.model import Finding, Inventory, Result
+from railguard.model import Finding, Inventory, Resource, Result
 from railguard.sources.aws import runner
 from railguard.sources.cloudformation import load_file
 from railguard.sources.terraform import load_directory
@@ -301,9 +303,10 @@ CASES = [
 # ---- the three places -------------------------------------------------------------------------
 
 
-def _evaluate(control_id: str, loaded_resources: list, place: str) -> list[Finding]:  # type: ignore[type-arg]
+def on_template(control_id: str, resources: list[Resource]) -> list[Finding]:
+    """The control on a loaded template: the same `evaluate` as a live scan, place "iac"."""
     c = get_control(control_id)
-    return evaluate([PlannedControl(c, dict(c.params))], Inventory(loaded_resources), place=place)
+    return evaluate([PlannedControl(c, dict(c.params))], Inventory(resources), place=IAC)
 
 
 def on_cloudformation(case: Case, tmp_path: Path) -> Finding:
@@ -311,7 +314,7 @@ def on_cloudformation(case: Case, tmp_path: Path) -> Finding:
     template.write_text('AWSTemplateFormatVersion: "2010-09-09"\n' + textwrap.dedent(case.cloudformation))
     loaded = load_file(template)
     assert not loaded.errors, loaded.errors
-    return the_finding(_evaluate(case.control_id, loaded.resources, IAC), case.cfn_id)
+    return the_finding(on_template(case.control_id, loaded.resources), case.cfn_id)
 
 
 def on_terraform(case: Case, tmp_path: Path) -> Finding:
@@ -320,7 +323,7 @@ def on_terraform(case: Case, tmp_path: Path) -> Finding:
     (root / "main.tf").write_text(textwrap.dedent(case.terraform))
     loaded = load_directory(root)
     assert not loaded.errors, loaded.errors
-    return the_finding(_evaluate(case.control_id, loaded.resources, IAC), case.tf_id)
+    return the_finding(on_template(case.control_id, loaded.resources), case.tf_id)
 
 
 def on_live_account(case: Case) -> Finding:
@@ -337,12 +340,25 @@ def the_finding(findings: list[Finding], resource: str) -> Finding:
     return mine[0]
 
 
+_LOADER = botocore.loaders.create_loader()
+
+
+class _SharedModelsSession(boto3.Session):
+    """A boto3 session reusing one botocore loader: the collectors open new sessions, and parsing
+    the service models each time would be most of this test's time."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._session.register_component("data_loader", _LOADER)
+
+
 @pytest.fixture(autouse=True)
 def _fast_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No AWS-managed IAM policies in moto, and the region taken as given (moto's DescribeRegions
-    builds the whole EC2 backend): neither is what this test is about."""
+    """No AWS-managed IAM policies in moto, the region taken as given (moto's DescribeRegions
+    builds the whole EC2 backend), service models parsed once: none is what this test is about."""
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
     monkeypatch.setattr(runner, "discover_regions", lambda session, wanted: list(wanted or [REGION]))
+    monkeypatch.setattr(boto3, "Session", _SharedModelsSession)
 
 
 # ---- the claim --------------------------------------------------------------------------------
