@@ -178,3 +178,26 @@ def test_controls_and_frameworks_commands() -> None:
     assert p.returncode == 0 and "cis-aws-foundations-3.0 2.1.1" in p.stdout
     p = railguard("controls", "show", "nope.nothing")
     assert p.returncode == 2 and "unknown control" in p.stderr
+
+
+def test_whole_organization_through_assumed_roles(moto_url: str, tmp_path: Path) -> None:
+    org = _client("organizations", moto_url)
+    org.create_organization(FeatureSet="ALL")
+    made = {org.create_account(AccountName=n, Email=f"{n}@example.com")["CreateAccountStatus"]["AccountId"]
+            for n in ("dev", "prod")}
+    p = railguard("scan", "--endpoint-url", moto_url, "--regions", "us-east-1", "-o", str(tmp_path),
+                  "--format", "json", "--org", "--controls", "ec2.default-sg-restricts-all")
+    assert p.returncode == 0, p.stderr
+    assert made <= set(_report(tmp_path)["accounts"])
+
+
+def test_invalid_config_is_refused_before_any_api_call(tmp_path: Path) -> None:
+    cfg = tmp_path / "railguard.yaml"
+    cfg.write_text("baseline:\n  owned_accounts: [not-an-account]\n")
+    proxy = FaultProxy("http://127.0.0.1:9")  # counts every request it receives
+    with proxy as url:
+        p = railguard("scan", "--endpoint-url", url, "--config", str(cfg), "-o", str(tmp_path))
+        assert proxy.state.total == 0
+        assert p.returncode == 2
+        assert f"{cfg}:2: field baseline.owned_accounts.0" in p.stderr
+        assert "Traceback" not in p.stderr
