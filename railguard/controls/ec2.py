@@ -582,3 +582,39 @@ def _template_public_ip(r: Resource, ctx: Context, tag: str) -> Verdict:
     if _tagged_public(r, tag):
         return passed(f"public IP requested, tagged {tag}")
     return failed("instance is launched with a public IP address")
+
+
+# ---------------------------------------------------------------- launch templates and configurations
+
+LAUNCH_CONFIG = "AWS::AutoScaling::LaunchConfiguration"
+
+
+@control(
+    "ec2.launch-config-imdsv2",
+    title="Launch template or launch configuration allows IMDSv1 (HttpTokens not required)",
+    resource=[LAUNCH_TEMPLATE, LAUNCH_CONFIG],
+    severity=Severity.MEDIUM,
+    fix="Set MetadataOptions HttpTokens to required in the launch template data or launch configuration.",
+    places=("iac",),
+)
+def launch_config_imdsv2(r: Resource) -> Verdict:
+    """Every instance a launch template (`LaunchTemplateData.MetadataOptions`) or an Auto Scaling
+    launch configuration (`MetadataOptions`) starts must require IMDSv2: HttpTokens `required`,
+    or the metadata endpoint disabled; unset means the default, `optional`. Templates only: the
+    live collectors do not read launch templates or configurations, and live the instances they
+    started are judged by ec2.imdsv2-required. A known setting that settles it wins over an
+    unknown other one (HttpTokens required with an unresolved HttpEndpoint passes)."""
+    path = "LaunchTemplateData.MetadataOptions" if r.type == LAUNCH_TEMPLATE else "MetadataOptions"
+    opts = r.get(path)
+    opts = opts if isinstance(opts, Mapping) else {}
+    endpoint, tokens = opts.get("HttpEndpoint"), opts.get("HttpTokens")
+    if not isinstance(endpoint, Unknown) and str(endpoint or "").lower() == "disabled":
+        return passed("instance metadata endpoint is disabled")
+    if not isinstance(tokens, Unknown) and str(tokens or "").lower() == "required":
+        return passed("IMDSv2 required")
+    require(tokens, f"{path}.HttpTokens")
+    require(endpoint, f"{path}.HttpEndpoint")
+    return failed(
+        "IMDSv1 allowed: HttpTokens is " + (f"'{tokens}'" if tokens else "not set (defaults to optional)"),
+        HttpTokens=tokens or None, HttpEndpoint=str(endpoint or "enabled").lower(),
+    )

@@ -11,11 +11,13 @@ facets or not.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from railguard.controls import IAC, LIVE, Context, control
 from railguard.controls.helpers import as_list, refers_to, same_scope, truthy
+from railguard.controls.kms import cannot_be_star, unresolved_sub
 from railguard.model import (
     Resource,
     Severity,
@@ -62,7 +64,9 @@ KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 def deny_http(bucket: Resource, ctx: Context) -> Verdict:
     """A Deny statement for `aws:SecureTransport` false must cover the bucket and its objects for
     every principal and every S3 action; an allow-only policy or no policy at all fails. A policy
-    whose target bucket cannot be resolved (a template reference) may be this bucket's: UNKNOWN."""
+    whose target bucket cannot be resolved (a template reference) may be this bucket's: UNKNOWN.
+    An unresolved value counts only in a statement it could turn into such a Deny (not in an
+    Allow, nor in a Deny known to fall short); there it makes the answer UNKNOWN, never PASS."""
     policies, unknowns = _policies_of(bucket, ctx)
     statements = 0
     for policy in policies:
@@ -82,7 +86,8 @@ def deny_http(bucket: Resource, ctx: Context) -> Verdict:
     if not policies:
         return failed("the bucket has no policy, so plain-HTTP requests are not denied", policy=None)
     return failed(
-        "no bucket policy statement denies s3:* for every principal when aws:SecureTransport is false",
+        "no bucket policy statement denies s3:* on the bucket and all its objects to every principal "
+        "when aws:SecureTransport is false",
         policy_statements=statements,
     )
 
@@ -103,24 +108,78 @@ def _policies_of(bucket: Resource, ctx: Context) -> tuple[list[Resource], list[s
 
 
 def _denies_http(stmt: Any, bucket: Resource) -> bool:
-    """Does this statement deny every insecure-transport request to the bucket and its objects?"""
-    _require(stmt, "Statement")
-    if not isinstance(stmt, dict) or stmt.get("Effect") != "Deny":
-        return False
-    if "NotAction" in stmt or "NotResource" in stmt or "NotPrincipal" in stmt:
-        return False
-    if not _is_everyone(stmt.get("Principal")):
-        return False
-    actions = [str(a).lower() for a in as_list(stmt.get("Action"))]
-    if not ({"*", "s3:*"} & set(actions)):
-        return False
-    if not _secure_transport_false(stmt.get("Condition")):
+    """Does this statement deny every insecure-transport request to the bucket and its objects?
+
+    Each requirement is judged on its own: one that is known not to hold (an Allow, a named
+    principal, one action) settles the statement as not denying plain HTTP, whatever its unknown
+    values; only when every requirement holds or is unknown does an unknown one make it unknown.
+    """
+    _require_self(stmt, "Statement")
+    if not isinstance(stmt, dict):
         return False
     names = _bucket_names(bucket)
-    resources = as_list(stmt.get("Resource"))
-    covers_bucket = any(_arn_covers(r, names, objects=False) for r in resources)
-    covers_objects = any(_arn_covers(r, names, objects=True) for r in resources)
-    return covers_bucket and covers_objects
+    return _all_of(
+        lambda: _require_self(stmt.get("Effect"), "Effect") == "Deny",
+        lambda: not any(_present(stmt, k) for k in ("NotAction", "NotResource", "NotPrincipal")),
+        lambda: _is_everyone(stmt.get("Principal")),
+        lambda: _any_known(stmt.get("Action"), "Action", lambda a: str(a).lower() in ("*", "s3:*")),
+        lambda: _secure_transport_false(stmt.get("Condition")),
+        lambda: _resources_cover(stmt.get("Resource"), names, objects=False),
+        lambda: _resources_cover(stmt.get("Resource"), names, objects=True),
+    )
+
+
+def _resources_cover(resources: Any, names: set[str], *, objects: bool) -> bool:
+    """Does a Resource entry cover the bucket (or all its objects)? An unresolved one counts as
+    not covering only when no value of its unknown parts could make it cover."""
+    pending: Unknown | None = None
+    for r in as_list(resources):
+        if isinstance(r, Unknown):
+            widest = _widest_arn(r)
+            if widest is None or _arn_covers(widest, names, objects=objects):
+                pending = pending or r
+        elif _arn_covers(r, names, objects=objects):
+            return True
+    if pending is not None:
+        raise UnknownValue("Resource", pending)
+    return False
+
+
+# pseudo parameters that never hold a colon: an ARN's fields stay where the template puts them
+_COLON_FREE_PSEUDO = ("AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix")
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+
+
+def _widest_arn(value: Unknown) -> str | None:
+    """An unresolved `!Sub` S3 ARN with each unknown part widened to `*`: it covers whatever any
+    value of those parts could make the real ARN cover. Only where the template fixes `arn:` and
+    the `s3` service itself and nothing unknown before the resource path could add a colon (the
+    ELB log prefix `arn:${AWS::Partition}:s3:::${Logs}/AWSLogs/${AWS::AccountId}/*`); else None."""
+    sub = unresolved_sub(value)
+    if sub is None:
+        return None
+    template, cut = sub
+    pieces = re.split(r"(\$\{[^}]*\})", template)
+    widened, colons = "", 0
+    for piece in pieces:
+        var = _SUB_VAR.fullmatch(piece)
+        if var is None:
+            for ch in piece:
+                colons += ch == ":"
+                widened += ch
+        elif var.group(1).startswith("!"):
+            widened += "${" + var.group(1)[1:] + "}"
+        elif colons < 5 and var.group(1).strip() not in _COLON_FREE_PSEUDO:
+            return None
+        else:
+            widened += "*"
+    if colons < 5:
+        return None
+    widened += "*" if cut else ""
+    parts = widened.split(":", 5)
+    if parts[0] != "arn" or parts[2] != "s3":
+        return None
+    return widened
 
 
 def _require(value: Any, what: str) -> None:
@@ -129,26 +188,79 @@ def _require(value: Any, what: str) -> None:
         raise UnknownValue(what, u)
 
 
+def _require_self(value: Any, what: str) -> Any:
+    """The value itself, or `UnknownValue` when it is unknown (what it contains may be)."""
+    if isinstance(value, Unknown):
+        raise UnknownValue(what, value)
+    return value
+
+
+def _present(stmt: dict[str, Any], key: str) -> bool:
+    """Is `key` in the statement? An unknown value may be `AWS::NoValue`, which removes it."""
+    return key in stmt and _require_self(stmt[key], key) is not None
+
+
+def _all_of(*checks: Callable[[], bool]) -> bool:
+    """True when every check holds; one known to fail settles it even when another is unknown."""
+    pending: UnknownValue | None = None
+    for check in checks:
+        try:
+            if not check():
+                return False
+        except UnknownValue as exc:
+            pending = pending or exc
+    if pending is not None:
+        raise pending
+    return True
+
+
+def _any_known(values: Any, what: str, test: Callable[[Any], bool]) -> bool:
+    """True when a known value passes `test`; `UnknownValue` when only an unknown one could."""
+    pending: Unknown | None = None
+    for v in as_list(values):
+        if isinstance(v, Unknown):
+            pending = pending or v
+        elif test(v):
+            return True
+    if pending is not None:
+        raise UnknownValue(what, pending)
+    return False
+
+
 def _is_everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
+    """`*` or `{"AWS": [..., "*"]}`. An unknown principal counts as not everyone only where it
+    cannot be `*` (an ARN whose account is unresolved)."""
     if isinstance(principal, dict):
-        return "*" in as_list(principal.get("AWS"))
+        principal = principal.get("AWS")
+    values = as_list(principal)
+    if "*" in values:
+        return True
+    pending = next((v for v in values if isinstance(v, Unknown) and not cannot_be_star(v)), None)
+    if pending is not None:
+        raise UnknownValue("Principal", pending)
     return False
 
 
 def _secure_transport_false(condition: Any) -> bool:
+    condition = _require_self(condition, "Condition")
     if not isinstance(condition, dict):
         return False
+    pending: UnknownValue | None = None
     for operator in ("Bool", "BoolIfExists"):
-        block = condition.get(operator)
-        if not isinstance(block, dict):
-            continue
-        for key, value in block.items():
-            if key.lower() == "aws:securetransport" and any(
-                str(v).strip().lower() == "false" for v in as_list(value)
-            ):
-                return True
+        try:
+            block = _require_self(condition.get(operator), f"Condition.{operator}")
+            if not isinstance(block, dict):
+                continue
+            for key, value in block.items():
+                if key.lower() == "aws:securetransport" and _any_known(
+                    _require_self(value, f"Condition.{operator}.{key}"), f"Condition.{operator}.{key}",
+                    lambda v: str(v).strip().lower() == "false",
+                ):
+                    return True
+        except UnknownValue as exc:
+            pending = pending or exc
+    if pending is not None:
+        raise pending
     return False
 
 

@@ -423,3 +423,41 @@ def test_instance_reads_its_launch_template() -> None:
     assert result("ec2.instance-profile-attached", web) == Result.UNKNOWN  # template not scanned
     assert result("ec2.instance-public-ip", web, [lt]) == Result.PASS
     assert result("ec2.instance-public-ip", web, [bare_lt]) == Result.FAIL  # default VPC
+
+
+def launch_template(options: Any = None) -> Resource:
+    data: dict[str, Any] = {"ImageId": "ami-1"}
+    if options is not None:
+        data["MetadataOptions"] = options
+    return Resource("AWS::EC2::LaunchTemplate", "LT", {"LaunchTemplateData": data}, origin=TEMPLATE)
+
+
+def launch_config(options: Any = None) -> Resource:
+    props: dict[str, Any] = {"ImageId": "ami-1"}
+    if options is not None:
+        props["MetadataOptions"] = options
+    return Resource("AWS::AutoScaling::LaunchConfiguration", "LC", props, origin=TEMPLATE)
+
+
+@pytest.mark.parametrize("make", [launch_template, launch_config])
+def test_launch_config_imdsv2(make: Any) -> None:
+    c = "ec2.launch-config-imdsv2"
+    assert result(c, make({"HttpTokens": "required"})) == Result.PASS
+    assert result(c, make({"HttpTokens": "Required", "HttpEndpoint": "enabled"})) == Result.PASS
+    assert result(c, make({"HttpEndpoint": "disabled"})) == Result.PASS
+    assert result(c, make({"HttpTokens": "optional"})) == Result.FAIL
+    assert result(c, make({"HttpPutResponseHopLimit": 2})) == Result.FAIL  # unset: the default is optional
+    assert result(c, make()) == Result.FAIL
+    # a known setting that settles it wins over an unknown other one; otherwise UNKNOWN
+    assert result(c, make({"HttpTokens": "required", "HttpEndpoint": Unknown("param")})) == Result.PASS
+    assert result(c, make({"HttpTokens": Unknown("param"), "HttpEndpoint": "disabled"})) == Result.PASS
+    assert result(c, make({"HttpTokens": Unknown("param")})) == Result.UNKNOWN
+    assert result(c, make({"HttpTokens": "optional", "HttpEndpoint": Unknown("param")})) == Result.UNKNOWN
+    assert result(c, make(Unknown("depends on condition UseV2"))) == Result.UNKNOWN
+
+
+def test_launch_config_imdsv2_evidence_and_places() -> None:
+    c = get_control("ec2.launch-config-imdsv2")
+    assert c.places == frozenset({"iac"}) and c.severity == get_control("ec2.imdsv2-required").severity
+    v = verdict("ec2.launch-config-imdsv2", launch_template({"HttpTokens": "optional"}))
+    assert v.result == Result.FAIL and "'optional'" in v.reason

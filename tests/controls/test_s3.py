@@ -325,3 +325,158 @@ def test_account_pab_in_a_template() -> None:
     assert check("s3.account-public-access-block", tpl_block(**ALL_ON))["acct"][0] == Result.PASS
     out = check("s3.account-public-access-block", tpl_block(BlockPublicAcls=True))
     assert out["acct"][0] == Result.FAIL and "IgnorePublicAcls" in out["acct"][1]
+
+
+# ---------------------------------------------------------------- deny-http: unknowns that cannot change the answer
+
+ACCOUNT_UNKNOWN = "AWS::AccountId is only known at deployment (set --param AWS::AccountId=...)"
+ROOT_ARN = Unknown(f"Fn::Sub 'arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:root': {ACCOUNT_UNKNOWN}")
+LOGS_ARN = Unknown(f"Fn::Sub 'arn:${{AWS::Partition}}:s3:::${{Good}}/AWSLogs/${{AWS::AccountId}}/*': {ACCOUNT_UNKNOWN}")
+PARAM = Unknown("parameter Who has no Default (set --param Who=...)")
+ALLOW_LOGS = {"Effect": "Allow", "Principal": {"AWS": ROOT_ARN}, "Action": "s3:PutObject", "Resource": LOGS_ARN}
+
+
+def _deny_http(*statements: Any) -> Result:
+    out = check("s3.deny-http", tpl_bucket("Good", BucketName="my-bkt"), policy("Good", list(statements)))
+    return out["Good"][0]
+
+
+def test_deny_http_unknowns_in_statements_that_cannot_deny_do_not_block_a_fail() -> None:
+    assert _deny_http(ALLOW_LOGS) == Result.FAIL  # an Allow never denies plain HTTP
+    assert _deny_http({**ALLOW_LOGS, "Principal": PARAM, "Condition": Unknown("x")}) == Result.FAIL
+    # a Deny that is known to fall short: one action, a named principal, SecureTransport true
+    assert _deny_http(deny_http_statement(Action="s3:GetObject", Resource=[LOGS_ARN])) == Result.FAIL
+    assert _deny_http(deny_http_statement(Principal={"AWS": ROOT_ARN})) == Result.FAIL
+    assert _deny_http(deny_http_statement(Principal={"AWS": Unknown(ACCOUNT_UNKNOWN)})) == Result.FAIL
+    assert _deny_http(deny_http_statement(Condition={"Bool": {"aws:SecureTransport": "true"}},
+                                          Principal=PARAM)) == Result.FAIL
+    assert _deny_http(deny_http_statement(NotPrincipal={"AWS": "arn:aws:iam::1:root"}, Action=PARAM)) == Result.FAIL
+    # a Deny whose unresolved resources cannot cover the bucket and all its objects, whatever the
+    # account: an ELB log prefix `arn:${AWS::Partition}:s3:::${Good}/AWSLogs/${AWS::AccountId}/*`
+    assert _deny_http(deny_http_statement(resources=["arn:aws:s3:::my-bkt", LOGS_ARN])) == Result.FAIL
+    assert _deny_http(deny_http_statement(resources=[LOGS_ARN])) == Result.FAIL
+
+
+def test_deny_http_unknowns_that_cannot_change_a_pass() -> None:
+    assert _deny_http(ALLOW_LOGS, deny_http_statement()) == Result.PASS
+    assert _deny_http(deny_http_statement(), Unknown("depends on condition C")) == Result.PASS
+    # the known resources already cover the bucket and its objects; an unknown extra one is moot
+    assert _deny_http(deny_http_statement(resources=["arn:aws:s3:::my-bkt", "arn:aws:s3:::my-bkt/*", LOGS_ARN],
+                                          Action=["s3:*", PARAM])) == Result.PASS
+    assert _deny_http(deny_http_statement(Principal={"AWS": [ROOT_ARN, "*"]})) == Result.PASS
+    assert _deny_http(deny_http_statement(
+        Condition={"Bool": {"aws:SecureTransport": "false"}, "StringEquals": {"aws:SourceAccount": PARAM}},
+    )) == Result.PASS
+
+
+@pytest.mark.parametrize("override", [
+    {"Effect": Unknown("depends on condition Strict")},
+    {"Principal": PARAM},
+    {"Principal": {"AWS": [ROOT_ARN, PARAM]}},
+    {"Action": PARAM},
+    {"Condition": Unknown("depends on condition Strict")},
+    {"Condition": {"Bool": Unknown("x")}},
+    {"Condition": {"Bool": {"aws:SecureTransport": PARAM}}},
+    {"NotPrincipal": Unknown("depends on condition C")},  # may be AWS::NoValue, i.e. absent
+    # an unresolved ARN that some value of its unknown parts would make cover the objects
+    {"Resource": ["arn:aws:s3:::my-bkt", Unknown("Fn::Sub 'arn:${AWS::Partition}:s3:::${Name}/*': parameter Name "
+                                                  "has no Default")]},
+    {"Resource": ["arn:aws:s3:::my-bkt", Unknown("Fn::Sub 'arn:aws:s3:::my-bkt/${Prefix}': parameter Prefix "
+                                                  "has no Default")]},
+    # unknown parts that could move the ARN's fields, or the service itself: not read
+    {"Resource": ["arn:aws:s3:::my-bkt", Unknown("Fn::Sub 'arn:${P}:s3:::x/AWSLogs/*': parameter P has no Default")]},
+    {"Resource": ["arn:aws:s3:::my-bkt", Unknown("Fn::Sub 'arn:aws:${S}:::x/AWSLogs/*': parameter S has no Default")]},
+    {"Resource": ["arn:aws:s3:::my-bkt", Unknown(f"Fn::Join: {ACCOUNT_UNKNOWN}")]},
+])
+def test_deny_http_unknown_in_a_statement_that_could_deny_is_unknown(override: dict[str, Any]) -> None:
+    assert _deny_http(ALLOW_LOGS, deny_http_statement(**override)) == Result.UNKNOWN
+
+
+def test_deny_http_loaded_template_with_unresolved_account() -> None:
+    from railguard.sources.cloudformation import load_text
+
+    text = """
+Resources:
+  Logs:
+    Type: AWS::S3::Bucket
+  LogsPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Logs
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+            Action: s3:PutObject
+            Resource: !Sub "arn:${AWS::Partition}:s3:::${Logs}/AWSLogs/${AWS::AccountId}/*"
+  Data:
+    Type: AWS::S3::Bucket
+  DataPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Data
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+            Action: s3:GetObject
+            Resource: !Sub "arn:${AWS::Partition}:s3:::${Data}/${AWS::AccountId}/*"
+          - Effect: Deny
+            Principal: "*"
+            Action: "s3:*"
+            Resource: [!GetAtt Data.Arn, !Sub "${Data.Arn}/*"]
+            Condition: {Bool: {"aws:SecureTransport": false}}
+  Prefix:
+    Type: AWS::S3::Bucket
+  PrefixPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Prefix
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: "*"
+            Action: "s3:*"
+            Resource:
+              - !Sub "arn:${AWS::Partition}:s3:::${Prefix}/AWSLogs/${AWS::AccountId}"
+              - !Sub "arn:${AWS::Partition}:s3:::${Prefix}/AWSLogs/${AWS::AccountId}/*"
+            Condition: {Bool: {"aws:SecureTransport": false}}
+  Named:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: !Ref Name}
+  NamedPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Named
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: "*"
+            Action: "s3:*"
+            Resource: [!Sub "arn:${AWS::Partition}:s3:::${Name}", !Sub "arn:${AWS::Partition}:s3:::${Name}/*"]
+            Condition: {Bool: {"aws:SecureTransport": false}}
+Parameters:
+  Name: {Type: String}
+"""
+    loaded = load_text(text, "b.yaml")
+    assert not loaded.errors
+    out = check("s3.deny-http", *loaded.resources)
+    assert out["Logs"][0] == Result.FAIL and out["Data"][0] == Result.PASS
+    assert out["Prefix"][0] == Result.FAIL  # TLS enforced on the log prefix only, whatever the account
+    assert out["Named"][0] == Result.UNKNOWN  # the unresolved name may well be this bucket's
+
+
+def test_widest_arn_of_an_unresolved_sub() -> None:
+    from railguard.controls.s3 import _widest_arn
+
+    elb = "Fn::Sub 'arn:${AWS::Partition}:s3:::${Logs}/Logs/AWSLogs/${AWS::AccountId}/*': " + ACCOUNT_UNKNOWN
+    assert _widest_arn(Unknown(elb)) == "arn:*:s3:::*/Logs/AWSLogs/*/*"
+    assert _widest_arn(Unknown("Fn::Sub 'arn:aws:s3:::${!Literal}/${P}': x")) == "arn:aws:s3:::${Literal}/*"
+    # the reason shows 80 characters of the template: a cut one may go on with anything
+    cut = "arn:aws:s3:::" + "b" * 65 + "${A"
+    assert _widest_arn(Unknown(f"Fn::Sub '{cut[:80]}': x")) == "arn:aws:s3:::" + "b" * 65 + "*"
+    assert _widest_arn(Unknown(f"Fn::Sub '{'arn:aws:s3:::' + 'b' * 67}': x")) == "arn:aws:s3:::" + "b" * 67 + "*"
+    for reason in ("Fn::Sub 'arn:${P}:s3:::b': x", "Fn::Sub 'arn:aws:${S}:::b': x",
+                   "Fn::Sub 'arn:aws:iam::${AWS::AccountId}:root': x", "Fn::Sub '${Arn}/*': x",
+                   "Fn::Sub 'arn:aws:s3': x", f"Fn::Join: {ACCOUNT_UNKNOWN}", "parameter P has no Default"):
+        assert _widest_arn(Unknown(reason)) is None, reason

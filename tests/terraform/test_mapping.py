@@ -735,3 +735,30 @@ resource "aws_s3_bucket_acl" "b" {
     b = one(ld, "AWS::S3::Bucket")
     assert b.get("AccessControl") == "PublicRead"
     assert b.get("OwnershipControls") == {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+
+
+def test_launch_configuration(tmp_path):
+    ld = load(tmp_path, '''
+resource "aws_launch_configuration" "lc" {
+  name                        = "web"
+  image_id                    = "ami-1"
+  instance_type               = "t3.micro"
+  iam_instance_profile        = "prof"
+  associate_public_ip_address = false
+  security_groups             = ["sg-1"]
+  metadata_options {
+    http_tokens   = "required"
+    http_endpoint = "enabled"
+  }
+}
+resource "aws_launch_configuration" "bare" {
+  image_id      = "ami-1"
+  instance_type = "t3.micro"
+}''')
+    lc = one(ld, "AWS::AutoScaling::LaunchConfiguration", "aws_launch_configuration.lc")
+    assert lc.get("MetadataOptions") == {"HttpTokens": "required", "HttpEndpoint": "enabled"}
+    assert lc.get("ImageId") == "ami-1" and lc.get("IamInstanceProfile") == "prof"
+    assert lc.get("AssociatePublicIpAddress") is False and lc.get("SecurityGroups") == ["sg-1"]
+    assert lc.get("LaunchConfigurationName") == "web"
+    bare = one(ld, "AWS::AutoScaling::LaunchConfiguration", "aws_launch_configuration.bare")
+    assert bare.get("MetadataOptions") is None

@@ -477,6 +477,21 @@ def _launch_template(b: Builder, r: TFResource) -> None:
     b.add(r, "AWS::EC2::LaunchTemplate", p)
 
 
+@maps("aws_launch_configuration")
+def _launch_configuration(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "ImageId", c.get("image_id"))
+    put(p, "InstanceType", c.get("instance_type"))
+    put(p, "IamInstanceProfile", c.get("iam_instance_profile"))
+    put(p, "MetadataOptions", _metadata_options(c))
+    put(p, "SecurityGroups", c.get("security_groups"))
+    put(p, "AssociatePublicIpAddress", c.get("associate_public_ip_address"))
+    put(p, "UserData", c.get("user_data") if c.get("user_data") is not None else c.get("user_data_base64"))
+    put(p, "LaunchConfigurationName", c.get("name"))
+    b.add(r, "AWS::AutoScaling::LaunchConfiguration", p)
+
+
 @maps("aws_ebs_volume")
 def _ebs_volume(b: Builder, r: TFResource) -> None:
     c = r.cfg
