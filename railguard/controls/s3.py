@@ -163,12 +163,11 @@ def _widest_arn(value: Unknown) -> str | None:
     widened, colons = "", 0
     for piece in pieces:
         var = _SUB_VAR.fullmatch(piece)
+        if var is not None and var.group(1).startswith("!"):  # `${!Name}`: the text `${Name}`
+            var, piece = None, "${" + var.group(1)[1:] + "}"
         if var is None:
-            for ch in piece:
-                colons += ch == ":"
-                widened += ch
-        elif var.group(1).startswith("!"):
-            widened += "${" + var.group(1)[1:] + "}"
+            colons += piece.count(":")
+            widened += piece
         elif colons < 5 and var.group(1).strip() not in _COLON_FREE_PSEUDO:
             return None
         else:

@@ -472,6 +472,9 @@ def test_widest_arn_of_an_unresolved_sub() -> None:
     elb = "Fn::Sub 'arn:${AWS::Partition}:s3:::${Logs}/Logs/AWSLogs/${AWS::AccountId}/*': " + ACCOUNT_UNKNOWN
     assert _widest_arn(Unknown(elb)) == "arn:*:s3:::*/Logs/AWSLogs/*/*"
     assert _widest_arn(Unknown("Fn::Sub 'arn:aws:s3:::${!Literal}/${P}': x")) == "arn:aws:s3:::${Literal}/*"
+    # `${!aws:x}` is literal text with a colon: the fields before the path stay where they are
+    assert _widest_arn(Unknown("Fn::Sub 'arn:aws:s3:${!aws:x}::b/${P}': x")) == "arn:aws:s3:${aws:x}::b/*"
+    assert _widest_arn(Unknown("Fn::Sub 'arn:${!a:b}:${AWS::Region}:::b': x")) is None  # the service is `b}`
     # the reason shows 80 characters of the template: a cut one may go on with anything
     cut = "arn:aws:s3:::" + "b" * 65 + "${A"
     assert _widest_arn(Unknown(f"Fn::Sub '{cut[:80]}': x")) == "arn:aws:s3:::" + "b" * 65 + "*"
