@@ -163,12 +163,13 @@ def _widest_arn(value: Unknown) -> str | None:
     widened, colons = "", 0
     for piece in pieces:
         var = _SUB_VAR.fullmatch(piece)
-        if var is not None and var.group(1).startswith("!"):  # `${!Name}`: the text `${Name}`
-            var, piece = None, "${" + var.group(1)[1:] + "}"
-        if var is None:
+        name = var.group(1) if var is not None else None
+        if name is not None and name.startswith("!"):  # `${!Name}`: the text `${Name}`
+            name, piece = None, "${" + name[1:] + "}"
+        if name is None:
             colons += piece.count(":")
             widened += piece
-        elif colons < 5 and var.group(1).strip() not in _COLON_FREE_PSEUDO:
+        elif colons < 5 and name.strip() not in _COLON_FREE_PSEUDO:
             return None
         else:
             widened += "*"

@@ -201,3 +201,19 @@ def test_invalid_config_is_refused_before_any_api_call(tmp_path: Path) -> None:
         assert p.returncode == 2
         assert f"{cfg}:2: field baseline.owned_accounts.0" in p.stderr
         assert "Traceback" not in p.stderr
+
+
+def test_profile_and_role_arn(moto_url: str, tmp_path: Path) -> None:
+    creds = tmp_path / "credentials"
+    creds.write_text("[audit]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    env = _env(AWS_SHARED_CREDENTIALS_FILE=str(creds))
+    del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+    args = ["scan", "--endpoint-url", moto_url, "--regions", "us-east-1", "-o", str(tmp_path), "--format", "json",
+            "--controls", "ec2.default-sg-restricts-all"]
+    p = railguard(*args, "--profile", "audit", env=env)
+    assert p.returncode == 0, p.stderr
+    p = railguard(*args, "--profile", "audit", "--role-arn", "arn:aws:iam::333333333333:role/SecurityAudit", env=env)
+    assert p.returncode == 0, p.stderr
+    assert _report(tmp_path)["accounts"] == ["333333333333"]
+    p = railguard(*args, "--profile", "nope", env=env)
+    assert p.returncode == 3 and "profile" in p.stderr and "Traceback" not in p.stderr
