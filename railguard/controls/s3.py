@@ -163,9 +163,10 @@ def _widest_arn(value: Unknown) -> str | None:
     widened, colons = "", 0
     for piece in pieces:
         var = _SUB_VAR.fullmatch(piece)
-        name = var.group(1) if var is not None else None
+        name: str | None = var.group(1) if var is not None else None
         if name is not None and name.startswith("!"):  # `${!Name}`: the text `${Name}`
-            name, piece = None, "${" + name[1:] + "}"
+            piece = "${" + name[1:] + "}"
+            name = None
         if name is None:
             colons += piece.count(":")
             widened += piece

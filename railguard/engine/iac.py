@@ -18,6 +18,7 @@ import fnmatch
 import importlib
 import json
 import os
+import re
 import time
 from bisect import bisect_right
 from collections import defaultdict
@@ -133,6 +134,9 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = ()) -> list[Target
         if key not in seen:
             seen.add(key)
             targets.append(Target(path, kind, explicit))
+        elif explicit:  # named on the command line after a walk found it: it counts as named
+            targets[:] = [Target(t.path, t.kind, True) if (os.path.abspath(t.path), t.kind) == key else t
+                          for t in targets]
 
     for root in paths:
         if not root.exists():
@@ -168,7 +172,26 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = ()) -> list[Target
                     add(base / fname, kind, False)
             if has_tf:
                 add(base, TERRAFORM, False)
-    return targets
+    called = _local_modules([t.path for t in targets if t.kind == TERRAFORM])
+    # a directory found while walking that another configuration calls as a local module is read
+    # through its caller (with its inputs), not again on its own with every variable unknown
+    return [t for t in targets if t.explicit or t.kind != TERRAFORM or os.path.abspath(t.path) not in called]
+
+
+_MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
+
+
+def _local_modules(dirs: Iterable[Path]) -> set[str]:
+    """Absolute paths of the local modules (`source = "./..."`) that these directories call."""
+    out: set[str] = set()
+    for d in dirs:
+        for tf in d.glob("*.tf"):
+            try:
+                text = tf.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            out.update(os.path.abspath(d / m) for m in _MODULE_SOURCE.findall(text))
+    return out
 
 
 # --- loading ---------------------------------------------------------------------------------
