@@ -171,7 +171,7 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = ()) -> list[Target
                 else:
                     add(base / fname, kind, False)
             if has_tf:
-                add(base, TERRAFORM, False)
+                add(base, TERRAFORM, rel_dir == "")  # the directory named on the command line counts as named
     called = _local_modules([t.path for t in targets if t.kind == TERRAFORM])
     # a directory found while walking that another configuration calls as a local module is read
     # through its caller (with its inputs), not again on its own with every variable unknown
