@@ -186,11 +186,6 @@ def exit_code(run: RunResult, threshold: Severity | None) -> int:
 def _render(run: RunResult, fmt: str) -> str:
     from railguard.report import render
 
-    if fmt == "sarif":
-        try:
-            return render(run, fmt)
-        except ImportError:
-            return _sarif_fallback(run)
     return render(run, fmt)
 
 
@@ -293,30 +288,3 @@ def summary_line(run: RunResult) -> str:
     if skipped:
         parts.append(f"{skipped} data file(s) skipped (not templates)")
     return "; ".join(parts) + f" [{run.duration_s:.2f}s]"
-
-
-def _sarif_fallback(run: RunResult) -> str:
-    """SARIF through the generic builder, for builds without the run-level SARIF writer."""
-    import json
-
-    from railguard import __version__
-    from railguard.report.sarif import level_for, sarif_log, sarif_result, sarif_rule
-
-    rules: dict[str, dict[str, Any]] = {}
-    results = []
-    for f in run.findings:
-        if f.result not in (Result.FAIL, Result.ERROR, Result.SUPPRESSED):
-            continue
-        level = "error" if f.result == Result.ERROR else level_for(f.severity.value)
-        rules.setdefault(f.control_id, sarif_rule(
-            f.control_id, f.title, level=level, help_text=f.remediation, severity=f.severity.value,
-        ))
-        suppression = None
-        if f.result == Result.SUPPRESSED:
-            kind = "inSource" if (f.suppressed_by or "").startswith("inline") else "external"
-            suppression = {"kind": kind, "justification": f.suppressed_by or ""}
-        results.append(sarif_result(
-            f.control_id, f"{f.title}: {f.reason}" if f.reason else f.title, f.origin.file, f.origin.line,
-            level=level, fingerprints={"railguard/v1": f.fingerprint}, suppression=suppression,
-        ))
-    return json.dumps(sarif_log("railguard", __version__, list(rules.values()), results), indent=2)

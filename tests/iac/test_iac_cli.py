@@ -83,14 +83,13 @@ def test_sarif_output_is_valid_sarif(tmp_path: Path) -> None:
         sarif.validate(log)
 
 
-def test_sarif_fallback_builder_is_valid(tmp_path: Path) -> None:
-    from railguard.cli.iac import _sarif_fallback
+def test_sarif_with_a_parse_error_is_valid(tmp_path: Path) -> None:
     from railguard.engine.iac import IacOptions, run_iac
-    from railguard.report import sarif
+    from railguard.report import render, sarif
 
     (tmp_path / "bad.yaml").write_text("Resources:\n  A: [\n")
     run = run_iac([SG_FAIL, tmp_path / "bad.yaml"], IacOptions(only_controls=["ec2.sg-admin-port-open-to-world"]))
-    log = json.loads(_sarif_fallback(run))
+    log = json.loads(render(run, "sarif"))
     pytest.importorskip("jsonschema")
     sarif.validate(log)
     assert {r["ruleId"] for r in log["runs"][0]["results"]} == {"ec2.sg-admin-port-open-to-world", "iac.parse-error"}
