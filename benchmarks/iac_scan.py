@@ -87,7 +87,7 @@ CATEGORIES: dict[str, tuple[set[str], set[str]]] = {
     "VPC flow logs": ({"CKV2_AWS_11"}, {"ec2.vpc-flow-logs"}),
     "IAM *:* admin policies": ({"CKV_AWS_1", "CKV_AWS_62"}, {"iam.policy-full-admin"}),
     "IAM users with policies": ({"CKV_AWS_40"}, {"iam.user-direct-policies"}),
-    "EC2 IMDSv2": ({"CKV_AWS_79"}, {"ec2.imdsv2-required"}),
+    "EC2 IMDSv2": ({"CKV_AWS_79"}, {"ec2.imdsv2-required", "ec2.launch-config-imdsv2"}),
     "EC2 public IP": ({"CKV_AWS_88"}, {"ec2.instance-public-ip"}),
 }
 EXTRA_CHECKOV = {
