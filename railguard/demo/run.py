@@ -7,7 +7,9 @@ server whatever happens.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import os
 import pkgutil
 import sys
@@ -40,7 +42,8 @@ def moto_server() -> Iterator[str]:
 
     from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request on the terminal
+    # no line per request, and no traceback for the calls moto does not emulate (they become gaps)
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -88,7 +91,9 @@ def scan_lab(
     from railguard.engine.scan import ScanOptions, run_scan
 
     regions = regions or DEMO_REGIONS
-    with moto_server() as endpoint:
+    # moto prints a line to stdout for every call to a service it does not emulate (Access
+    # Analyzer): the demo reports those as gaps, so the emulator's own chatter is dropped
+    with contextlib.redirect_stdout(io.StringIO()), moto_server() as endpoint:
         lab = Lab(endpoint_url=endpoint, regions=regions, scale=scale)
         plan = build_plan(frameworks.resolve(framework), overrides=lab_config(lab).overrides())
         print(f"seeding the lab account on {endpoint} in {', '.join(regions)} ...", file=sys.stderr)

@@ -47,6 +47,8 @@ def describe(exc: BaseException, operation: str | None = None) -> str:
         return f"access denied ({code}){where}"
     if code in THROTTLED:
         return f"throttled past retries ({code}){where}"
+    if code and code.isdigit():  # no error document: the endpoint failed or does not serve the API
+        return f"the service answered HTTP {code}{where} (an emulator that does not implement it, or an outage)"
     if code:
         status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
         return f"API error {code}{f' (HTTP {status})' if status else ''}{where}"
