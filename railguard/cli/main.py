@@ -22,6 +22,21 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from railguard import __version__
+
+        typer.echo(f"railguard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Cloud security automation for AWS: prevent, detect, respond, report."""
+
+
 def _register() -> None:
     from railguard.cli import catalog, demo, scan
 

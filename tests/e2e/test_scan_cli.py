@@ -217,3 +217,8 @@ def test_profile_and_role_arn(moto_url: str, tmp_path: Path) -> None:
     assert _report(tmp_path)["accounts"] == ["333333333333"]
     p = railguard(*args, "--profile", "nope", env=env)
     assert p.returncode == 3 and "profile" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_version() -> None:
+    p = railguard("--version")
+    assert p.returncode == 0 and p.stdout.startswith("railguard ")
