@@ -27,8 +27,17 @@ class BaselineSettings(_Strict):
     public_tag: str = Field(default="railguard:public", min_length=1)
 
 
+class SecretsSettings(_Strict):
+    """`railguard secrets`: what to skip and which baseline to use (same keys as `.railguard.toml`)."""
+
+    exclude: list[str] = Field(default_factory=list, description="Path globs, relative to the repo root.")
+    baseline: str | None = Field(default=None, description="Baseline file (default .railguard-secrets-baseline.json).")
+    disable: list[str] = Field(default_factory=list, description="Rule ids to turn off.")
+
+
 class Config(_Strict):
     baseline: BaselineSettings = Field(default_factory=BaselineSettings)
+    secrets: SecretsSettings | None = None
     # control id -> parameters, overriding framework pins for every framework
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

@@ -5,7 +5,8 @@
 * Baseline: ``.railguard-secrets-baseline.json`` (``railguard secrets baseline``) lists
   fingerprints; a fingerprint hashes rule, path and secret, not the line, so moving code around
   does not re-alert.
-* Config (``.railguard.toml``, or ``[tool.railguard.secrets]`` in pyproject.toml), first found wins::
+* Config (``.railguard.toml``, the ``secrets:`` section of ``railguard.yaml`` (the file `railguard
+  scan` reads), or ``[tool.railguard.secrets]`` in pyproject.toml), first found wins::
 
       [secrets]
       exclude = ["tests/fixtures/**", "docs/*.md"]   # path globs, relative to the repo root
@@ -76,6 +77,10 @@ def glob_match(path: str, pattern: str) -> bool:
 
 
 def load_config(root: Path, explicit: Path | None = None) -> SecretsConfig:
+    if explicit is not None and explicit.suffix in (".yaml", ".yml"):
+        if not explicit.is_file():
+            raise UserError(f"config file not found: {explicit}")
+        return _yaml_config(explicit) or SecretsConfig(source=str(explicit))
     candidates = [explicit] if explicit else [root / n for n in CONFIG_NAMES]
     for path in candidates:
         if path is None or not path.is_file():
@@ -83,6 +88,11 @@ def load_config(root: Path, explicit: Path | None = None) -> SecretsConfig:
                 raise UserError(f"config file not found: {explicit}")
             continue
         return _parse_config(path, "secrets")
+    shared = root / "railguard.yaml"
+    if shared.is_file():
+        found = _yaml_config(shared)
+        if found is not None:
+            return found
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         try:
@@ -93,6 +103,20 @@ def load_config(root: Path, explicit: Path | None = None) -> SecretsConfig:
         if isinstance(section, dict):
             return _config_from(section, str(pyproject))
     return SecretsConfig()
+
+
+def _yaml_config(path: Path) -> SecretsConfig | None:
+    """The `secrets:` section of railguard.yaml (validated with the rest of the file), if any."""
+    from railguard.config import ConfigError
+    from railguard.config import load_config as load_yaml
+
+    try:
+        section = load_yaml(path).secrets
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    if section is None:
+        return None
+    return SecretsConfig(list(section.exclude), section.baseline, list(section.disable), str(path))
 
 
 def _parse_config(path: Path, key: str) -> SecretsConfig:
