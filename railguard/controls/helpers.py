@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from railguard.model import Resource, Unknown
+from railguard.model import Resource, Unknown, UnknownValue, require
 
 
 def refers_to(value: Any, resource: Resource) -> bool:
@@ -48,3 +48,32 @@ def same_scope(a: Resource, b: Resource) -> bool:
     if fa.endswith((".tf", ".tf.json")) and fb.endswith((".tf", ".tf.json")):
         return os.path.dirname(fa) == os.path.dirname(fb)
     return fa == fb
+
+
+def all_of(*checks: Callable[[], bool]) -> bool:
+    """True when every check holds. A check known to fail settles it (False) even when another
+    depends on an unknown value; otherwise an unknown check raises `UnknownValue`."""
+    pending: UnknownValue | None = None
+    for check in checks:
+        try:
+            if not check():
+                return False
+        except UnknownValue as exc:
+            pending = pending or exc
+    if pending is not None:
+        raise pending
+    return True
+
+
+def any_known(values: Any, what: str, test: Callable[[Any], bool]) -> bool:
+    """True when a known value passes `test`; `UnknownValue` when only an unknown one could."""
+    values = require(values, what)
+    pending: Unknown | None = None
+    for v in as_list(values):
+        if isinstance(v, Unknown):
+            pending = pending or v
+        elif test(v):
+            return True
+    if pending is not None:
+        raise UnknownValue(what, pending)
+    return False

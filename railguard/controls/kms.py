@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from railguard.controls import control
-from railguard.controls.helpers import as_list, truthy
+from railguard.controls.helpers import all_of, any_known, as_list, truthy
 from railguard.model import (
     Resource,
     Severity,
@@ -117,33 +117,8 @@ def _escaped(var: re.Match[str]) -> str | None:
     return "${" + var.group(1)[1:] + "}" if var.group(1).startswith("!") else None
 
 
-def _all_of(*checks: Callable[[], bool]) -> bool:
-    """True when every check holds. A check that is known to fail settles it (False) even when
-    another one depends on an unknown value; otherwise an unknown check raises `UnknownValue`."""
-    pending: UnknownValue | None = None
-    for check in checks:
-        try:
-            if not check():
-                return False
-        except UnknownValue as exc:
-            pending = pending or exc
-    if pending is not None:
-        raise pending
-    return True
 
 
-def _any_known(values: Any, what: str, test: Callable[[Any], bool]) -> bool:
-    """True when a known value passes `test`; `UnknownValue` when only an unknown one could."""
-    values = require(values, what)
-    pending: Unknown | None = None
-    for v in as_list(values):
-        if isinstance(v, Unknown):
-            pending = pending or v
-        elif test(v):
-            return True
-    if pending is not None:
-        raise UnknownValue(what, pending)
-    return False
 
 
 def _principal_is_everyone(principal: Any) -> bool:
@@ -160,7 +135,7 @@ def _principal_is_everyone(principal: Any) -> bool:
 
 
 def _grants_kms_all(actions: Any) -> bool:
-    return _any_known(actions, "Action", lambda a: str(a).lower() in ("kms:*", "*"))
+    return any_known(actions, "Action", lambda a: str(a).lower() in ("kms:*", "*"))
 
 
 def _no_condition(st: Mapping[str, Any]) -> bool:
@@ -174,7 +149,7 @@ def _everyone_kms_all(st: Any) -> bool:
     st = require(st, "Statement")
     if not isinstance(st, Mapping):
         return False
-    return _all_of(
+    return all_of(
         lambda: require(st.get("Effect"), "Effect") == "Allow",
         lambda: _no_condition(st),
         lambda: _principal_is_everyone(st.get("Principal")),

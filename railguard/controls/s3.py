@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from railguard.controls import IAC, LIVE, Context, control
-from railguard.controls.helpers import as_list, refers_to, same_scope, truthy
+from railguard.controls.helpers import all_of, any_known, as_list, refers_to, same_scope, truthy
 from railguard.controls.kms import cannot_be_star, unresolved_sub
 from railguard.model import (
     Resource,
@@ -118,11 +118,11 @@ def _denies_http(stmt: Any, bucket: Resource) -> bool:
     if not isinstance(stmt, dict):
         return False
     names = _bucket_names(bucket)
-    return _all_of(
+    return all_of(
         lambda: _require_self(stmt.get("Effect"), "Effect") == "Deny",
         lambda: not any(_present(stmt, k) for k in ("NotAction", "NotResource", "NotPrincipal")),
         lambda: _is_everyone(stmt.get("Principal")),
-        lambda: _any_known(stmt.get("Action"), "Action", lambda a: str(a).lower() in ("*", "s3:*")),
+        lambda: any_known(stmt.get("Action"), "Action", lambda a: str(a).lower() in ("*", "s3:*")),
         lambda: _secure_transport_false(stmt.get("Condition")),
         lambda: _resources_cover(stmt.get("Resource"), names, objects=False),
         lambda: _resources_cover(stmt.get("Resource"), names, objects=True),
@@ -201,31 +201,8 @@ def _present(stmt: dict[str, Any], key: str) -> bool:
     return key in stmt and _require_self(stmt[key], key) is not None
 
 
-def _all_of(*checks: Callable[[], bool]) -> bool:
-    """True when every check holds; one known to fail settles it even when another is unknown."""
-    pending: UnknownValue | None = None
-    for check in checks:
-        try:
-            if not check():
-                return False
-        except UnknownValue as exc:
-            pending = pending or exc
-    if pending is not None:
-        raise pending
-    return True
 
 
-def _any_known(values: Any, what: str, test: Callable[[Any], bool]) -> bool:
-    """True when a known value passes `test`; `UnknownValue` when only an unknown one could."""
-    pending: Unknown | None = None
-    for v in as_list(values):
-        if isinstance(v, Unknown):
-            pending = pending or v
-        elif test(v):
-            return True
-    if pending is not None:
-        raise UnknownValue(what, pending)
-    return False
 
 
 def _is_everyone(principal: Any) -> bool:
@@ -253,7 +230,7 @@ def _secure_transport_false(condition: Any) -> bool:
             if not isinstance(block, dict):
                 continue
             for key, value in block.items():
-                if key.lower() == "aws:securetransport" and _any_known(
+                if key.lower() == "aws:securetransport" and any_known(
                     _require_self(value, f"Condition.{operator}.{key}"), f"Condition.{operator}.{key}",
                     lambda v: str(v).strip().lower() == "false",
                 ):
