@@ -14,11 +14,11 @@ def register(app: typer.Typer) -> None:
 def demo(
     output_dir: Path = typer.Option(Path("railguard-demo"), "--output-dir", "-o", help="Where reports go."),
     framework: str = typer.Option(
-        "cis-aws-foundations-3.0,railguard-baseline", "--framework", "-f", help="Framework id(s), comma-separated."
+        None, "--framework", "-f", help="Framework id(s), comma-separated (default: CIS 3.0 and railguard-baseline)."
     ),
 ) -> None:
     """Start moto on 127.0.0.1, seed a multi-region lab account, scan it, write reports, stop."""
-    from railguard.demo.run import run_demo
+    from railguard.demo.run import DEMO_FRAMEWORKS, run_demo
 
-    html = run_demo(output_dir, framework)
+    html = run_demo(output_dir, framework or DEMO_FRAMEWORKS)
     typer.echo(f"HTML report: {html.resolve()}")

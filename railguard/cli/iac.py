@@ -171,9 +171,7 @@ def baseline_cmd(
 
 
 def exit_code(run: RunResult, threshold: Severity | None) -> int:
-    if threshold is not None and any(
-        f.result == Result.FAIL and f.severity >= threshold for f in run.findings
-    ):
+    if threshold is not None and run.fails_at(threshold):
         return exitcodes.FINDINGS
     if any(f.result == Result.ERROR for f in run.findings):
         return exitcodes.PARTIAL

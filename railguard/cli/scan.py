@@ -11,10 +11,12 @@ import typer
 from railguard.cli import exitcodes
 from railguard.cli.exitcodes import UserError
 from railguard.cli.options import severity, split_csv
-from railguard.model import Result, RunResult, Severity
+from railguard.model import RunResult, Severity
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from railguard.engine.plan import Plan
 
 DEFAULT_FORMATS = "json,failed,csv,html"
 
@@ -88,14 +90,12 @@ def scan(
 
 
 def _run(
-    plan: object, regions: list[str] | None, profile: str | None, endpoint_url: str | None,
+    plan: Plan, regions: list[str] | None, profile: str | None, endpoint_url: str | None,
     role_arn: str | None, accounts: list[str] | None, org: bool, role_name: str, workers: int, quiet: bool,
 ) -> RunResult:
-    from railguard.engine.plan import Plan
     from railguard.engine.scan import ScanOptions, run_scan
     from railguard.sources.aws.session import AwsSetupError
 
-    assert isinstance(plan, Plan)
     opts = ScanOptions(
         profile=profile, endpoint_url=endpoint_url, regions=split_csv(regions), role_arn=role_arn,
         accounts=split_csv(accounts), org=org, role_name=role_name, max_workers=max(1, workers),
@@ -126,19 +126,12 @@ def _stderr_console() -> Console:
 
 
 def exit_code(run: RunResult, threshold: Severity | None) -> int:
-    if threshold is None:
-        return exitcodes.OK
-    for item in run.items:
-        if item.result == Result.FAIL and item.severity is not None and item.severity >= threshold:
-            return exitcodes.FINDINGS
-    return exitcodes.OK
+    return exitcodes.FINDINGS if threshold is not None and run.fails_at(threshold) else exitcodes.OK
 
 
-def _print_plan(plan: object) -> None:
-    from railguard.engine.plan import Plan
+def _print_plan(plan: Plan) -> None:
     from railguard.sources.aws.collector import collectors_for
 
-    assert isinstance(plan, Plan)
     cols = collectors_for(plan.types)
     typer.echo(f"{len(plan.controls)} controls over {len(plan.types)} resource types")
     typer.echo("collectors: " + ", ".join(f"{c.name} ({c.scope})" for c in cols))

@@ -12,11 +12,12 @@ def print_summary(run: RunResult) -> None:
     from rich.table import Table
 
     console = Console(stderr=True)
+    shown = (Result.PASS, Result.FAIL, Result.UNKNOWN, Result.MANUAL, Result.SUPPRESSED)
     for fw in run.frameworks:
         items = run.items_of(fw.id)
         table = Table(title=f"{fw.title}", title_justify="left")
         table.add_column("section")
-        for r in (Result.PASS, Result.FAIL, Result.UNKNOWN, Result.MANUAL, Result.SUPPRESSED):
+        for r in shown:
             table.add_column(r.value, justify="right")
         per: dict[str, Counter[Result]] = {}
         for i in items:
@@ -24,8 +25,8 @@ def print_summary(run: RunResult) -> None:
         total: Counter[Result] = Counter()
         for section, c in per.items():
             total.update(c)
-            table.add_row(section, *(str(c[r]) for r in (Result.PASS, Result.FAIL, Result.UNKNOWN, Result.MANUAL, Result.SUPPRESSED)))
-        table.add_row("[bold]total", *(f"[bold]{total[r]}" for r in (Result.PASS, Result.FAIL, Result.UNKNOWN, Result.MANUAL, Result.SUPPRESSED)))
+            table.add_row(section, *(str(c[r]) for r in shown))
+        table.add_row("[bold]total", *(f"[bold]{total[r]}" for r in shown))
         console.print(table)
     console.print(
         f"{len(run.accounts)} account(s), {len(run.regions)} region(s), "

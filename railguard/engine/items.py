@@ -52,6 +52,12 @@ def map_items(plan: Plan, findings: list[Finding]) -> tuple[list[FrameworkInfo],
                 continue
             item_findings = [f for pc in planned for f in by_key.get(pc.key, [])]
             base.result, base.reason = rollup(item_findings)
+            not_run = [cid for cid in item.controls if cid not in {pc.control.id for pc in planned}]
+            if not_run and base.result == Result.PASS:
+                # part of the item was not assessed (--controls / --severity, or not implemented):
+                # what ran passing does not make the item pass
+                base.result = Result.UNKNOWN
+                base.reason = f"only part of the item was assessed; not run: {', '.join(not_run)}"
             base.findings = item_findings
             severities = [pc.control.severity for pc in planned]
             base.severity = max(severities, key=lambda s: s.rank) if severities else Severity.INFO

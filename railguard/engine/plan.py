@@ -39,6 +39,7 @@ class Plan:
     frameworks: list[Framework]
     controls: list[PlannedControl] = field(default_factory=list)
     overrides: Overrides = field(default_factory=dict)
+    _index: dict[tuple[str, str], PlannedControl] = field(default_factory=dict, repr=False)
 
     def params(self, fw: Framework, item: Item, control: Control) -> dict[str, Any]:
         """Defaults < framework pin < item pin < config for every framework < config for this framework."""
@@ -54,16 +55,21 @@ class Plan:
         return {t for pc in self.controls for t in pc.control.types}
 
     def item_controls(self, fw: Framework, item: Item) -> list[PlannedControl]:
-        keys = {pc.key: pc for pc in self.controls}
+        """The planned controls (with this item's params) that answer `item`."""
+        keys = self._by_key()
         out = []
         for cid in item.controls:
             if not has_control(cid):
                 continue
-            c = get_control(cid)
-            key = (cid, params_key(self.params(fw, item, c)))
+            key = (cid, params_key(self.params(fw, item, get_control(cid))))
             if key in keys:
                 out.append(keys[key])
         return out
+
+    def _by_key(self) -> dict[tuple[str, str], PlannedControl]:
+        if len(self._index) != len(self.controls):  # controls are appended while the plan is built
+            self._index = {pc.key: pc for pc in self.controls}
+        return self._index
 
 
 class PlanError(ValueError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,6 +33,7 @@ def run_scan(
     progress_total: Callable[[int], None] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
+    from railguard.sources.aws import pseudo
     from railguard.sources.aws.collector import collectors_for, uncovered
     from railguard.sources.aws.runner import collect
     from railguard.sources.aws.session import CallCounter, open_sessions
@@ -52,7 +53,7 @@ def run_scan(
         max_workers=options.max_workers, progress_total=progress_total, progress=progress, now=now,
     )
     inventory = Inventory(collected.resources, collected.gaps)
-    for t in sorted(_missing(needed, uncovered)):
+    for t in sorted(uncovered(needed) - {pseudo.ACCOUNT, pseudo.REGION}):  # the runner makes those
         inventory.add_gap(Gap(t, None, GLOBAL, f"railguard has no collector for {t}"))
     findings = evaluate(plan.controls, inventory, now=now)
     infos, items = map_items(plan, findings)
@@ -72,8 +73,3 @@ def run_scan(
         meta={"resources": len(inventory), "collectors": [c.name for c in collectors]},
     )
 
-
-def _missing(needed: Iterable[str], uncovered: Callable[[Iterable[str]], set[str]]) -> set[str]:
-    from railguard.sources.aws import pseudo
-
-    return uncovered(needed) - {pseudo.ACCOUNT, pseudo.REGION}

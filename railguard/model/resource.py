@@ -45,10 +45,6 @@ class Origin:
     file: str | None = None
     line: int | None = None
 
-    def describe(self) -> str:
-        if self.file:
-            return f"{self.file}:{self.line}" if self.line else self.file
-        return f"{self.account or '?'}/{self.region or GLOBAL}"
 
 
 _MISSING = object()

@@ -59,6 +59,11 @@ class RunResult:
     def api_call_total(self) -> int:
         return sum(self.api_calls.values())
 
+    def fails_at(self, threshold: Severity) -> bool:
+        """Did any finding FAIL at or above `threshold`? (what `--fail-on` gates on; a finding's own
+        severity, not its item's, so a medium failure never trips a `high` gate)"""
+        return any(f.result == Result.FAIL and f.severity >= threshold for f in self.findings)
+
     def items_of(self, framework: str) -> list[ItemResult]:
         return [i for i in self.items if i.framework == framework]
 
