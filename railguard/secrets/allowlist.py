@@ -58,7 +58,7 @@ class SecretsConfig:
 
     def excluded(self, rel_path: str) -> str | None:
         """The glob that excludes ``rel_path`` (posix, relative), or None."""
-        p = rel_path.lstrip("./") if rel_path.startswith("./") else rel_path
+        p = rel_path.removeprefix("./")  # lstrip("./") would also eat the dot of ".env"
         for g in self.exclude:
             if glob_match(p, g):
                 return g

@@ -11,6 +11,7 @@ import codecs
 import hashlib
 import os
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,17 +231,26 @@ def _compiled(rules: list[Rule]) -> Any:
 
 
 def _resolve_overlaps(found: list[Match]) -> list[Match]:
-    """Drop a lower-priority match whose secret overlaps a higher-priority one."""
+    """Drop a lower-priority match whose secret overlaps a higher-priority one.
+
+    Only matches starting within the longest secret before ``m`` can overlap it, so each match
+    looks at its neighbours (found by bisection), not at every other match in the buffer."""
     if len(found) < 2:
         return sorted(found, key=lambda m: m.start)
     found.sort(key=lambda m: (m.start, -m.rule.priority))
-    strong = [m for m in found if m.rule.priority == SPECIFIC]
+    starts = [m.start for m in found]
+    longest = max(m.end - m.start for m in found)
+    strong_end: dict[int, int] = {}  # the longest SPECIFIC match starting at each offset
+    for m in found:
+        if m.rule.priority == SPECIFIC and m.end > strong_end.get(m.start, -1):
+            strong_end[m.start] = m.end
     out: list[Match] = []
     for m in found:
         if m.rule.priority < SPECIFIC:
-            if any(o is not m and o.rule.priority > m.rule.priority and o.start < m.end and m.start < o.end for o in found):
+            near = found[bisect_left(starts, m.start - longest + 1) : bisect_left(starts, m.end)]
+            if any(o.rule.priority > m.rule.priority and m.start < o.end for o in near):
                 continue
-        elif any(o is not m and o.start == m.start and o.end > m.end for o in strong):
+        elif strong_end.get(m.start, -1) > m.end:
             continue
         out.append(m)
     return out

@@ -176,17 +176,7 @@ def scan_blobs(scanner: SecretScanner, repo: Path, refs: list[BlobRef], mode: st
     With ``jobs > 1`` the blobs are dealt round-robin to forked workers, each with its own
     ``git cat-file``; findings are merged back in blob order so "first commit" stays exact.
     """
-    wanted: list[BlobRef] = []
-    for ref in refs:
-        reason = scanner.skip_reason(ref.path)
-        if reason == "vendored":
-            scanner.stats.skipped_vendored += 1
-        elif reason == "binary":
-            scanner.stats.skipped_binary += 1
-        elif scanner.config.excluded(ref.path) and not scanner.show_suppressed:
-            scanner.stats.skipped_excluded += 1
-        else:
-            wanted.append(ref)
+    wanted = [ref for ref in refs if scanner.admit(ref.path)[0]]
     scanner.stats.blobs = len(wanted)
     scanner.stats.commits = commits
     ordered = list(enumerate(wanted))

@@ -386,7 +386,7 @@ def _generic_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
 _B = r"(?:[^A-Za-z0-9]|\z)"  # hyperscan end boundary: one report per candidate
 # optional TypeScript/Kotlin type annotation (``key: string = "..."``), then the operator
 _ASSIGN_HS = r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:|,)[ \t]{0,4}[\"']?"
-_ASSIGN_RE = rb"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:|,)[ \t]{0,4}[\"']?"
+_ASSIGN_RE = _ASSIGN_HS.encode()  # the same operator for the verifying regex
 
 
 def _hs(p: str) -> bytes:

@@ -72,12 +72,20 @@ class SecretScanner:
     stats: ScanStats = field(default_factory=ScanStats)
 
     # ------------------------------------------------------------------------------------------
-    def skip_reason(self, rel: str) -> str | None:
-        if is_vendored(rel):
-            return "vendored"
-        if is_binary_name(rel):
-            return "binary"
-        return None
+    def admit(self, rel: str, below: str | None = None) -> tuple[bool, str | None]:
+        """Whether to scan ``rel`` (a skip is counted in the stats), and the exclude glob matching it."""
+        judged = rel if below is None else below  # vendored/binary are judged below the named directory
+        if is_vendored(judged):
+            self.stats.skipped_vendored += 1
+            return False, None
+        if is_binary_name(judged):
+            self.stats.skipped_binary += 1
+            return False, None
+        excluded_by = self.config.excluded(rel)
+        if excluded_by and not self.show_suppressed:
+            self.stats.skipped_excluded += 1
+            return False, excluded_by
+        return True, excluded_by
 
     def scan_reader(self, read: Callable[[int], bytes], rel: str, commit: str | None = None,
                     excluded_by: str | None = None) -> list[Finding]:
@@ -118,16 +126,8 @@ class SecretScanner:
     def scan_file(self, path: Path, rel: str, below: str | None = None) -> list[Finding]:
         """``below``: the path under the directory the user named (vendored trees are judged
         there, so naming ``vendor/lib`` explicitly scans it)."""
-        reason = self.skip_reason(rel if below is None else below)
-        if reason == "vendored":
-            self.stats.skipped_vendored += 1
-            return []
-        if reason == "binary":
-            self.stats.skipped_binary += 1
-            return []
-        excluded_by = self.config.excluded(rel)
-        if excluded_by and not self.show_suppressed:
-            self.stats.skipped_excluded += 1
+        wanted, excluded_by = self.admit(rel, below)
+        if not wanted:
             return []
         try:
             with open(path, "rb", buffering=0) as fh:
@@ -135,21 +135,6 @@ class SecretScanner:
         except OSError as exc:
             self.stats.errors.append(f"{rel}: {exc.strerror or exc}")
             return []
-
-    def scan_bytes(self, data: bytes, rel: str, commit: str | None = None) -> list[Finding]:
-        excluded_by = self.config.excluded(rel)
-        if excluded_by and not self.show_suppressed:
-            self.stats.skipped_excluded += 1
-            return []
-        pos = 0
-
-        def read(n: int) -> bytes:
-            nonlocal pos
-            chunk = data[pos : pos + n]
-            pos += len(chunk)
-            return chunk
-
-        return self.scan_reader(read, rel, commit, excluded_by)
 
     # ------------------------------------------------------------------------------------------
     def _findings(self, buf: bytes, matches: list[Match], rel: str, commit: str | None,

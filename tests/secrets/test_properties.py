@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from railguard.secrets.engine import Engine
+from railguard.secrets.engine import Engine, Match, _resolve_overlaps
 from railguard.secrets.findings import redact
-from railguard.secrets.rules import RULES
+from railguard.secrets.rules import CONTEXTUAL, GENERIC, RULES, SPECIFIC
 from railguard.secrets.samples import sample
 
 ENGINE = Engine.shared()
@@ -54,3 +54,33 @@ def test_redaction_shows_at_most_the_ends(secret: str) -> None:
         r = r.split("----- ", 1)[-1]  # a PEM header is kept, the body is redacted
     shown = r.replace("****", "")
     assert len(shown) <= 8 and "****" in r
+
+
+def _overlaps_reference(found: list[Match]) -> list[Match]:
+    """The all-pairs definition that ``_resolve_overlaps`` computes with bisection."""
+    found = sorted(found, key=lambda m: (m.start, -m.rule.priority))
+    strong = [m for m in found if m.rule.priority == SPECIFIC]
+    out = []
+    for m in found:
+        if m.rule.priority < SPECIFIC:
+            if any(o is not m and o.rule.priority > m.rule.priority and o.start < m.end and m.start < o.end for o in found):
+                continue
+        elif any(o is not m and o.start == m.start and o.end > m.end for o in strong):
+            continue
+        out.append(m)
+    return out
+
+
+_BY_PRIORITY = {p: next(r for r in RULES if r.priority == p) for p in (GENERIC, CONTEXTUAL, SPECIFIC)}
+
+
+@settings(max_examples=200, deadline=None)
+@example([(0, 10, SPECIFIC), (9, 5, GENERIC)])  # the longest match reaching one byte into a later one
+@example([(4, 6, SPECIFIC), (4, 9, SPECIFIC), (4, 9, CONTEXTUAL)])
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 120), st.sampled_from(sorted(_BY_PRIORITY))), max_size=40))
+def test_resolve_overlaps_matches_all_pairs_definition(spans: list[tuple[int, int, int]]) -> None:
+    found = [Match(_BY_PRIORITY[p], s, s + n, b"x") for s, n, p in spans]
+    got = _resolve_overlaps(list(found))
+    assert [(m.start, m.end, m.rule.priority) for m in got] == [
+        (m.start, m.end, m.rule.priority) for m in _overlaps_reference(found)
+    ]

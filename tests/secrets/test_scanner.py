@@ -133,6 +133,8 @@ def test_glob_match() -> None:
     assert glob_match("pkg/testdata/z", "testdata/")
     assert not glob_match("src/a.py", "tests/**")
     assert SecretsConfig(exclude=["docs/**"]).excluded("docs/a.md") == "docs/**"
+    assert SecretsConfig(exclude=[".env"]).excluded("./.env") == ".env"  # "./" is removed, not the dot
+    assert SecretsConfig(exclude=[".github/**"]).excluded("./.github/w.yml") == ".github/**"
 
 
 def _result(engine: Engine, rng: random.Random, tmp_path: Path):  # type: ignore[no-untyped-def]
