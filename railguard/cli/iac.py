@@ -187,6 +187,14 @@ def _render(run: RunResult, fmt: str) -> str:
     return render(run, fmt)
 
 
+def _console(run: RunResult, fmts: list[str], quiet: bool) -> None:
+    """With files written: the text report on stdout when asked for, else one summary line."""
+    if "text" in fmts:
+        typer.echo(render_text(run, quiet=quiet, color=sys.stdout.isatty()), nl=False)
+    else:
+        typer.echo(summary_line(run), err=True)
+
+
 def _emit(run: RunResult, fmts: list[str], output: Path | None, quiet: bool) -> None:
     machine = [f for f in fmts if f != "text"]
     if output is None:
@@ -199,19 +207,13 @@ def _emit(run: RunResult, fmts: list[str], output: Path | None, quiet: bool) -> 
         return
     as_dir = output.is_dir() or str(output).endswith(("/", os.sep)) or len(machine) > 1
     if as_dir:
-        if "text" in fmts:
-            typer.echo(render_text(run, quiet=quiet, color=sys.stdout.isatty()), nl=False)
-        else:
-            typer.echo(summary_line(run), err=True)
+        _console(run, fmts, quiet)
         _write_dir(run, machine, output)
         return
     if output.parent and not output.parent.exists():
         output.parent.mkdir(parents=True, exist_ok=True)
     if machine:
-        if "text" in fmts:
-            typer.echo(render_text(run, quiet=quiet, color=sys.stdout.isatty()), nl=False)
-        else:
-            typer.echo(summary_line(run), err=True)
+        _console(run, fmts, quiet)
         output.write_text(_render(run, machine[0]), encoding="utf-8")
     else:
         output.write_text(render_text(run, quiet=quiet, color=False), encoding="utf-8")

@@ -288,6 +288,8 @@ def _load_data_file(t: Target, shown: str, opts: IacOptions, out: Collected) -> 
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         out.units.append(_error_unit(CLOUDFORMATION, shown, f"cannot read: {why}"))
         return
+    # the whole file as valid UTF-8: handed to the plan / task definition loaders, not read again
+    whole = text if size <= opts.max_bytes and not problems else None
     if _is_plan(text):
         fn = _optional("railguard.sources.terraform", "load_plan")
         if size > opts.max_plan_bytes:
@@ -295,14 +297,14 @@ def _load_data_file(t: Target, shown: str, opts: IacOptions, out: Collected) -> 
         elif fn is None:
             out.not_scanned[shown] = "Terraform plan support is not available in this build"
         else:
-            out.units.append(_call_loader(TERRAFORM_PLAN, shown, fn, Path(shown)))
+            out.units.append(_call_loader(TERRAFORM_PLAN, shown, fn, Path(shown), whole))
         return
     if _is_task_definition(text) and not cfn.looks_like_template(text):
         fn = _optional("railguard.sources.containers", "load_task_definition")
         if fn is None:
             out.not_scanned[shown] = "ECS task definition support is not available in this build"
         else:
-            out.units.append(_call_loader(ECS_TASK, shown, fn, Path(shown)))
+            out.units.append(_call_loader(ECS_TASK, shown, fn, Path(shown), whole))
         return
     template_like = cfn.looks_like_template(text) or t.path.suffix.lower() in (".template", ".cfn")
     if size > opts.max_bytes:
@@ -464,13 +466,9 @@ def decide_by_variants(
         key = (f.control_id, f.resource_id, params_key(f.params))
         seen = [(label, vs[key]) for label, vs in per_variant if key in vs]
         results = {v.result for _, v in seen}
-        if seen and results == {Result.PASS}:
+        if seen and results in ({Result.PASS}, {Result.FAIL}):
             first = seen[0][1]
-            f = replace(f, result=Result.PASS, reason=f"{first.reason} (whichever way {conds} go)",
-                        evidence=first.evidence)
-        elif seen and results == {Result.FAIL}:
-            first = seen[0][1]
-            f = replace(f, result=Result.FAIL, reason=f"{first.reason} (whichever way {conds} go)",
+            f = replace(f, result=first.result, reason=f"{first.reason} (whichever way {conds} go)",
                         evidence=first.evidence)
         elif seen and Result.FAIL in results:
             fails = [label for label, v in seen if v.result == Result.FAIL]
@@ -541,9 +539,10 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
     a bad baseline, `PlanError` for an unknown control."""
     started = time.monotonic()
     now = datetime.now(UTC).replace(microsecond=0)
+    paths = list(paths)  # read twice: discovered, then listed in the run's meta
     plan = plan or plan_for(opts)
     fingerprints = read_baseline(opts.baseline) if opts.baseline else None
-    targets = discover(list(paths), opts.excludes)
+    targets = discover(paths, opts.excludes)
     if not opts.explicit_files:
         targets = [Target(t.path, t.kind, False) for t in targets]
     collected = collect(targets, opts)

@@ -3,6 +3,7 @@ and the inline ignores found in comments or metadata (applied later, never silen
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from railguard.model import Resource
@@ -44,3 +45,44 @@ class Loaded:
         self.errors += other.errors
         self.ignores += other.ignores
         self.files += other.files
+
+
+IGNORE_MARK = "railguard:ignore"
+_IGNORE_RE = {
+    False: re.compile(r"#\s*railguard:ignore\b(?P<rest>[^\n]*)"),
+    True: re.compile(r"(?:#|//|/\*)\s*railguard:ignore\b(?P<rest>[^\n]*)"),
+}
+
+
+@dataclass(frozen=True)
+class IgnoreComment:
+    """One `railguard:ignore CONTROL_ID reason` comment; each loader decides what it covers."""
+
+    line: int
+    control_id: str  # "" when the comment names none
+    reason: str  # "" when the comment gives none
+    alone: bool  # the comment is the only thing on its line
+
+
+def ignore_comment(raw: str, line: int, *, hcl: bool = False) -> IgnoreComment | None:
+    """The ignore comment on one line, if any: `#` comments, and also `//` and `/* */` for HCL."""
+    if IGNORE_MARK not in raw:
+        return None
+    m = _IGNORE_RE[hcl].search(raw)
+    if m is None:
+        return None
+    rest = m.group("rest").strip()
+    if hcl and rest.endswith("*/"):
+        rest = rest[:-2].strip()
+    parts = rest.split(None, 1)
+    cid = parts[0] if parts else ""
+    reason = parts[1].strip() if len(parts) > 1 else ""
+    return IgnoreComment(line, cid, reason, raw[: m.start()].strip() == "")
+
+
+def scan_ignore_comments(text: str, *, hcl: bool = False) -> list[IgnoreComment]:
+    """Every ignore comment in a file's text, with its 1-based line."""
+    if IGNORE_MARK not in text:
+        return []
+    found = (ignore_comment(raw, n, hcl=hcl) for n, raw in enumerate(text.splitlines(), 1))
+    return [ig for ig in found if ig is not None]

@@ -373,3 +373,29 @@ def test_conditions_left_open_are_decided_when_every_branch_agrees(tmp_path: Pat
     assert got["OpenInDev"].result == Result.UNKNOWN and "FAIL when Prod=false" in got["OpenInDev"].reason
     dev = scan(p, only_controls=["ec2.sg-admin-port-open-to-world"], params={"Env": "dev"})
     assert {f.resource_id: f.result for f in dev.findings}["OpenInDev"] == Result.FAIL
+
+
+def test_plan_and_task_definition_are_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan reads a small data file once to tell its kind and hands that text to the loader."""
+    import railguard.sources.containers.taskdef as taskdef
+    import railguard.sources.terraform.plan as plan
+
+    def no_second_read(*args: object, **kw: object) -> None:
+        raise AssertionError("read a second time")
+
+    monkeypatch.setattr(plan, "read_text", no_second_read)
+    monkeypatch.setattr(taskdef, "read", no_second_read)
+    (tmp_path / "plan.json").write_text(
+        '{"format_version": "1.2", "terraform_version": "1.6.0", "planned_values": {"root_module": {"resources": ['
+        '{"address": "aws_ebs_volume.v", "type": "aws_ebs_volume", "values": {"encrypted": false}}]}}}'
+    )
+    (tmp_path / "taskdef.json").write_text('{"family": "web", "containerDefinitions": [{"name": "app", "image": "x"}]}')
+    run = scan(tmp_path)
+    assert not [f for f in run.findings if f.result == Result.ERROR]
+    assert {"aws_ebs_volume.v", "web"} <= {f.resource_id for f in run.findings}
+
+
+def test_paths_may_be_any_iterable(tmp_path: Path) -> None:
+    (tmp_path / "ok.yaml").write_text("Resources:\n  F: {Type: AWS::EFS::FileSystem}\n")
+    run = run_iac(iter([tmp_path / "ok.yaml"]), IacOptions())
+    assert run.meta["files"] == 1 and len(run.meta["paths"]) == 1

@@ -26,8 +26,8 @@ from typing import Any
 
 from railguard.model import Origin, Resource, Unknown
 from railguard.sources.cloudformation.parse import Parsed, TemplateSyntaxError, parse_json, parse_yaml
-from railguard.sources.cloudformation.resolve import NOVALUE, CircularReference, Resolver, name_property
-from railguard.sources.loaded import InlineIgnore, Loaded, ParseError
+from railguard.sources.cloudformation.resolve import NOVALUE, CircularReference, Resolver
+from railguard.sources.loaded import InlineIgnore, Loaded, ParseError, scan_ignore_comments
 
 __all__ = [
     "MAX_BYTES",
@@ -54,7 +54,6 @@ SAM_TYPES = {
     "AWS::Serverless::LayerVersion": "AWS::Lambda::LayerVersion",
 }
 _TEXT_HINT = re.compile(r'^(AWSTemplateFormatVersion|Resources)\s*:|"(AWSTemplateFormatVersion|Resources)"\s*:', re.M)
-_IGNORE = re.compile(r"#\s*railguard:ignore\b[ \t]*(\S*)[ \t]*(.*)$")
 
 
 class UnknownProperties(dict[str, Any]):
@@ -370,18 +369,13 @@ def _collect_ignores(
             else:
                 out.ignores.append(InlineIgnore(file, cid, reason.strip(), b["line"], owner(lid)))
 
-    if "railguard:ignore" not in text:
+    comments = scan_ignore_comments(text)
+    if not comments:
         return
     starts = sorted((b["line"], lid) for lid, b in built.items() if b["line"])
     all_lines = text.splitlines()
-    for idx, raw in enumerate(all_lines):
-        if "railguard:ignore" not in raw:
-            continue
-        m = _IGNORE.search(raw)
-        if m is None:
-            continue
-        lineno = idx + 1
-        cid, reason = m.group(1), m.group(2).strip()
+    for ig in comments:
+        cid, reason, lineno = ig.control_id, ig.reason, ig.line
         target = _ignore_target(lineno, starts, all_lines)
         if not cid:
             out.errors.append(ParseError(file, "railguard:ignore names no control id", lineno))
@@ -411,8 +405,3 @@ def _ignore_target(lineno: int, starts: list[tuple[int, str]], lines: list[str])
             break
         containing = lid
     return containing
-
-
-def name_of(type_: str) -> str:
-    """The property holding a resource's physical name (exported for the Terraform mapping)."""
-    return name_property(type_)

@@ -30,7 +30,7 @@ from typing import Any
 
 from railguard.model import Origin, Resource, Unknown
 from railguard.sources.containers._text import read
-from railguard.sources.loaded import InlineIgnore, Loaded, ParseError
+from railguard.sources.loaded import InlineIgnore, Loaded, ParseError, ignore_comment
 
 DOCKERFILE_TYPE = "RailGuard::Docker::Dockerfile"
 WHAT = "a Dockerfile"
@@ -42,7 +42,6 @@ INSTRUCTIONS = frozenset({
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 
 _DIRECTIVE = re.compile(r"^#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
-_IGNORE = re.compile(r"^\s*#\s*railguard:ignore\b[ \t]*(\S*)[ \t]*(.*?)\s*$")
 _HEREDOC = re.compile(r"(?<!<)<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_.-]*)\2(?!<)")
 _VAR = re.compile(r"\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:[-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -180,14 +179,13 @@ def _directives(lines: list[str], file: str, out: Loaded) -> tuple[str, int]:
 
 
 def _comment(raw: str, lineno: int, file: str, out: Loaded) -> None:
-    m = _IGNORE.match(raw)
-    if not m:
+    ig = ignore_comment(raw, lineno)
+    if ig is None or not ig.alone:
         return
-    cid, reason = m.group(1), m.group(2)
-    if not cid or not reason:
+    if not ig.control_id or not ig.reason:
         out.errors.append(ParseError(file, "railguard:ignore needs a control id and a reason", lineno))
         return
-    out.ignores.append(InlineIgnore(file, cid, reason, lineno))
+    out.ignores.append(InlineIgnore(file, ig.control_id, ig.reason, lineno))
 
 
 def _logical_lines(lines: list[str], start: int, escape: str, file: str, out: Loaded) -> list[_Line]:

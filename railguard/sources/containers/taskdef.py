@@ -31,12 +31,17 @@ _RESPONSE_ONLY = frozenset({
 })
 
 
-def load_task_definition(path: Path) -> Loaded:
-    """Read one task definition file; never raises for bad input (it becomes a `ParseError`)."""
+def load_task_definition(path: Path, text: str | None = None) -> Loaded:
+    """Read one task definition file; never raises for bad input (it becomes a `ParseError`).
+
+    `text`: the file's content when the caller has already read it (as valid UTF-8), so the
+    file is not read a second time; text with NUL characters is read again to be reported."""
     file = path.as_posix()
-    text = read(path, file, WHAT)
-    if isinstance(text, ParseError):
-        return Loaded(errors=[text], files=[file])
+    if text is None or "\0" in text:
+        read_back = read(path, file, WHAT)
+        if isinstance(read_back, ParseError):
+            return Loaded(errors=[read_back], files=[file])
+        text = read_back
     return parse_task_definition(text, file, default_id=path.stem)
 
 

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from railguard.model import Resource, find_unknown
-from railguard.sources.loaded import InlineIgnore, Loaded, ParseError
+from railguard.sources.loaded import InlineIgnore, Loaded, ParseError, scan_ignore_comments
 from railguard.sources.terraform.hcl import (
     comment_run_above,
     parse_expression,
     parse_file,
     read_text,
-    scan_ignores,
 )
 from railguard.sources.terraform.mapping import MAPPED_TYPES, Builder, TFResource
 from railguard.sources.terraform.module import Context, ModuleInstance, _literal_scope, load_module_def
@@ -160,7 +159,7 @@ def _ignores(
             continue
         lines = pf.text.splitlines()
         spans = sorted(blocks_by_file.get(pf.path, []))
-        for ig in scan_ignores(pf.text):
+        for ig in scan_ignore_comments(pf.text, hcl=True):
             if not ig.control_id or not ig.reason:
                 what = "a control id and a reason" if not ig.control_id else f"a reason after {ig.control_id}"
                 loaded.errors.append(ParseError(pf.path, f"railguard:ignore needs {what}", ig.line))

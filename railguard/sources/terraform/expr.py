@@ -107,10 +107,6 @@ class Scope:
         return self.resolve(name)
 
 
-def is_unknown(v: Any) -> bool:
-    return isinstance(v, Unknown)
-
-
 def _tokens_stripped(node: Tree) -> list[Any]:
     """Children that carry meaning (no punctuation tokens, no newlines/comments)."""
     return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]

@@ -8,7 +8,6 @@ loses the line numbers that findings and parse errors need. The tree keeps both.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -191,36 +190,6 @@ def index_body(body: Tree) -> Body:
 
 def _line(node: Tree) -> int:
     return int(getattr(node.meta, "line", 0) or 0)
-
-
-_IGNORE_RE = re.compile(r"(?:#|//|/\*)\s*railguard:ignore\b[ \t]*(?P<rest>[^\n]*)")
-
-
-@dataclass(frozen=True)
-class IgnoreComment:
-    line: int
-    control_id: str
-    reason: str
-    alone: bool  # the comment is the only thing on its line
-
-
-def scan_ignores(text: str) -> list[IgnoreComment]:
-    """`# railguard:ignore CONTROL_ID reason` comments (also `//` and `/* */`), with their lines."""
-    if "railguard:ignore" not in text:
-        return []
-    out = []
-    for lineno, raw in enumerate(text.splitlines(), 1):
-        m = _IGNORE_RE.search(raw)
-        if not m:
-            continue
-        rest = m.group("rest").strip()
-        if rest.endswith("*/"):
-            rest = rest[:-2].strip()
-        parts = rest.split(None, 1)
-        cid = parts[0] if parts else ""
-        reason = parts[1].strip() if len(parts) > 1 else ""
-        out.append(IgnoreComment(lineno, cid, reason, raw[: m.start()].strip() == ""))
-    return out
 
 
 def comment_run_above(lines: list[str], line: int) -> int:

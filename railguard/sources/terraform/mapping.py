@@ -96,6 +96,12 @@ def put(d: dict[str, Any], key: str, v: Any) -> None:
         d[key] = clean(v)
 
 
+def puts(d: dict[str, Any], cfg: dict[str, Any], **attrs: str) -> None:
+    """`put(d, Property, cfg.get(attribute))` for each `Property="attribute"`, in order."""
+    for key, attr in attrs.items():
+        put(d, key, cfg.get(attr))
+
+
 def num(v: Any) -> Any:
     if isinstance(v, str):
         try:
@@ -318,8 +324,7 @@ def nacl_entry(c: dict[str, Any], acl_ref: Any, egress: Any, number_key: str, ac
     action = c.get(action_key)
     put(p, "RuleAction", action.lower() if isinstance(action, str) else action)
     p["Egress"] = clean(egress) if egress is not None else False
-    put(p, "CidrBlock", c.get("cidr_block"))
-    put(p, "Ipv6CidrBlock", c.get("ipv6_cidr_block"))
+    puts(p, c, CidrBlock="cidr_block", Ipv6CidrBlock="ipv6_cidr_block")
     if proto != -1 and (c.get("from_port") is not None or c.get("to_port") is not None):
         p["PortRange"] = {"From": num(clean(c.get("from_port"))), "To": num(clean(c.get("to_port")))}
     if c.get("icmp_type") is not None or c.get("icmp_code") is not None:
@@ -350,10 +355,10 @@ def _nacl_rule(b: Builder, r: TFResource) -> None:
 def _vpc(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "CidrBlock", c.get("cidr_block"))
-    put(p, "EnableDnsSupport", c.get("enable_dns_support"))
-    put(p, "EnableDnsHostnames", c.get("enable_dns_hostnames"))
-    put(p, "InstanceTenancy", c.get("instance_tenancy"))
+    puts(
+        p, c, CidrBlock="cidr_block", EnableDnsSupport="enable_dns_support",
+        EnableDnsHostnames="enable_dns_hostnames", InstanceTenancy="instance_tenancy",
+    )
     b.add(r, "AWS::EC2::VPC", p)
 
 
@@ -361,9 +366,7 @@ def _vpc(b: Builder, r: TFResource) -> None:
 def _subnet(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {"MapPublicIpOnLaunch": val(c, "map_public_ip_on_launch", r.type == "aws_default_subnet")}
-    put(p, "VpcId", c.get("vpc_id"))
-    put(p, "CidrBlock", c.get("cidr_block"))
-    put(p, "AvailabilityZone", c.get("availability_zone"))
+    puts(p, c, VpcId="vpc_id", CidrBlock="cidr_block", AvailabilityZone="availability_zone")
     b.add(r, "AWS::EC2::Subnet", p, name=tags_of(c).get("Name") or r.address)
 
 
@@ -377,11 +380,11 @@ def _flow_log(b: Builder, r: TFResource) -> None:
             p["ResourceId"] = clean(c[key])
             p["ResourceType"] = kind
             break
-    put(p, "TrafficType", c.get("traffic_type"))
-    put(p, "LogDestinationType", c.get("log_destination_type"))
-    put(p, "LogDestination", c.get("log_destination"))
-    put(p, "LogGroupName", c.get("log_group_name"))
-    put(p, "DeliverLogsPermissionArn", c.get("iam_role_arn"))
+    puts(
+        p, c, TrafficType="traffic_type", LogDestinationType="log_destination_type",
+        LogDestination="log_destination", LogGroupName="log_group_name",
+        DeliverLogsPermissionArn="iam_role_arn",
+    )
     b.add(r, "AWS::EC2::FlowLog", p, name=r.address)
 
 
@@ -412,17 +415,14 @@ def _ebs(bd: dict[str, Any]) -> dict[str, Any]:
 def _instance(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "ImageId", c.get("ami"))
-    put(p, "InstanceType", c.get("instance_type"))
-    put(p, "IamInstanceProfile", c.get("iam_instance_profile"))
+    puts(p, c, ImageId="ami", InstanceType="instance_type", IamInstanceProfile="iam_instance_profile")
     put(p, "MetadataOptions", _metadata_options(c))
-    put(p, "SubnetId", c.get("subnet_id"))
-    put(p, "SecurityGroupIds", c.get("vpc_security_group_ids"))
-    put(p, "SecurityGroups", c.get("security_groups"))
+    puts(
+        p, c, SubnetId="subnet_id", SecurityGroupIds="vpc_security_group_ids",
+        SecurityGroups="security_groups",
+    )
     put(p, "UserData", c.get("user_data") if c.get("user_data") is not None else c.get("user_data_base64"))
-    put(p, "KeyName", c.get("key_name"))
-    put(p, "Monitoring", c.get("monitoring"))
-    put(p, "EbsOptimized", c.get("ebs_optimized"))
+    puts(p, c, KeyName="key_name", Monitoring="monitoring", EbsOptimized="ebs_optimized")
     lt = block(c, "launch_template")
     if lt is not None:
         ref: dict[str, Any] = {}
@@ -446,8 +446,7 @@ def _instance(b: Builder, r: TFResource) -> None:
 def _launch_template(b: Builder, r: TFResource) -> None:
     c = r.cfg
     data: dict[str, Any] = {}
-    put(data, "ImageId", c.get("image_id"))
-    put(data, "InstanceType", c.get("instance_type"))
+    puts(data, c, ImageId="image_id", InstanceType="instance_type")
     put(data, "MetadataOptions", _metadata_options(c))
     iip = block(c, "iam_instance_profile")
     if iip is not None:
@@ -455,8 +454,7 @@ def _launch_template(b: Builder, r: TFResource) -> None:
         put(prof, "Arn", iip.get("arn"))
         put(prof, "Name", iip.get("name"))
         data["IamInstanceProfile"] = prof
-    put(data, "SecurityGroupIds", c.get("vpc_security_group_ids"))
-    put(data, "UserData", c.get("user_data"))
+    puts(data, c, SecurityGroupIds="vpc_security_group_ids", UserData="user_data")
     nis = []
     for ni in blocks(c, "network_interfaces"):
         n: dict[str, Any] = {}
@@ -481,12 +479,9 @@ def _launch_template(b: Builder, r: TFResource) -> None:
 def _launch_configuration(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "ImageId", c.get("image_id"))
-    put(p, "InstanceType", c.get("instance_type"))
-    put(p, "IamInstanceProfile", c.get("iam_instance_profile"))
+    puts(p, c, ImageId="image_id", InstanceType="instance_type", IamInstanceProfile="iam_instance_profile")
     put(p, "MetadataOptions", _metadata_options(c))
-    put(p, "SecurityGroups", c.get("security_groups"))
-    put(p, "AssociatePublicIpAddress", c.get("associate_public_ip_address"))
+    puts(p, c, SecurityGroups="security_groups", AssociatePublicIpAddress="associate_public_ip_address")
     put(p, "UserData", c.get("user_data") if c.get("user_data") is not None else c.get("user_data_base64"))
     put(p, "LaunchConfigurationName", c.get("name"))
     b.add(r, "AWS::AutoScaling::LaunchConfiguration", p)
@@ -496,11 +491,10 @@ def _launch_configuration(b: Builder, r: TFResource) -> None:
 def _ebs_volume(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {"Encrypted": val(c, "encrypted", False)}
-    put(p, "KmsKeyId", c.get("kms_key_id"))
-    put(p, "Size", c.get("size"))
-    put(p, "AvailabilityZone", c.get("availability_zone"))
-    put(p, "VolumeType", c.get("type"))
-    put(p, "SnapshotId", c.get("snapshot_id"))
+    puts(
+        p, c, KmsKeyId="kms_key_id", Size="size", AvailabilityZone="availability_zone", VolumeType="type",
+        SnapshotId="snapshot_id",
+    )
     b.add(r, "AWS::EC2::Volume", p, name=tags_of(c).get("Name") or r.address)
 
 
@@ -522,10 +516,7 @@ def _ebs_default_key(b: Builder, r: TFResource) -> None:
 def _peering(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "VpcId", c.get("vpc_id"))
-    put(p, "PeerVpcId", c.get("peer_vpc_id"))
-    put(p, "PeerOwnerId", c.get("peer_owner_id"))
-    put(p, "PeerRegion", c.get("peer_region"))
+    puts(p, c, VpcId="vpc_id", PeerVpcId="peer_vpc_id", PeerOwnerId="peer_owner_id", PeerRegion="peer_region")
     b.add(r, "AWS::EC2::VPCPeeringConnection", p, name=r.address)
 
 
@@ -763,9 +754,7 @@ def _mq(b: Builder, r: TFResource) -> None:
         put(e, "ConsoleAccess", u.get("console_access"))
         users.append(e)
     p: dict[str, Any] = {"Users": users}
-    put(p, "BrokerName", c.get("broker_name"))
-    put(p, "EngineType", c.get("engine_type"))
-    put(p, "PubliclyAccessible", c.get("publicly_accessible"))
+    puts(p, c, BrokerName="broker_name", EngineType="engine_type", PubliclyAccessible="publicly_accessible")
     b.add(r, "AWS::AmazonMQ::Broker", p, name=val(c, "broker_name") if isinstance(c.get("broker_name"), str) else r.address)
 
 
@@ -786,10 +775,7 @@ def _directory(b: Builder, r: TFResource) -> None:
     type_ = "AWS::DirectoryService::MicrosoftAD" if kind == "MicrosoftAD" else (
         "AWS::DirectoryService::SimpleAD" if kind in (None, "SimpleAD") else f"Terraform::{r.type}")
     p: dict[str, Any] = {}
-    put(p, "Name", c.get("name"))
-    put(p, "Password", c.get("password"))
-    put(p, "Size", c.get("size"))
-    put(p, "Edition", c.get("edition"))
+    puts(p, c, Name="name", Password="password", Size="size", Edition="edition")
     b.add(r, type_, p)
 
 
@@ -797,9 +783,7 @@ def _directory(b: Builder, r: TFResource) -> None:
 def _glue_connection(b: Builder, r: TFResource) -> None:
     c = r.cfg
     ci: dict[str, Any] = {}
-    put(ci, "Name", c.get("name"))
-    put(ci, "ConnectionType", c.get("connection_type"))
-    put(ci, "ConnectionProperties", c.get("connection_properties"))
+    puts(ci, c, Name="name", ConnectionType="connection_type", ConnectionProperties="connection_properties")
     b.add(r, "AWS::Glue::Connection", {"ConnectionInput": ci})
 
 
@@ -807,9 +791,7 @@ def _glue_connection(b: Builder, r: TFResource) -> None:
 def _amplify(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "Name", c.get("name"))
-    put(p, "AccessToken", c.get("access_token"))
-    put(p, "OauthToken", c.get("oauth_token"))
+    puts(p, c, Name="name", AccessToken="access_token", OauthToken="oauth_token")
     creds = c.get("basic_auth_credentials")
     if creds is not None:
         # Terraform takes base64("user:password"); the whole value is the secret
@@ -821,8 +803,7 @@ def _amplify(b: Builder, r: TFResource) -> None:
 def _webhook(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "Name", c.get("name"))
-    put(p, "Authentication", c.get("authentication"))
+    puts(p, c, Name="name", Authentication="authentication")
     ac = block(c, "authentication_configuration")
     if ac is not None:
         conf: dict[str, Any] = {}
@@ -836,8 +817,7 @@ def _webhook(b: Builder, r: TFResource) -> None:
 def _efs(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {"Encrypted": val(c, "encrypted", False)}
-    put(p, "KmsKeyId", c.get("kms_key_id"))
-    put(p, "PerformanceMode", c.get("performance_mode"))
+    puts(p, c, KmsKeyId="kms_key_id", PerformanceMode="performance_mode")
     b.add(r, "AWS::EFS::FileSystem", p, name=val(c, "creation_token") if isinstance(c.get("creation_token"), str) else r.address)
 
 
@@ -845,8 +825,7 @@ def _efs(b: Builder, r: TFResource) -> None:
 def _dynamodb(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "TableName", c.get("name"))
-    put(p, "BillingMode", c.get("billing_mode"))
+    puts(p, c, TableName="name", BillingMode="billing_mode")
     sse = block(c, "server_side_encryption")
     if sse is not None:
         s: dict[str, Any] = {"SSEEnabled": val(sse, "enabled", False)}
@@ -864,8 +843,7 @@ def _dynamodb(b: Builder, r: TFResource) -> None:
 def _sns(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "TopicName", c.get("name"))
-    put(p, "KmsMasterKeyId", c.get("kms_master_key_id"))
+    puts(p, c, TopicName="name", KmsMasterKeyId="kms_master_key_id")
     b.add(r, "AWS::SNS::Topic", p)
     if c.get("policy") is not None:
         b.add(r, "AWS::SNS::TopicPolicy", {"Topics": [r.address], "PolicyDocument": policy(c["policy"])},
@@ -881,9 +859,7 @@ def _sns_policy(b: Builder, r: TFResource) -> None:
 def _sns_sub(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "TopicArn", c.get("topic_arn"))
-    put(p, "Protocol", c.get("protocol"))
-    put(p, "Endpoint", c.get("endpoint"))
+    puts(p, c, TopicArn="topic_arn", Protocol="protocol", Endpoint="endpoint")
     b.add(r, "AWS::SNS::Subscription", p, name=r.address)
 
 
@@ -891,9 +867,10 @@ def _sns_sub(b: Builder, r: TFResource) -> None:
 def _sqs(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "QueueName", c.get("name"))
-    put(p, "KmsMasterKeyId", c.get("kms_master_key_id"))
-    put(p, "SqsManagedSseEnabled", c.get("sqs_managed_sse_enabled"))
+    puts(
+        p, c, QueueName="name", KmsMasterKeyId="kms_master_key_id",
+        SqsManagedSseEnabled="sqs_managed_sse_enabled",
+    )
     b.add(r, "AWS::SQS::Queue", p)
     if c.get("policy") is not None:
         b.add(r, "AWS::SQS::QueuePolicy", {"Queues": [r.address], "PolicyDocument": policy(c["policy"])},
@@ -914,10 +891,10 @@ def _kms(b: Builder, r: TFResource) -> None:
         "KeyUsage": val(c, "key_usage", "ENCRYPT_DECRYPT"),
         "Enabled": val(c, "is_enabled", True),
     }
-    put(p, "Description", c.get("description"))
-    put(p, "MultiRegion", c.get("multi_region"))
-    put(p, "PendingWindowInDays", c.get("deletion_window_in_days"))
-    put(p, "RotationPeriodInDays", c.get("rotation_period_in_days"))
+    puts(
+        p, c, Description="description", MultiRegion="multi_region",
+        PendingWindowInDays="deletion_window_in_days", RotationPeriodInDays="rotation_period_in_days",
+    )
     if c.get("policy") is not None:
         p["KeyPolicy"] = policy(c["policy"])
     b.add(r, "AWS::KMS::Key", p, name=r.address)
@@ -985,9 +962,7 @@ def _inline_policies(c: dict[str, Any]) -> list[dict[str, Any]]:
 def _iam_user(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {"Policies": [], "ManagedPolicyArns": []}
-    put(p, "UserName", c.get("name"))
-    put(p, "Path", c.get("path"))
-    put(p, "PermissionsBoundary", c.get("permissions_boundary"))
+    puts(p, c, UserName="name", Path="path", PermissionsBoundary="permissions_boundary")
     b.add(r, "AWS::IAM::User", p)
 
 
@@ -995,12 +970,10 @@ def _iam_user(b: Builder, r: TFResource) -> None:
 def _iam_role(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {"Policies": _inline_policies(c), "ManagedPolicyArns": list(clean(listify(c.get("managed_policy_arns"))))}
-    put(p, "RoleName", c.get("name"))
-    put(p, "Path", c.get("path"))
+    puts(p, c, RoleName="name", Path="path")
     if c.get("assume_role_policy") is not None:
         p["AssumeRolePolicyDocument"] = policy(c["assume_role_policy"])
-    put(p, "MaxSessionDuration", c.get("max_session_duration"))
-    put(p, "PermissionsBoundary", c.get("permissions_boundary"))
+    puts(p, c, MaxSessionDuration="max_session_duration", PermissionsBoundary="permissions_boundary")
     b.add(r, "AWS::IAM::Role", p)
 
 
@@ -1008,8 +981,7 @@ def _iam_role(b: Builder, r: TFResource) -> None:
 def _iam_group(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {"Policies": [], "ManagedPolicyArns": []}
-    put(p, "GroupName", c.get("name"))
-    put(p, "Path", c.get("path"))
+    puts(p, c, GroupName="name", Path="path")
     b.add(r, "AWS::IAM::Group", p)
 
 
@@ -1017,9 +989,7 @@ def _iam_group(b: Builder, r: TFResource) -> None:
 def _iam_policy(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {"PolicyDocument": policy(c.get("policy"))}
-    put(p, "ManagedPolicyName", c.get("name"))
-    put(p, "Path", c.get("path"))
-    put(p, "Description", c.get("description"))
+    puts(p, c, ManagedPolicyName="name", Path="path", Description="description")
     b.add(r, "AWS::IAM::ManagedPolicy", p)
 
 
@@ -1108,8 +1078,7 @@ def _iam_access_key(b: Builder, r: TFResource) -> None:
 def _iam_instance_profile(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {"Roles": clean(listify(c.get("role")))}
-    put(p, "InstanceProfileName", c.get("name"))
-    put(p, "Path", c.get("path"))
+    puts(p, c, InstanceProfileName="name", Path="path")
     b.add(r, "AWS::IAM::InstanceProfile", p)
 
 
@@ -1125,9 +1094,10 @@ def _password_policy(b: Builder, r: TFResource) -> None:
         "AllowUsersToChangePassword": val(c, "allow_users_to_change_password", True),
         "ExpirePasswords": bool(c.get("max_password_age")) if not isinstance(c.get("max_password_age"), Unknown) else c["max_password_age"],
     }
-    put(p, "MaxPasswordAge", c.get("max_password_age"))
-    put(p, "PasswordReusePrevention", c.get("password_reuse_prevention"))
-    put(p, "HardExpiry", c.get("hard_expiry"))
+    puts(
+        p, c, MaxPasswordAge="max_password_age", PasswordReusePrevention="password_reuse_prevention",
+        HardExpiry="hard_expiry",
+    )
     b.add(r, "RailGuard::IAM::AccountPasswordPolicy", p, name=r.address)
 
 
@@ -1192,8 +1162,7 @@ def _listener(b: Builder, r: TFResource) -> None:
     proto = c.get("protocol")
     put(p, "Protocol", proto.upper() if isinstance(proto, str) else proto)
     put(p, "Port", num(c.get("port")))
-    put(p, "LoadBalancerArn", c.get("load_balancer_arn"))
-    put(p, "SslPolicy", c.get("ssl_policy"))
+    puts(p, c, LoadBalancerArn="load_balancer_arn", SslPolicy="ssl_policy")
     if c.get("certificate_arn") is not None:
         p["Certificates"] = [{"CertificateArn": clean(c["certificate_arn"])}]
     acts = []
@@ -1269,8 +1238,7 @@ def _classic_elb(b: Builder, r: TFResource) -> None:
 def _config_recorder(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "Name", c.get("name"))
-    put(p, "RoleARN", c.get("role_arn"))
+    puts(p, c, Name="name", RoleARN="role_arn")
     rg = block(c, "recording_group")
     if rg is not None:
         g: dict[str, Any] = {"AllSupported": val(rg, "all_supported", True),
@@ -1307,9 +1275,7 @@ def _securityhub(b: Builder, r: TFResource) -> None:
 def _log_group(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "LogGroupName", c.get("name"))
-    put(p, "RetentionInDays", c.get("retention_in_days"))
-    put(p, "KmsKeyId", c.get("kms_key_id"))
+    puts(p, c, LogGroupName="name", RetentionInDays="retention_in_days", KmsKeyId="kms_key_id")
     b.add(r, "AWS::Logs::LogGroup", p)
 
 
@@ -1317,9 +1283,7 @@ def _log_group(b: Builder, r: TFResource) -> None:
 def _metric_filter(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
-    put(p, "FilterName", c.get("name"))
-    put(p, "FilterPattern", c.get("pattern"))
-    put(p, "LogGroupName", c.get("log_group_name"))
+    puts(p, c, FilterName="name", FilterPattern="pattern", LogGroupName="log_group_name")
     mts = []
     for mt in blocks(c, "metric_transformation"):
         m: dict[str, Any] = {}

@@ -32,15 +32,19 @@ def looks_like_plan(data: Any) -> bool:
 MAX_PLAN_BYTES = 200 * 1024 * 1024  # plans of large estates are big; .tf files have their own limit
 
 
-def load_plan(path: Path, max_bytes: int = MAX_PLAN_BYTES) -> Loaded:
-    """`terraform show -json` output of a plan (or a state) -> CloudFormation-shaped resources."""
+def load_plan(path: Path, text: str | None = None, max_bytes: int = MAX_PLAN_BYTES) -> Loaded:
+    """`terraform show -json` output of a plan (or a state) -> CloudFormation-shaped resources.
+
+    `text`: the file's content when the caller has already read it (as valid UTF-8), so the
+    file is not read a second time."""
     path = Path(path)
     file = str(path)
     loaded = Loaded(files=[file])
-    text, err, line = read_text(path, limit=max_bytes)
     if text is None:
-        loaded.errors.append(ParseError(file, err or "unreadable", line))
-        return loaded
+        text, err, line = read_text(path, limit=max_bytes)
+        if text is None:
+            loaded.errors.append(ParseError(file, err or "unreadable", line))
+            return loaded
     try:
         data = json.loads(text)
     except ValueError as exc:
