@@ -237,6 +237,15 @@ def test_kms_denied_describe_is_unknown(aws: None, monkeypatch: pytest.MonkeyPat
     assert out[rotated] == Result.UNKNOWN and set(out.values()) == {Result.UNKNOWN}
 
 
+def test_kms_denied_describe_key_policy_is_unknown(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key whose DescribeKey is denied may be customer-managed and open: its policy control says
+    UNKNOWN (an absent KeyPolicy would read as "no policy declared" and pass)."""
+    _, _, wide = keys()
+    on_call(monkeypatch, "DescribeKey", deny=True)
+    out = results(run_control("kms.key-policy-wildcard-principal"))
+    assert out[wide] == Result.UNKNOWN and set(out.values()) == {Result.UNKNOWN}
+
+
 # ---------------------------------------------------------------- monitoring chain
 
 

@@ -11,15 +11,31 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from railguard.model import GLOBAL, Gap, Origin, Resource, Unknown
 from railguard.sources.aws.errors import describe
 from railguard.sources.aws.session import AccountSession
 
 REGIONAL = "regional"
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def per_resource(fn: Callable[[T], R], items: Iterable[T], workers: int = 4) -> list[R]:
+    """Per-resource calls on a few threads (the calls are latency-bound); order is kept.
+
+    The one pool every collector uses for its per-resource calls (clients are thread-safe and
+    shared through `AccountSession.client`)."""
+    items = list(items)
+    if len(items) <= 2:
+        return [fn(i) for i in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="per-res") as pool:
+        return list(pool.map(fn, items))
 
 
 @dataclass
@@ -38,8 +54,19 @@ class CollectContext:
     def client(self, service: str) -> Any:
         return self.session.client(service, self.region)
 
+    @property
+    def partition(self) -> str:
+        """The ARN partition of `region` (`aws`, `aws-cn`, `aws-us-gov`, ...)."""
+        return self.session.partition(self.region)
+
     def wants(self, *types: str) -> bool:
         return any(t in self.needed for t in types)
+
+    def not_collected(self, facet: str) -> Unknown:
+        """The value of a facet (`<type>#<Name>`: attributes of a type that cost extra calls, read
+        only when a selected control names the facet in its `reads`) that was not fetched: a
+        control that forgot to name its facet then says UNKNOWN, never a wrong PASS or FAIL."""
+        return Unknown(f"not collected: no selected control reads {facet}")
 
     def gap(self, type_: str, reason: str) -> None:
         self.gaps.append(Gap(type_, self.account, self.scope_region, reason))
@@ -77,6 +104,11 @@ class CollectContext:
             live=live or {},
             name=name,
         )
+
+
+def tag_map(raw: Iterable[dict[str, Any]] | None) -> dict[str, str]:
+    """An API's `[{"Key": k, "Value": v}, ...]` tag list as `{k: v}`."""
+    return {t["Key"]: t.get("Value", "") for t in raw or [] if "Key" in t}
 
 
 CollectFn = Callable[[CollectContext], Iterable[Resource]]

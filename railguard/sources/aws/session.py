@@ -70,6 +70,7 @@ class AccountSession:
         self.counter = counter or CallCounter()
         self.error = error  # set when the account could not be entered (assume-role denied)
         self._clients: dict[tuple[str, str], Any] = {}
+        self._partitions: dict[str, str] = {}
         self._lock = threading.Lock()
         self._config = Config(
             retries={"mode": "adaptive", "max_attempts": max_attempts},
@@ -96,6 +97,16 @@ class AccountSession:
                     client.meta.events.register("before-sign.s3-control", _strip_account_host(self.endpoint_url))
                 self._clients[key] = client
             return self._clients[key]
+
+    def partition(self, region: str) -> str:
+        """The ARN partition of `region`, looked up once (the boto3 session is not thread-safe)."""
+        with self._lock:
+            if region not in self._partitions:
+                try:
+                    self._partitions[region] = str(self.session.get_partition_for_region(region))
+                except Exception:  # a region botocore does not know (an emulator's name)
+                    self._partitions[region] = "aws"
+            return self._partitions[region]
 
 
 def _strip_account_host(endpoint_url: str) -> Any:

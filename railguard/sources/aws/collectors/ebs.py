@@ -17,7 +17,7 @@ from typing import Any
 
 from railguard.model import Resource
 from railguard.sources.aws import pseudo
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collector
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, tag_map
 from railguard.sources.aws.errors import describe
 
 VOLUME = "AWS::EC2::Volume"
@@ -56,13 +56,9 @@ def _volume(ctx: CollectContext, vol: dict[str, Any]) -> Resource:
     for key in ("KmsKeyId", "Size", "AvailabilityZone", "VolumeType", "SnapshotId"):
         if vol.get(key):
             props[key] = vol[key]
-    tags = {t["Key"]: t.get("Value", "") for t in vol.get("Tags") or []}
+    tags = tag_map(vol.get("Tags"))
     vid = vol["VolumeId"]
-    try:
-        partition = ctx.session.session.get_partition_for_region(ctx.region)
-    except Exception:
-        partition = "aws"
-    arn = f"arn:{partition}:ec2:{ctx.region}:{ctx.account}:volume/{vid}"
+    arn = f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}:volume/{vid}"
     live = {
         "state": vol.get("State"),
         "attached_to": [a["InstanceId"] for a in vol.get("Attachments") or [] if a.get("InstanceId")],

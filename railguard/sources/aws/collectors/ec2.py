@@ -43,7 +43,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from railguard.model import Resource
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collector
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, tag_map
 
 SG = "AWS::EC2::SecurityGroup"
 NACL = "AWS::EC2::NetworkAcl"
@@ -57,20 +57,8 @@ PAGE = {"PaginationConfig": {"PageSize": 1000}}
 LIVE_STATES = ["pending", "running", "shutting-down", "stopping", "stopped"]
 
 
-def _tags(raw: Any) -> dict[str, str]:
-    return {t["Key"]: t.get("Value", "") for t in raw or [] if "Key" in t}
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 def _arn(ctx: CollectContext, kind: str, id_: str) -> str:
-    return f"arn:{_partition(ctx.region)}:ec2:{ctx.region}:{ctx.account}:{kind}/{id_}"
+    return f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}:{kind}/{id_}"
 
 
 # ---------------------------------------------------------------- security groups
@@ -126,7 +114,7 @@ def collect_security_groups(ctx: CollectContext) -> Iterator[Resource]:
         yield ctx.resource(
             SG, gid, props,
             arn=g.get("SecurityGroupArn") or _arn(ctx, "security-group", gid),
-            tags=_tags(g.get("Tags")),
+            tags=tag_map(g.get("Tags")),
             live={"owner_id": g.get("OwnerId"), "is_default": name == "default"},
             name=f"default ({vpc})" if name == "default" and vpc else name,
         )
@@ -165,7 +153,7 @@ def collect_network_acls(ctx: CollectContext) -> Iterator[Resource]:
     for acl in ctx.paginate("ec2", "describe_network_acls", "NetworkAcls", **PAGE):
         aid = acl["NetworkAclId"]
         entries = [nacl_entry(aid, e) for e in acl.get("Entries", [])]
-        tags = _tags(acl.get("Tags"))
+        tags = tag_map(acl.get("Tags"))
         yield ctx.resource(
             NACL, aid, {"VpcId": acl.get("VpcId"), "Entries": entries},
             arn=_arn(ctx, "network-acl", aid),
@@ -189,7 +177,7 @@ def collect_network_acls(ctx: CollectContext) -> Iterator[Resource]:
 def collect_vpcs(ctx: CollectContext) -> Iterator[Resource]:
     for v in ctx.paginate("ec2", "describe_vpcs", "Vpcs", **PAGE):
         vid = v["VpcId"]
-        tags = _tags(v.get("Tags"))
+        tags = tag_map(v.get("Tags"))
         yield ctx.resource(
             VPC, vid, {"CidrBlock": v.get("CidrBlock"), "InstanceTenancy": v.get("InstanceTenancy")},
             arn=_arn(ctx, "vpc", vid),
@@ -235,7 +223,7 @@ def collect_flow_logs(ctx: CollectContext) -> Iterator[Resource]:
                   "LogFormat"):
             if fl.get(k) is not None:
                 props[k] = fl[k]
-        tags = _tags(fl.get("Tags"))
+        tags = tag_map(fl.get("Tags"))
         yield ctx.resource(
             FLOW_LOG, fid, props,
             arn=_arn(ctx, "vpc-flow-log", fid),
@@ -288,7 +276,7 @@ def collect_instances(ctx: CollectContext) -> Iterator[Resource]:
             if i.get("KeyName"):
                 props["KeyName"] = i["KeyName"]
             launch = i.get("LaunchTime")
-            tags = _tags(i.get("Tags"))
+            tags = tag_map(i.get("Tags"))
             yield ctx.resource(
                 INSTANCE, iid, props,
                 arn=_arn(ctx, "instance", iid),
@@ -328,7 +316,7 @@ def collect_vpc_peering(ctx: CollectContext) -> Iterator[Resource]:
             "PeerOwnerId": peer.get("OwnerId"),
             "PeerRegion": peer.get("Region"),
         }
-        tags = _tags(p.get("Tags"))
+        tags = tag_map(p.get("Tags"))
         side = ("OwnerId", "VpcId", "Region", "CidrBlock")
         yield ctx.resource(
             PEERING, pid, props,

@@ -33,5 +33,5 @@ def collect_detectors(ctx: CollectContext) -> Iterator[Resource]:
             live["status"] = d.get("Status")
         except Exception as exc:
             props["Enable"] = live["status"] = ctx.unknown(exc, "guardduty:GetDetector")
-        arn = f"arn:aws:guardduty:{ctx.region}:{ctx.account}:detector/{det_id}"
+        arn = f"arn:{ctx.partition}:guardduty:{ctx.region}:{ctx.account}:detector/{det_id}"
         yield ctx.resource(DETECTOR, arn, props, arn=arn, name=det_id, live=live)

@@ -51,7 +51,7 @@ from typing import Any
 
 from railguard.model import GLOBAL, Resource, Unknown
 from railguard.sources.aws import pseudo
-from railguard.sources.aws.collector import CollectContext, collector
+from railguard.sources.aws.collector import CollectContext, collector, per_resource, tag_map
 from railguard.sources.aws.errors import describe, is_code
 
 USER = "AWS::IAM::User"
@@ -83,8 +83,7 @@ _REPORT_MISSING = ("ReportNotPresent", "ReportExpired", "CredentialReportNotPres
 )
 def collect_iam(ctx: CollectContext) -> Iterator[Resource]:
     want_details = ctx.wants(*_PRINCIPALS, MANAGED_POLICY)
-    want_report = ctx.wants(USER, pseudo.ROOT_ACCOUNT)
-    want_mfa = ctx.wants(USER, pseudo.ROOT_ACCOUNT)
+    want_report = ctx.wants(USER, pseudo.ROOT_ACCOUNT)  # the credential report and the MFA devices
     jobs: dict[str, Callable[[], Any]] = {}
     if want_details:
         jobs["details"] = lambda: _details(ctx)
@@ -92,7 +91,6 @@ def collect_iam(ctx: CollectContext) -> Iterator[Resource]:
         jobs["aws_policies"] = lambda: _attached_aws_policies(ctx)
     if want_report:
         jobs["report"] = lambda: _credential_report(ctx)
-    if want_mfa:
         jobs["mfa"] = lambda: list(
             ctx.paginate("iam", "list_virtual_mfa_devices", "VirtualMFADevices", AssignmentStatus="Assigned")
         )
@@ -186,10 +184,7 @@ def _attached_aws_policies(ctx: CollectContext) -> list[tuple[dict[str, Any], An
         except Exception as exc:
             return ctx.unknown(exc, "iam:GetPolicyVersion")
 
-    if len(listed) <= 2:
-        return [(p, document(p)) for p in listed]
-    with ThreadPoolExecutor(max_workers=min(8, len(listed)), thread_name_prefix="iam-pv") as pool:
-        return list(zip(listed, pool.map(document, listed), strict=True))
+    return list(zip(listed, per_resource(document, listed, workers=8), strict=True))
 
 
 def _credential_report(ctx: CollectContext, timeout: float = 60.0) -> dict[str, dict[str, str]]:
@@ -247,10 +242,6 @@ def _inline(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _attached(items: list[dict[str, Any]]) -> list[str]:
     return [p["PolicyArn"] for p in items]
-
-
-def _tags(items: list[dict[str, Any]] | None) -> dict[str, str]:
-    return {t["Key"]: t.get("Value", "") for t in items or []}
 
 
 def _user_live(row: dict[str, str] | None, report: Any, serials: list[str] | Unknown) -> dict[str, Any]:
@@ -326,7 +317,7 @@ def _principals_and_policies(
             props["LoginProfile"] = pw
         elif pw:
             props["LoginProfile"] = {}
-        yield ctx.resource(USER, u["Arn"], props, arn=u["Arn"], tags=_tags(u.get("Tags")), live=live, name=name)
+        yield ctx.resource(USER, u["Arn"], props, arn=u["Arn"], tags=tag_map(u.get("Tags")), live=live, name=name)
 
     for r in details.get("RoleDetailList", []):
         name = r["RoleName"]
@@ -347,7 +338,7 @@ def _principals_and_policies(
             "instance_profiles": [p["Arn"] for p in r.get("InstanceProfileList", [])],
             "last_used": _utc((r.get("RoleLastUsed") or {}).get("LastUsedDate")),
         }
-        yield ctx.resource(ROLE, r["Arn"], props, arn=r["Arn"], tags=_tags(r.get("Tags")), live=live, name=name)
+        yield ctx.resource(ROLE, r["Arn"], props, arn=r["Arn"], tags=tag_map(r.get("Tags")), live=live, name=name)
 
     for g in details.get("GroupDetailList", []):
         name = g["GroupName"]
@@ -433,7 +424,7 @@ def _root(
         activity = {"password_last_used": pw, "access_key_last_used": keys,
                     "last_used": max(dates) if dates else None}
     live.update(activity)
-    arn = f"arn:aws:iam::{ctx.account}:root"
+    arn = f"arn:{ctx.partition}:iam::{ctx.account}:root"
     return ctx.resource(pseudo.ROOT_ACCOUNT, arn, {}, arn=arn, live=live, name="root")
 
 

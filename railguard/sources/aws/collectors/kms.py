@@ -11,7 +11,8 @@ Properties (CloudFormation shape): Description, Enabled, KeySpec, KeyUsage, Mult
 Origin, EnableKeyRotation (only for the keys above), KeyPolicy (parsed JSON when wanted, else
 `Unknown("not collected")`, so a control that forgot to read the facet says UNKNOWN, never PASS).
 A denied per-key call makes the property it feeds `Unknown`; a denied `DescribeKey` makes
-the whole key `Unknown` (it may be customer-managed).
+the whole key `Unknown` (it may be customer-managed), KeyPolicy included: an absent KeyPolicy
+would read as "no policy declared" and pass the key-policy control.
 
 Live facts: key_state (Enabled, Disabled, PendingDeletion, ...), key_manager, creation_date.
 """
@@ -19,27 +20,14 @@ Live facts: key_state (Enabled, Disabled, PendingDeletion, ...), key_manager, cr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
-from railguard.model import Resource, Unknown
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collector
+from railguard.model import Resource
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, per_resource
 
 KEY = "AWS::KMS::Key"
 KEY_POLICY = "AWS::KMS::Key#KeyPolicy"  # facet read by railguard.controls.kms
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def per_resource(fn: Callable[[T], R], items: Iterable[T], workers: int = 4) -> list[R]:
-    """Per-resource calls on a few threads (the calls are latency-bound); order is kept."""
-    items = list(items)
-    if len(items) <= 2:
-        return [fn(i) for i in items]
-    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="per-res") as pool:
-        return list(pool.map(fn, items))
 
 
 @collector(
@@ -58,8 +46,10 @@ def collect_keys(ctx: CollectContext) -> Iterator[Resource]:
             md = client.describe_key(KeyId=key_id)["KeyMetadata"]
         except Exception as exc:
             u = ctx.unknown(exc, "kms:DescribeKey")
-            return ctx.resource(KEY, key_id, {"KeySpec": u, "KeyUsage": u, "EnableKeyRotation": u},
-                                arn=arn, live={"key_state": u})
+            unknown: dict[str, Any] = dict.fromkeys(
+                ("Enabled", "KeySpec", "KeyUsage", "Origin", "EnableKeyRotation"), u)
+            unknown["KeyPolicy"] = u if want_policy else ctx.not_collected(KEY_POLICY)
+            return ctx.resource(KEY, key_id, unknown, arn=arn, live={"key_state": u})
         if md.get("KeyManager") == "AWS":
             return None
         spec = md.get("KeySpec") or md.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
@@ -87,7 +77,7 @@ def collect_keys(ctx: CollectContext) -> Iterator[Resource]:
             except Exception as exc:
                 props["KeyPolicy"] = ctx.unknown(exc, "kms:GetKeyPolicy")
         else:
-            props["KeyPolicy"] = Unknown("key policy not collected (no selected control reads it)")
+            props["KeyPolicy"] = ctx.not_collected(KEY_POLICY)
         created = md.get("CreationDate")
         live = {
             "key_state": state,

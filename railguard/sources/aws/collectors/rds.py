@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from railguard.model import Resource, Unknown
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collector
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, tag_map
 
 DB_INSTANCE = "AWS::RDS::DBInstance"
 
@@ -38,7 +38,7 @@ def _instance(ctx: CollectContext, db: dict[str, Any]) -> Resource:
     for key in _OPTIONAL:
         if db.get(key):
             props[key] = db[key]
-    tags = {t["Key"]: t.get("Value", "") for t in db.get("TagList") or []}
+    tags = tag_map(db.get("TagList"))
     return ctx.resource(
         DB_INSTANCE, ident, props, arn=db.get("DBInstanceArn"), tags=tags,
         live={"status": db.get("DBInstanceStatus")}, name=ident,

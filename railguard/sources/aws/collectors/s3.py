@@ -47,12 +47,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from railguard.model import GLOBAL, Resource, Unknown
 from railguard.sources.aws import pseudo
-from railguard.sources.aws.collector import CollectContext, collector
+from railguard.sources.aws.collector import CollectContext, collector, per_resource
 from railguard.sources.aws.errors import describe, is_code
 
 BUCKET = "AWS::S3::Bucket"
@@ -116,12 +115,8 @@ def collect_s3(ctx: CollectContext) -> Iterator[Resource]:
             if ctx.wants(t):
                 ctx.gap(t, reason)
         return
-    if not listed:
-        return
-    workers = min(MAX_THREADS, len(listed))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s3-bucket") as pool:
-        for out in pool.map(lambda b: _bucket(ctx, b, facets), listed):
-            yield from out
+    for out in per_resource(lambda b: _bucket(ctx, b, facets), listed, workers=MAX_THREADS):
+        yield from out
 
 
 def _list_buckets(ctx: CollectContext) -> list[dict[str, Any]]:
@@ -176,26 +171,19 @@ def _bucket(ctx: CollectContext, listed: dict[str, Any], facets: set[str]) -> li
     for facet, (prop_keys, live_keys) in _FACET_KEYS.items():
         if facet in facets:
             continue
-        missing = Unknown(f"not collected: no selected control reads {facet}")
+        missing = ctx.not_collected(facet)
         props.update(dict.fromkeys(prop_keys, missing))
         live.update(dict.fromkeys(live_keys, missing))
     for facet in FACETS:
         if facet in facets:
             _FETCH[facet](ctx, client, name, props, live)
-    arn = f"arn:{_partition(ctx)}:s3:::{name}"
+    arn = f"arn:{ctx.partition}:s3:::{name}"
     out = [ctx.resource(BUCKET, name, props, arn=arn, live=live, name=name, region=region)]
     if ctx.wants(POLICY):
         policy = _policy(ctx, client, name, region)
         if policy is not None:
             out.append(policy)
     return out
-
-
-def _partition(ctx: CollectContext) -> str:
-    try:
-        return str(ctx.session.session.get_partition_for_region(ctx.region))
-    except Exception:
-        return "aws"
 
 
 def _location_region(constraint: str | None) -> str:

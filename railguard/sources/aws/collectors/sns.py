@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from railguard.model import Resource
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collector
-from railguard.sources.aws.collectors.kms import per_resource
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, per_resource
 
 TOPIC = "AWS::SNS::Topic"
 SUBSCRIPTION = "AWS::SNS::Subscription"

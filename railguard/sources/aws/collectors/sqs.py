@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from railguard.model import Resource
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collector
-from railguard.sources.aws.collectors.kms import per_resource
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, per_resource
 
 QUEUE = "AWS::SQS::Queue"
 _ATTRS = ["QueueArn", "KmsMasterKeyId", "SqsManagedSseEnabled", "FifoQueue"]
