@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from railguard.controls import LIVE, Context, control
-from railguard.model import Resource, Severity, Verdict, failed, passed, unknown
+from railguard.controls.helpers import fail_unless_gap
+from railguard.model import Resource, Severity, Verdict, passed
 from railguard.sources.aws import pseudo
 
 ANALYZER = "AWS::AccessAnalyzer::Analyzer"
@@ -22,10 +23,7 @@ EXTERNAL_ACCESS_TYPES = ("ACCOUNT", "ORGANIZATION")
 def enabled_all_regions(r: Resource, ctx: Context) -> Verdict:
     """An external-access analyzer (type ACCOUNT or ORGANIZATION) with status ACTIVE in the region.
 
-    The absence of analyzers is only a FAIL when the region's analyzers could be listed."""
-    gap = ctx.inventory.gap_for([ANALYZER], r.account, r.region)
-    if gap is not None:
-        return unknown(f"analyzers could not be listed in {r.region}: {gap.reason}")
+    The absence of one is only a FAIL when the region's analyzers could be listed."""
     analyzers = ctx.inventory.of_type(ANALYZER, account=r.account, region=r.region)
     active = [a.display_name for a in analyzers
               if a.fact("status") == "ACTIVE" and a.get("Type") in EXTERNAL_ACCESS_TYPES]
@@ -33,5 +31,6 @@ def enabled_all_regions(r: Resource, ctx: Context) -> Verdict:
         return passed("an external-access analyzer is active", analyzers=active)
     others = {a.display_name: f"{a.get('Type')}/{a.fact('status')}" for a in analyzers}
     if others:
-        return failed("no active external-access analyzer in the region", analyzers=others)
-    return failed("no analyzer in the region")
+        return fail_unless_gap(ctx, [ANALYZER], r.account, r.region,
+                               "no active external-access analyzer in the region", analyzers=others)
+    return fail_unless_gap(ctx, [ANALYZER], r.account, r.region, "no analyzer in the region")

@@ -8,27 +8,17 @@ into UNKNOWN (`fail_unless_gap`), since the missing trail may be the one that wa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from railguard.controls import LIVE, Context, control
-from railguard.controls.helpers import as_list, refers_to, truthy
+from railguard.controls.helpers import as_list, fail_unless_gap, refers_to, truthy
 from railguard.model import Resource, Severity, UnknownValue, Verdict, failed, passed, unknown
 from railguard.sources.aws import pseudo
 
 TRAIL = "AWS::CloudTrail::Trail"
 BUCKET = "AWS::S3::Bucket"
 BUCKET_LOGGING = "AWS::S3::Bucket#Logging"  # the S3 collector's facet for GetBucketLogging
-
-
-def fail_unless_gap(
-    ctx: Context, types: Iterable[str], account: str | None, region: str | None, reason: str, **evidence: Any
-) -> Verdict:
-    """FAIL for something found absent, unless part of where it could be was not read (then UNKNOWN)."""
-    gap = ctx.inventory.gap_for(list(types), account, region)
-    if gap is not None:
-        return unknown(f"{reason}, but {gap.type} could not be read in {gap.region}: {gap.reason}", **evidence)
-    return failed(reason, **evidence)
 
 
 def _is_logging(trail: Resource) -> Any:

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from railguard.controls import Context, control
-from railguard.controls.cloudtrail import TRAIL, fail_unless_gap, multi_region_issues
-from railguard.controls.helpers import as_list
+from railguard.controls.cloudtrail import TRAIL, multi_region_issues
+from railguard.controls.helpers import as_list, fail_unless_gap
 from railguard.controls.metricfilters import REQUIREMENTS, Requirement, coverage
 from railguard.model import Resource, Severity, UnknownValue, Verdict, failed, passed, unknown
 from railguard.sources.aws import pseudo

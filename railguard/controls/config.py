@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from railguard.controls import Context, control
-from railguard.controls.cloudtrail import fail_unless_gap
-from railguard.controls.helpers import truthy
+from railguard.controls.helpers import fail_unless_gap, truthy
 from railguard.model import Resource, Severity, UnknownValue, Verdict, failed, passed, unknown
 from railguard.sources.aws import pseudo
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from railguard.model import Resource, Unknown, UnknownValue, require
+from railguard.model import Resource, Unknown, UnknownValue, Verdict, failed, require, unknown
+
+if TYPE_CHECKING:
+    from railguard.controls.registry import Context
 
 
 def refers_to(value: Any, resource: Resource) -> bool:
@@ -77,3 +80,13 @@ def any_known(values: Any, what: str, test: Callable[[Any], bool]) -> bool:
     if pending is not None:
         raise UnknownValue(what, pending)
     return False
+
+
+def fail_unless_gap(
+    ctx: Context, types: Iterable[str], account: str | None, region: str | None, reason: str, **evidence: Any
+) -> Verdict:
+    """FAIL for something found absent, unless part of where it could be was not read (then UNKNOWN)."""
+    gap = ctx.inventory.gap_for(list(types), account, region)
+    if gap is not None:
+        return unknown(f"{reason}, but {gap.type} could not be read in {gap.region}: {gap.reason}", **evidence)
+    return failed(reason, **evidence)

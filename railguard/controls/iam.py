@@ -5,13 +5,13 @@ railguard/sources/aws/collectors/iam.py for their shape. Ages use `ctx.now`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from railguard.controls import IAC, LIVE, Context, control
 from railguard.controls import policy as pol
-from railguard.controls.helpers import as_list, refers_to
+from railguard.controls.helpers import as_list, fail_unless_gap, refers_to
 from railguard.model import (
     Inventory,
     Resource,
@@ -45,11 +45,11 @@ def _days(now: datetime, then: datetime) -> int:
     return (now - then).days
 
 
-def _iso(dt: datetime | None) -> str | None:
+def _iso(dt: Any) -> str | None:
     return dt.isoformat() if isinstance(dt, datetime) else None
 
 
-def _find(inventory: Inventory, type_: str, ref: Any, account: str | None) -> Resource | None:
+def _find(inventory: Inventory, type_: str, ref: Any, account: str | None = None) -> Resource | None:
     if not isinstance(ref, str):
         return None
     hit = inventory.get(type_, ref)
@@ -202,15 +202,9 @@ def _int(value: Any) -> int | None:
 )
 def password_min_length(r: Resource, ctx: Context) -> Verdict:
     want = int(ctx.params["min_length"])
-    exists, value = _policy_value(r, "MinimumPasswordLength")
-    if not exists:
-        return failed(f"the account has no password policy (AWS default: 8 characters; want {want})",
-                      MinimumPasswordLength=None)
-    length = _int(value)
-    if length is None or length < want:
-        return failed(f"minimum password length is {length if length is not None else 'not set'} (want >= {want})",
-                      MinimumPasswordLength=length)
-    return passed(f"minimum password length is {length}", MinimumPasswordLength=length)
+    return _policy_at_least(r, "MinimumPasswordLength", want, "minimum password length",
+                            f"the account has no password policy (AWS default: 8 characters; want {want})",
+                            lambda n: f"minimum password length is {n}")
 
 
 @control(
@@ -223,15 +217,22 @@ def password_min_length(r: Resource, ctx: Context) -> Verdict:
 )
 def password_reuse_prevention(r: Resource, ctx: Context) -> Verdict:
     want = int(ctx.params["min_reuse"])
-    exists, value = _policy_value(r, "PasswordReusePrevention")
+    return _policy_at_least(r, "PasswordReusePrevention", want, "password reuse prevention",
+                            f"the account has no password policy, so passwords may be reused (want {want})",
+                            lambda n: f"the last {n} passwords cannot be reused")
+
+
+def _policy_at_least(r: Resource, key: str, want: int, label: str, no_policy: str,
+                     ok: Callable[[int], str]) -> Verdict:
+    """PASS when the password policy's numeric `key` is at least `want`; FAIL when it is lower,
+    not set or when the account has no password policy (`no_policy` is the reason then)."""
+    exists, value = _policy_value(r, key)
     if not exists:
-        return failed(f"the account has no password policy, so passwords may be reused (want {want})",
-                      PasswordReusePrevention=None)
-    reuse = _int(value)
-    if reuse is None or reuse < want:
-        return failed(f"password reuse prevention is {reuse if reuse is not None else 'not set'} (want >= {want})",
-                      PasswordReusePrevention=reuse)
-    return passed(f"the last {reuse} passwords cannot be reused", PasswordReusePrevention=reuse)
+        return failed(no_policy, **{key: None})
+    n = _int(value)
+    if n is None or n < want:
+        return failed(f"{label} is {n if n is not None else 'not set'} (want >= {want})", **{key: n})
+    return passed(ok(n), **{key: n})
 
 
 # --- users' credentials (credential report) ---------------------------------------------------
@@ -483,9 +484,7 @@ def cloudshell_full_access_attached(r: Resource) -> Verdict:
     places=(LIVE,),
 )
 def support_role(r: Resource, ctx: Context) -> Verdict:
-    gap = ctx.inventory.gap_for(PRINCIPALS, r.account, r.region)
-    if gap is not None:
-        return unknown(f"{gap.type} could not be read: {gap.reason}")
+    """A role seen with the policy passes; its absence fails only when every principal was read."""
     holders: dict[str, list[str]] = {}
     for t in PRINCIPALS:
         for p in ctx.inventory.of_type(t, account=r.account):
@@ -495,8 +494,9 @@ def support_role(r: Resource, ctx: Context) -> Verdict:
     if holders.get("Role"):
         return passed(f"{SUPPORT_POLICY} is attached to a role", roles=holders["Role"])
     if holders:
-        return failed(f"{SUPPORT_POLICY} is attached only to users or groups, not to a role", **holders)
-    return failed(f"no role has {SUPPORT_POLICY} attached")
+        return fail_unless_gap(ctx, PRINCIPALS, r.account, r.region,
+                               f"{SUPPORT_POLICY} is attached only to users or groups, not to a role", **holders)
+    return fail_unless_gap(ctx, PRINCIPALS, r.account, r.region, f"no role has {SUPPORT_POLICY} attached")
 
 
 @control(

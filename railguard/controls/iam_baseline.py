@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from railguard.controls import LIVE, Context, control
@@ -46,6 +45,10 @@ from railguard.controls.iam import (
     ROLE_POLICY,
     USER,
     USER_POLICY,
+    _find,
+    _int,
+    _iso,
+    _policy_value,
     principal_policies,
 )
 from railguard.model import (
@@ -167,18 +170,6 @@ def policies_of(r: Resource, inventory: Inventory) -> list[tuple[str, Any]]:
             if group is not None:
                 note(group, f"group:{group.display_name}/")
     return [(s, known.get(s, d) if isinstance(d, Unknown) else d) for s, d in docs]
-
-
-def _find(inventory: Inventory, type_: str, ref: Any, account: str | None = None) -> Resource | None:
-    if not isinstance(ref, str):
-        return None
-    hit = inventory.get(type_, ref)
-    if hit is not None:
-        return hit
-    for cand in inventory.of_type(type_, account=account):
-        if refers_to(ref, cand):
-            return cand
-    return None
 
 
 @dataclass
@@ -550,10 +541,6 @@ def privileged_role_trust_mfa(r: Resource, ctx: Context) -> Verdict | None:
 # --- unused access keys -----------------------------------------------------------------------
 
 
-def _iso(dt: Any) -> str | None:
-    return dt.isoformat() if isinstance(dt, datetime) else None
-
-
 @control(
     "iam.access-key-unused",
     title="Access keys unused for N days (default 90) are removed",
@@ -772,14 +759,11 @@ def password_expiry(r: Resource, ctx: Context) -> Verdict:
     if want is None:
         return passed("no expiry required by configuration")
     want = int(want)
-    if r.is_live and r.fact("exists", True) is False:
+    exists, raw = _policy_value(r, "MaxPasswordAge")
+    if not exists:
         return failed(f"the account has no password policy, so passwords never expire (want <= {want} days)",
                       MaxPasswordAge=None)
-    raw = r.get("MaxPasswordAge")
-    try:
-        age = int(str(raw).strip()) if raw is not None else None
-    except ValueError:
-        age = None
+    age = _int(raw)
     if not age or age > want:
         return failed(f"maximum password age is {age if age else 'not set'} (want <= {want} days)", MaxPasswordAge=age)
     return passed(f"passwords expire after {age} days", MaxPasswordAge=age)

@@ -28,7 +28,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote
 
-from railguard.model import Unknown, UnknownValue
+from railguard.controls.helpers import any_known
+from railguard.model import Unknown, UnknownValue, require
 
 ALLOW = "Allow"
 DENY = "Deny"
@@ -184,37 +185,37 @@ class Statement:
 
     @property
     def is_allow(self) -> bool:
-        return _require(self.effect, "Effect") == ALLOW
+        return require(self.effect, "Effect") == ALLOW
 
     @property
     def is_deny(self) -> bool:
-        return _require(self.effect, "Effect") == DENY
+        return require(self.effect, "Effect") == DENY
 
     # "covers": every action/resource of the question; "overlaps": at least one of them.
     def covers_action(self, action: str) -> bool:
         if self.actions is not None:
-            return _any(self.actions, "Action", lambda p: action_covers(p, action))
+            return any_known(self.actions, "Action", lambda p: action_covers(p, action))
         assert self.not_actions is not None
-        return not _any(self.not_actions, "NotAction", lambda p: action_overlaps(p, action))
+        return not any_known(self.not_actions, "NotAction", lambda p: action_overlaps(p, action))
 
     def overlaps_action(self, action: str) -> bool:
         if self.actions is not None:
-            return _any(self.actions, "Action", lambda p: action_overlaps(p, action))
+            return any_known(self.actions, "Action", lambda p: action_overlaps(p, action))
         assert self.not_actions is not None
-        return not _any(self.not_actions, "NotAction", lambda p: action_covers(p, action))
+        return not any_known(self.not_actions, "NotAction", lambda p: action_covers(p, action))
 
     def covers_resource(self, resource: str) -> bool:
         if self.resources is not None:
-            return _any(self.resources, "Resource", lambda p: resource_covers(p, resource))
+            return any_known(self.resources, "Resource", lambda p: resource_covers(p, resource))
         if self.not_resources is not None:
-            return not _any(self.not_resources, "NotResource", lambda p: resource_overlaps(p, resource))
+            return not any_known(self.not_resources, "NotResource", lambda p: resource_overlaps(p, resource))
         return True
 
     def overlaps_resource(self, resource: str) -> bool:
         if self.resources is not None:
-            return _any(self.resources, "Resource", lambda p: resource_overlaps(p, resource))
+            return any_known(self.resources, "Resource", lambda p: resource_overlaps(p, resource))
         if self.not_resources is not None:
-            return not _any(self.not_resources, "NotResource", lambda p: resource_covers(p, resource))
+            return not any_known(self.not_resources, "NotResource", lambda p: resource_covers(p, resource))
         return True
 
     def to_evidence(self) -> dict[str, Any]:
@@ -244,25 +245,6 @@ class PolicyDocument:
 
 def _plain(v: Any) -> Any:
     return f"<unknown: {v.reason}>" if isinstance(v, Unknown) else v
-
-
-def _require(value: Any, what: str) -> Any:
-    if isinstance(value, Unknown):
-        raise UnknownValue(what, value)
-    return value
-
-
-def _any(patterns: Iterable[Pattern], what: str, test: Any) -> bool:
-    """True if a known pattern passes `test`; UnknownValue if only an unknown one could."""
-    pending: Unknown | None = None
-    for p in patterns:
-        if isinstance(p, Unknown):
-            pending = pending or p
-        elif test(p):
-            return True
-    if pending is not None:
-        raise UnknownValue(what, pending)
-    return False
 
 
 def load_json(raw: Any) -> Mapping[str, Any]:
@@ -474,7 +456,7 @@ def statements_beyond(docs: Any, allowed: Iterable[str]) -> list[Statement]:
                 out.append(st)
                 continue
             for p in st.actions:
-                p = _require(p, "Action")
+                p = require(p, "Action")
                 if not any(action_covers(a, p) for a in allowed):
                     out.append(st)
                     break
@@ -486,7 +468,7 @@ def statements_beyond(docs: Any, allowed: Iterable[str]) -> list[Statement]:
 
 def principals(st: Statement) -> dict[str, tuple[str, ...]]:
     """`Principal` as {"AWS": (...), "Service": (...), "Federated": (...), ...}; `"*"` is {"AWS": ("*",)}."""
-    p = _require(st.principal, "Principal")
+    p = require(st.principal, "Principal")
     if p is None:
         return {}
     if isinstance(p, str):
@@ -495,7 +477,7 @@ def principals(st: Statement) -> dict[str, tuple[str, ...]]:
         raise PolicyError("Principal is neither a string nor an object")
     out: dict[str, tuple[str, ...]] = {}
     for kind, vals in p.items():
-        out[str(kind)] = tuple(str(_require(v, f"Principal.{kind}")) for v in _strings(vals, f"Principal.{kind}"))
+        out[str(kind)] = tuple(str(require(v, f"Principal.{kind}")) for v in _strings(vals, f"Principal.{kind}"))
     return out
 
 
@@ -506,7 +488,7 @@ def condition_values(st: Statement, operator: str, key: str) -> tuple[str, ...]:
             continue
         for k, v in block.items():
             if k.lower() == key.lower():
-                vals = [_require(x, f"Condition.{op}.{k}") for x in (v if isinstance(v, list | tuple) else [v])]
+                vals = [require(x, f"Condition.{op}.{k}") for x in (v if isinstance(v, list | tuple) else [v])]
                 return tuple(str(x).lower() if isinstance(x, bool) else str(x) for x in vals)
     return ()
 

@@ -27,6 +27,7 @@ from railguard.model import (
     failed,
     find_unknown,
     passed,
+    require,
     unknown,
 )
 
@@ -114,12 +115,12 @@ def _denies_http(stmt: Any, bucket: Resource) -> bool:
     principal, one action) settles the statement as not denying plain HTTP, whatever its unknown
     values; only when every requirement holds or is unknown does an unknown one make it unknown.
     """
-    _require_self(stmt, "Statement")
+    require(stmt, "Statement")
     if not isinstance(stmt, dict):
         return False
     names = _bucket_names(bucket)
     return all_of(
-        lambda: _require_self(stmt.get("Effect"), "Effect") == "Deny",
+        lambda: require(stmt.get("Effect"), "Effect") == "Deny",
         lambda: not any(_present(stmt, k) for k in ("NotAction", "NotResource", "NotPrincipal")),
         lambda: _is_everyone(stmt.get("Principal")),
         lambda: any_known(stmt.get("Action"), "Action", lambda a: str(a).lower() in ("*", "s3:*")),
@@ -189,16 +190,9 @@ def _require(value: Any, what: str) -> None:
         raise UnknownValue(what, u)
 
 
-def _require_self(value: Any, what: str) -> Any:
-    """The value itself, or `UnknownValue` when it is unknown (what it contains may be)."""
-    if isinstance(value, Unknown):
-        raise UnknownValue(what, value)
-    return value
-
-
 def _present(stmt: dict[str, Any], key: str) -> bool:
     """Is `key` in the statement? An unknown value may be `AWS::NoValue`, which removes it."""
-    return key in stmt and _require_self(stmt[key], key) is not None
+    return key in stmt and require(stmt[key], key) is not None
 
 
 
@@ -220,18 +214,18 @@ def _is_everyone(principal: Any) -> bool:
 
 
 def _secure_transport_false(condition: Any) -> bool:
-    condition = _require_self(condition, "Condition")
+    condition = require(condition, "Condition")
     if not isinstance(condition, dict):
         return False
     pending: UnknownValue | None = None
     for operator in ("Bool", "BoolIfExists"):
         try:
-            block = _require_self(condition.get(operator), f"Condition.{operator}")
+            block = require(condition.get(operator), f"Condition.{operator}")
             if not isinstance(block, dict):
                 continue
             for key, value in block.items():
                 if key.lower() == "aws:securetransport" and any_known(
-                    _require_self(value, f"Condition.{operator}.{key}"), f"Condition.{operator}.{key}",
+                    value, f"Condition.{operator}.{key}",
                     lambda v: str(v).strip().lower() == "false",
                 ):
                     return True

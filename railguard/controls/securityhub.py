@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from railguard.controls import Context, control
-from railguard.controls.cloudtrail import fail_unless_gap
+from railguard.controls.helpers import fail_unless_gap
 from railguard.model import Resource, Severity, Verdict, passed
 from railguard.sources.aws import pseudo
 

@@ -50,3 +50,9 @@ def test_unlisted_region_is_unknown_not_fail() -> None:
 def test_unknown_type_is_unknown() -> None:
     got = results(region("us-east-1"), analyzer("us-east-1", "a", Unknown("denied")))
     assert got == {"us-east-1": Result.UNKNOWN}
+
+
+def test_inactive_analyzer_with_a_listing_gap_is_unknown() -> None:
+    gap = Gap("AWS::AccessAnalyzer::Analyzer", ACCT, "us-east-1", "throttled on the second page")
+    got = results(region("us-east-1"), analyzer("us-east-1", "broken", status="FAILED"), gaps=[gap])
+    assert got == {"us-east-1": Result.UNKNOWN}

@@ -155,3 +155,10 @@ def test_every_cis_section_4_alarm_is_implemented() -> None:
     baseline = {"cloudwatch.alarm-new-iam-user", "cloudwatch.alarm-admin-policy-attached",
                 "cloudwatch.alarm-kms-decrypt-burst", "cloudwatch.alarm-root-access-key-use"}
     assert baseline <= {c.id for c in all_controls()}
+
+
+@pytest.mark.parametrize("key", sorted(REQUIREMENTS))
+def test_every_item_fails_when_no_filter_matches_its_events(key: str) -> None:
+    f = chain(filt=mfilter('{ $.eventName = "DescribeNothing" }'), control=f"cloudwatch.alarm-{key}")
+    assert f.result == Result.FAIL, f.reason
+    assert f.evidence["missing"] == "metric filter"

@@ -318,3 +318,11 @@ def test_principal_policies_gather_inline_managed_and_group_documents() -> None:
     dev = tpl("AWS::IAM::User", "Dev", {})
     inline = tpl("AWS::IAM::Policy", "P", {"PolicyName": "p", "PolicyDocument": READ, "Users": ["Dev"]})
     assert principal_policies(dev, Inventory([dev, inline])) == [("Policy:P", READ)]
+
+
+def test_support_role_held_only_by_a_user_with_a_gap_is_unknown() -> None:
+    """The missing role may be among the principals that could not be read."""
+    support = {"ManagedPolicyArns": ["arn:aws:iam::aws:policy/AWSSupportAccess"]}
+    usr = live("AWS::IAM::User", "bob", support)
+    gap = Gap("AWS::IAM::Role", ACCT, GLOBAL, "throttled on iam:GetAccountAuthorizationDetails")
+    assert check("iam.support-role", account(), usr, gaps=[gap]) == Result.UNKNOWN
