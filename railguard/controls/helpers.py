@@ -35,12 +35,6 @@ def truthy(value: Any) -> bool:
     return bool(value) and not isinstance(value, Unknown)
 
 
-def first(values: Iterable[Any], default: Any = None) -> Any:
-    for v in values:
-        return v
-    return default
-
-
 def same_scope(a: Resource, b: Resource) -> bool:
     """Related resources of a template must come from the same template (or Terraform module
     directory): logical ids such as `VPC` repeat across files. Live resources are related by
