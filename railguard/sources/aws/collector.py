@@ -9,6 +9,7 @@ escaping a collector becomes a gap for every type it yields in that account/regi
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -104,6 +105,20 @@ class CollectContext:
             live=live or {},
             name=name,
         )
+
+
+def json_document(raw: Any) -> Any:
+    """A policy document that an API returns as a JSON string (topic, queue, repository, secret,
+    function and domain policies), parsed; None when there is none. A string that is not JSON is
+    kept as `Unknown`: the control then says UNKNOWN, never PASS."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return Unknown(f"the policy returned is not JSON ({len(raw)} characters)")
 
 
 def tag_map(raw: Iterable[dict[str, Any]] | None) -> dict[str, str]:
