@@ -157,7 +157,7 @@ def test_restrict_puts_back_the_rest_of_a_range_and_allowed_cidrs(sess: AccountS
 
 def test_restrict_noop_on_a_compliant_group(sess: AccountSession) -> None:
     gid = new_group([tcp(22, v4=["10.0.0.0/8"]), tcp(443, v4=["0.0.0.0/0"])])
-    t, change = plan(sess, "ec2.restrict-world-ingress", SG, gid)
+    _, change = plan(sess, "ec2.restrict-world-ingress", SG, gid)
     assert change.noop and change.calls == ()
     assert verdict(sess, ADMIN, gid) == Result.PASS
 
