@@ -13,6 +13,7 @@ import threading
 from functools import lru_cache
 
 from railguard.secrets.engine import Engine
+
 MASK = "****"
 #: rules whose secret has no telling prefix (a password, a bare base64 key): mask it whole
 _NO_PREFIX = frozenset({
