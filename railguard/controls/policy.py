@@ -997,3 +997,18 @@ def exposure_verdict(
     if not any(raw is not None for _, raw in documents):
         return passed(f"{what}: no policy")
     return passed(f"{what} grants nothing to everyone nor to accounts outside the owner's")
+
+
+def separate_policy_verdict(
+    r: Resource, ctx: Context, *, target: str, policy_type: str, key: str, document: str, what: str
+) -> Verdict | None:
+    """For services whose policy is a resource of its own (`AWS::SNS::TopicPolicy` naming its
+    topics in `key`, the policy in `document`): the target resource is judged with every policy
+    that names it; a policy resource only when its target is not in the scanned scope."""
+    if r.type == policy_type:
+        if target_in_scope(r, ctx, target, key):
+            return None
+        return exposure_verdict(r, ctx, [(r.display_name, r.get_raw(document))], what)
+    policies, unresolved = attached(r, ctx, policy_type, key)
+    return exposure_verdict(r, ctx, [(p.display_name, p.get_raw(document)) for p in policies], what,
+                            unresolved=unresolved)

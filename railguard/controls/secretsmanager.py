@@ -9,7 +9,7 @@ policy (GetResourcePolicy), only when a selected control reads that type.
 from __future__ import annotations
 
 from railguard.controls import IAC, LIVE, Context, control
-from railguard.controls.policy import EXPOSURE_PARAMS, attached, exposure_verdict, target_in_scope
+from railguard.controls.policy import EXPOSURE_PARAMS, separate_policy_verdict
 from railguard.model import Resource, Severity, Verdict
 
 SECRET = "AWS::SecretsManager::Secret"
@@ -29,10 +29,5 @@ SECRET_POLICY = "AWS::SecretsManager::ResourcePolicy"
 def secret_policy_exposed(r: Resource, ctx: Context) -> Verdict | None:
     """Everyone, unrestricted, or an account outside `owned_accounts` (see `policy.exposure`). A
     secret without a resource policy is readable only through its own account's IAM: it passes."""
-    if r.type == SECRET_POLICY:
-        if target_in_scope(r, ctx, SECRET, "SecretId"):
-            return None
-        return exposure_verdict(r, ctx, [(r.display_name, r.get_raw("ResourcePolicy"))], "the secret policy")
-    policies, unresolved = attached(r, ctx, SECRET_POLICY, "SecretId")
-    return exposure_verdict(r, ctx, [(p.display_name, p.get_raw("ResourcePolicy")) for p in policies],
-                            "the secret policy", unresolved=unresolved)
+    return separate_policy_verdict(r, ctx, target=SECRET, policy_type=SECRET_POLICY, key="SecretId", document="ResourcePolicy",
+                                   what="the secret policy")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from railguard.controls import Context, control
-from railguard.controls.policy import EXPOSURE_PARAMS, attached, exposure_verdict, target_in_scope
+from railguard.controls.policy import EXPOSURE_PARAMS, separate_policy_verdict
 from railguard.model import Resource, Severity, Verdict, failed, passed
 
 TOPIC = "AWS::SNS::Topic"
@@ -38,10 +38,5 @@ def topic_encrypted(topic: Resource) -> Verdict:
 def topic_policy_exposed(r: Resource, ctx: Context) -> Verdict | None:
     """Everyone, unrestricted, or an account outside `owned_accounts` (see `policy.exposure`). The
     default topic policy (`"AWS": "*"` with `AWS:SourceOwner` = the owner) passes."""
-    if r.type == TOPIC_POLICY:
-        if target_in_scope(r, ctx, TOPIC, "Topics"):
-            return None
-        return exposure_verdict(r, ctx, [(r.display_name, r.get_raw("PolicyDocument"))], "the topic policy")
-    policies, unresolved = attached(r, ctx, TOPIC_POLICY, "Topics")
-    return exposure_verdict(r, ctx, [(p.display_name, p.get_raw("PolicyDocument")) for p in policies],
-                            "the topic policy", unresolved=unresolved)
+    return separate_policy_verdict(r, ctx, target=TOPIC, policy_type=TOPIC_POLICY, key="Topics", document="PolicyDocument",
+                                   what="the topic policy")

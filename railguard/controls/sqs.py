@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from railguard.controls import Context, control
 from railguard.controls.helpers import truthy
-from railguard.controls.policy import EXPOSURE_PARAMS, attached, exposure_verdict, target_in_scope
+from railguard.controls.policy import EXPOSURE_PARAMS, separate_policy_verdict
 from railguard.model import Resource, Severity, Verdict, failed, passed
 
 QUEUE = "AWS::SQS::Queue"
@@ -45,10 +45,5 @@ def queue_encrypted(queue: Resource, ctx: Context) -> Verdict:
 def queue_policy_exposed(r: Resource, ctx: Context) -> Verdict | None:
     """Everyone, unrestricted, or an account outside `owned_accounts` (see `policy.exposure`). A
     queue without a policy is reachable only by its own account: it passes."""
-    if r.type == QUEUE_POLICY:
-        if target_in_scope(r, ctx, QUEUE, "Queues"):
-            return None
-        return exposure_verdict(r, ctx, [(r.display_name, r.get_raw("PolicyDocument"))], "the queue policy")
-    policies, unresolved = attached(r, ctx, QUEUE_POLICY, "Queues")
-    return exposure_verdict(r, ctx, [(p.display_name, p.get_raw("PolicyDocument")) for p in policies],
-                            "the queue policy", unresolved=unresolved)
+    return separate_policy_verdict(r, ctx, target=QUEUE, policy_type=QUEUE_POLICY, key="Queues", document="PolicyDocument",
+                                   what="the queue policy")

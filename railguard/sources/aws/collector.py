@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from railguard.model import GLOBAL, Gap, Origin, Resource, Unknown
-from railguard.sources.aws.errors import describe
+from railguard.sources.aws.errors import describe, is_code
 from railguard.sources.aws.session import AccountSession
 
 REGIONAL = "regional"
@@ -119,6 +119,19 @@ def json_document(raw: Any) -> Any:
         return json.loads(raw)
     except ValueError:
         return Unknown(f"the policy returned is not JSON ({len(raw)} characters)")
+
+
+def facet_document(ctx: CollectContext, facet: str, fetch: Callable[[], Any], operation: str,
+                   *, absent: tuple[str, ...] = ()) -> Any:
+    """A policy document behind a facet: fetched (and parsed) only when a selected control reads
+    the facet; None when the API answers one of the `absent` codes (no policy: data, not a
+    failure); `Unknown` when the call failed or the facet was not wanted."""
+    if not ctx.wants(facet):
+        return ctx.not_collected(facet)
+    try:
+        return json_document(fetch())
+    except Exception as exc:
+        return None if absent and is_code(exc, *absent) else ctx.unknown(exc, operation)
 
 
 def tag_map(raw: Iterable[dict[str, Any]] | None) -> dict[str, str]:

@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from railguard.model import Resource
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, json_document, per_resource
-from railguard.sources.aws.errors import is_code
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, facet_document, per_resource
 
 REPOSITORY = "AWS::ECR::Repository"
 REPOSITORY_POLICY = "AWS::ECR::Repository#Policy"  # facet read by railguard.controls.ecr
@@ -27,7 +26,6 @@ REPOSITORY_POLICY = "AWS::ECR::Repository#Policy"  # facet read by railguard.con
            calls=["ecr:DescribeRepositories", "ecr:GetRepositoryPolicy"])
 def collect_repositories(ctx: CollectContext) -> Iterator[Resource]:
     client = ctx.client("ecr")
-    want_policy = ctx.wants(REPOSITORY_POLICY)
 
     def read(repo: dict[str, Any]) -> Resource:
         name = repo["repositoryName"]
@@ -40,15 +38,11 @@ def collect_repositories(ctx: CollectContext) -> Iterator[Resource]:
             "EncryptionConfiguration": {"EncryptionType": enc.get("encryptionType", "AES256"),
                                         **({"KmsKey": enc["kmsKey"]} if enc.get("kmsKey") else {})},
         }
-        if want_policy:
-            try:
-                text = client.get_repository_policy(repositoryName=name, registryId=repo.get("registryId") or ctx.account)
-                props["RepositoryPolicyText"] = json_document(text.get("policyText"))
-            except Exception as exc:
-                props["RepositoryPolicyText"] = (None if is_code(exc, "RepositoryPolicyNotFoundException")
-                                                 else ctx.unknown(exc, "ecr:GetRepositoryPolicy"))
-        else:
-            props["RepositoryPolicyText"] = ctx.not_collected(REPOSITORY_POLICY)
+        registry = repo.get("registryId") or ctx.account
+        props["RepositoryPolicyText"] = facet_document(
+            ctx, REPOSITORY_POLICY,
+            lambda: client.get_repository_policy(repositoryName=name, registryId=registry).get("policyText"),
+            "ecr:GetRepositoryPolicy", absent=("RepositoryPolicyNotFoundException",))
         arn = repo.get("repositoryArn")
         return ctx.resource(REPOSITORY, arn or name, props, arn=arn, name=name, live={"uri": repo.get("repositoryUri")})
 

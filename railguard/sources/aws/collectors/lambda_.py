@@ -18,8 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from railguard.model import Resource
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, json_document, per_resource
-from railguard.sources.aws.errors import is_code
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, facet_document, per_resource
 
 FUNCTION = "AWS::Lambda::Function"
 FUNCTION_POLICY = "AWS::Lambda::Function#Policy"  # facet read by railguard.controls.lambda_fn
@@ -29,7 +28,6 @@ FUNCTION_POLICY = "AWS::Lambda::Function#Policy"  # facet read by railguard.cont
            calls=["lambda:ListFunctions", "lambda:GetPolicy"])
 def collect_functions(ctx: CollectContext) -> Iterator[Resource]:
     client = ctx.client("lambda")
-    want_policy = ctx.wants(FUNCTION_POLICY)
 
     def read(fn: dict[str, Any]) -> Resource:
         name = fn["FunctionName"]
@@ -42,13 +40,8 @@ def collect_functions(ctx: CollectContext) -> Iterator[Resource]:
         vpc = fn.get("VpcConfig") or {}
         if vpc.get("SubnetIds"):
             props["VpcConfig"] = {"SubnetIds": vpc["SubnetIds"], "SecurityGroupIds": vpc.get("SecurityGroupIds", [])}
-        if want_policy:
-            try:
-                props["Policy"] = json_document(client.get_policy(FunctionName=name).get("Policy"))
-            except Exception as exc:
-                props["Policy"] = None if is_code(exc, "ResourceNotFoundException") else ctx.unknown(exc, "lambda:GetPolicy")
-        else:
-            props["Policy"] = ctx.not_collected(FUNCTION_POLICY)
+        props["Policy"] = facet_document(ctx, FUNCTION_POLICY, lambda: client.get_policy(FunctionName=name).get("Policy"),
+                                         "lambda:GetPolicy", absent=("ResourceNotFoundException",))
         return ctx.resource(FUNCTION, fn.get("FunctionArn") or name, props, arn=fn.get("FunctionArn"), name=name,
                             live={"last_modified": fn.get("LastModified")})
 
