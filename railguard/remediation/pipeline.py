@@ -224,9 +224,9 @@ def _guardrail(run: _Run, rule: Rule, findings: list[Finding], by_key: Mapping[A
             item = replace(item, summary=f"{item.summary} [{checked.expired_note()}]", notify=True)
         run.items.append(item)
     if g.countermeasure is not None and run.ctx.principal:
-        item = _countermeasure(run, rule)
-        if item is not None:
-            run.items.append(item)
+        counter = _countermeasure(run, rule)
+        if counter is not None:
+            run.items.append(counter)
 
 
 def _spec(action_id: str) -> ActionSpec:

@@ -96,7 +96,7 @@ def test_undo_refuses_when_the_resource_changed_since_unless_forced(store: Store
     ec2().authorize_security_group_ingress(GroupId=gid, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}])
     sessions = {s.account: s for s in look(gs).sessions}
-    with pytest.raises(UndoError, match="changed since railguard applied .*--force"):
+    with pytest.raises(UndoError, match=r"changed since railguard applied .*--force"):
         undo_action(store, row_id, sessions)
     assert not world_open(gid)  # nothing undone
     done, _ = undo_action(store, row_id, sessions, force=True)
