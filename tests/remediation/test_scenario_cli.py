@@ -47,7 +47,7 @@ def _group(url: str, name: str, env: str) -> str:
 
 def _rules(url: str, gid: str) -> list[Any]:
     perms = _ec2(url).describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]["IpPermissions"]
-    return sorted((json.dumps(p, sort_keys=True) for p in perms))
+    return sorted(json.dumps(p, sort_keys=True) for p in perms)
 
 
 def _open(url: str, gid: str) -> bool:
