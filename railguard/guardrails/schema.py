@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 
 from railguard.guardrails.duration import Duration
 from railguard.guardrails.where import Condition
@@ -183,8 +183,8 @@ def _channel_type() -> Any:
         from railguard.notify.config import ChannelConfig
 
         return ChannelConfig
-    except ModuleNotFoundError:  # notification channels land separately (railguard.notify)
-        return dict[str, Any]
+    except ModuleNotFoundError:  # notification channels land separately (railguard.notify): mask values meanwhile
+        return dict[str, SecretStr | bool | int | dict[str, Any]]
 
 
 class Environment(_Strict):

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from railguard.model import GLOBAL, Finding, Result
 from railguard.store.models import ActionRow, FindingHistory, FindingRow
@@ -118,6 +119,16 @@ class FindingRepo:
         for f in findings:
             if f.result in _TRACKED or f.result in (Result.PASS, Result.SUPPRESSED):
                 latest[f.fingerprint] = f
+        for attempt in range(3):  # two runs inserting the same new finding at once: the loser re-reads
+            try:
+                return self._record(run_id, latest, now, covered, principal, source_ip, user_agent)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record(self, run_id: str, latest: dict[str, Finding], now: datetime, covered: Covered | None,
+                principal: str | None, source_ip: str | None, user_agent: str | None) -> dict[str, Seen]:
         out: dict[str, Seen] = {}
         with self._store.transaction() as s:
             rows = self._rows(s, list(latest))
