@@ -34,7 +34,7 @@ from xml.etree import ElementTree
 from railguard.sources.aws.errors import BadAnswer
 
 # IAM action prefixes used in `Collector.calls` that differ from botocore's client name
-IAM_PREFIX_TO_CLIENT = {"access-analyzer": "accessanalyzer", "elasticfilesystem": "efs"}
+IAM_PREFIX_TO_CLIENT = {"access-analyzer": "accessanalyzer", "elasticfilesystem": "efs", "es": "opensearch"}
 _REQUEST_ID_HEADERS = ("x-amzn-requestid", "x-amz-request-id", "x-amz-id-2")
 _JSON = ("json", "rest-json")
 _QUERY = ("query", "ec2")
@@ -92,6 +92,12 @@ PROMISES: dict[str, Promise] = {
     "sns:GetTopicAttributes": _k("Attributes"),
     "sqs:ListQueues": Promise(omit_when_empty=("QueueUrls",)),
     "sqs:GetQueueAttributes": _k("Attributes"),
+    # resource policies (issue 15): absent policies are error codes, so a good answer holds these
+    "ecr:GetRepositoryPolicy": _k("policyText"),
+    "lambda:GetPolicy": _k("Policy"),
+    "secretsmanager:GetResourcePolicy": _k("ARN"),  # ResourcePolicy is left out when there is none
+    "opensearch:ListDomainNames": _k("DomainNames"),
+    "opensearch:DescribeDomains": _k("DomainStatusList"),
 }
 
 
