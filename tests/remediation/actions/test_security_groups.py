@@ -126,7 +126,8 @@ def test_restrict_dry_run_apply_verify_undo(sess: AccountSession) -> None:
     left, reread = calls_during(sess, spec.current, t)
     assert reread == {"ec2:DescribeSecurityGroups": 1}
     assert left["GroupId"] == gid and len(left["SecurityGroupIngress"]) == 3
-    assert change.prior["SecurityGroupIngress"] == spec.state(t.resource)["SecurityGroupIngress"]
+    from_scan, free = calls_during(sess, spec.current, t, t.resource)  # from a re-read resource: no call
+    assert free == {} and change.prior["SecurityGroupIngress"] == from_scan["SecurityGroupIngress"]
 
     spec.undo(t, change, applied)
     assert raw(gid) == before  # descriptions included
