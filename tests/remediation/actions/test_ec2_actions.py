@@ -15,8 +15,7 @@ from railguard.remediation.actions.ec2 import EBS_DEFAULT, INSTANCE
 from railguard.remediation.actions.flow_logs import VPC
 from railguard.sources.aws.session import AccountSession
 from tests.livehelp import live_inventory
-from tests.remediation.actions.support import REGION, calls_during, plan, session, verdict
-from tests.remediation.actions.test_logging_actions import cycle
+from tests.remediation.actions.support import REGION, calls_during, cycle, plan, session, verdict
 
 AMI = "ami-12345678"
 

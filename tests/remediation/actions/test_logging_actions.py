@@ -8,42 +8,18 @@ from typing import Any
 import boto3
 import pytest
 
-from railguard.model import Result
 from railguard.remediation.action import ActionError, ParamsError
 from railguard.remediation.actions import get
 from railguard.remediation.actions.cloudtrail import TRAIL
 from railguard.remediation.actions.kms import KEY
 from railguard.sources.aws import pseudo
 from railguard.sources.aws.session import AccountSession
-from tests.remediation.actions.support import REGION, plan, session, verdict
+from tests.remediation.actions.support import REGION, cycle, plan, session
 
 
 @pytest.fixture
 def sess(aws: None) -> AccountSession:
     return session()
-
-
-def cycle(sess: AccountSession, action_id: str, control_id: str, rtype: str, rid: str, read: Any,
-          params: dict[str, Any] | None = None, control_type: str | None = None, control_id_of: str | None = None,
-          ) -> None:
-    """FAIL; plan changes nothing; apply: PASS and current() re-reads; undo: as before and FAIL."""
-    cid = control_id_of or rid
-    ctype = control_type or rtype
-    before = read()
-    assert verdict(sess, control_id, cid, resource_type=ctype) == Result.FAIL
-    t, change = plan(sess, action_id, rtype, rid, params)
-    assert not change.noop and read() == before
-    spec = get(action_id)
-    applied = spec.apply(t, change)
-    assert verdict(sess, control_id, cid, resource_type=ctype) == Result.PASS
-    left = spec.current(t)
-    spec.undo(t, change, applied)
-    assert read() == before
-    assert spec.current(t) != left
-    assert verdict(sess, control_id, cid, resource_type=ctype) == Result.FAIL
-    spec.apply(t, change)
-    _, again = plan(sess, action_id, rtype, rid, params)
-    assert again.noop and again.calls == ()
 
 
 # ---------------------------------------------------------------- KMS

@@ -16,7 +16,7 @@ from railguard.remediation.actions import get
 from railguard.remediation.actions.s3 import ACCOUNT_PAB, BUCKET, merge_deny_http
 from railguard.sources.aws.errors import error_code
 from railguard.sources.aws.session import AccountSession
-from tests.remediation.actions.support import REGION, plan, session, verdict
+from tests.remediation.actions.support import REGION, journalled, plan, session, verdict
 
 PAB = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 
@@ -52,7 +52,7 @@ def roundtrip(sess: AccountSession, action_id: str, control_id: str, resource_ty
     assert after != before
     assert verdict(sess, control_id, rid, resource_type=resource_type) == Result.PASS
     left = spec.current(t)
-    spec.undo(t, change, applied)
+    spec.undo(t, journalled(change), applied)
     assert read() == before, "undo did not restore the prior state"
     assert spec.current(t) != left
     assert verdict(sess, control_id, rid, resource_type=resource_type) == Result.FAIL
