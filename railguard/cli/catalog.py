@@ -124,5 +124,6 @@ def frameworks_show(
         if i.section != section:
             section = i.section
             typer.echo(f"\n{section}")
-        how = "MANUAL" if i.is_manual else ", ".join(i.controls)
+        how = (f"NOT IMPLEMENTED: {i.not_implemented}" if i.not_implemented
+               else "MANUAL" if i.is_manual else ", ".join(i.controls))
         typer.echo(f"  {i.id:7} {i.title}\n          -> {how}")

@@ -7,6 +7,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+# controls whose `owned_accounts` parameter baseline.owned_accounts sets in every framework
+EXPOSURE_CONTROLS = (
+    "s3.bucket-policy-exposed", "sns.topic-policy-exposed", "sqs.queue-policy-exposed", "kms.key-policy-exposed",
+    "lambda.function-policy-exposed", "ecr.repository-policy-exposed", "secretsmanager.secret-policy-exposed",
+    "opensearch.domain-policy-exposed", "iam.role-trust-exposed",
+)
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 
 
@@ -17,7 +23,8 @@ class _Strict(BaseModel):
 class BaselineSettings(_Strict):
     """Knobs of the `railguard-baseline` framework."""
 
-    owned_accounts: list[AccountId] = Field(default_factory=list, description="Accounts VPC peering may reach.")
+    owned_accounts: list[AccountId] = Field(
+        default_factory=list, description="Your accounts: VPC peering and resource policies may reach them.")
     console_admins: list[str] = Field(default_factory=list, description="Users allowed a console password.")
     root_unused_days: int = Field(default=30, ge=1, le=3650)
     access_key_unused_days: int = Field(default=90, ge=1, le=3650)
@@ -55,4 +62,9 @@ class Config(_Strict):
             "ec2.instance-public-ip": {"public_tag": b.public_tag},
             "rds.publicly-accessible": {"public_tag": b.public_tag},
         }
-        return {"railguard-baseline": baseline, "*": {k: dict(v) for k, v in self.params.items()}}
+        # the exposure controls judge accounts against the owned list in every framework
+        every: dict[str, dict[str, Any]] = {cid: {"owned_accounts": b.owned_accounts} for cid in EXPOSURE_CONTROLS
+                                            if b.owned_accounts}
+        for k, v in self.params.items():
+            every[k] = {**every.get(k, {}), **v}
+        return {"railguard-baseline": baseline, "*": every}

@@ -532,7 +532,7 @@ def _tags(r: Resource) -> dict[str, Any]:
 
 def _tagged_public(r: Resource, tag: str) -> bool:
     tags = _tags(r)
-    if tag not in tags or isinstance(tags[tag], Unknown):
+    if not tag or tag not in tags or isinstance(tags[tag], Unknown):
         return False
     return str(tags[tag]).strip().lower() not in ("false", "no", "0")
 
@@ -551,7 +551,8 @@ def instance_public_ip(r: Resource, ctx: Context) -> Verdict | None:
     the subnet's MapPublicIpOnLaunch. A tag named `public_tag` marks a deliberate exception."""
     if _instance_gone(r):
         return None
-    tag = str(ctx.params.get("public_tag") or "railguard:public")
+    pinned = ctx.params.get("public_tag", "railguard:public")
+    tag = "" if pinned is None else str(pinned)  # "": no exception (as FSBP EC2.9 means it)
     if r.is_live:
         ip = r.fact("public_ip")
         if not ip:

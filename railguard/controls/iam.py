@@ -426,9 +426,17 @@ def _admin_verdict(docs: Iterable[tuple[str, Any]], *, what: str) -> Verdict:
     title='IAM policies that allow full "*:*" administrative privileges are not attached',
     resource=[MANAGED_POLICY, INLINE_POLICY, USER_POLICY, ROLE_POLICY, GROUP_POLICY, USER, ROLE, GROUP],
     severity=Severity.HIGH,
+    params={"include_aws_managed": True},
     fix="Replace the \"*:*\" grant with the specific actions and resources the principals need.",
 )
 def policy_full_admin(r: Resource, ctx: Context) -> Verdict | None:
+    """Customer-managed and inline policies, and (`include_aws_managed`, as CIS means it) attached
+    AWS-managed ones such as AdministratorAccess. The baseline and FSBP IAM.1 pin it off: an
+    AWS-managed policy cannot be edited, and the recommended break-glass role holds
+    AdministratorAccess behind an MFA trust (judged by iam.privileged-role-trust-mfa)."""
+    if (r.type == MANAGED_POLICY and r.is_live and r.fact("aws_managed", False)
+            and not ctx.params.get("include_aws_managed", True)):
+        return None
     if r.type in PRINCIPALS:
         policies = as_list(r.get("Policies"))
         if not policies:

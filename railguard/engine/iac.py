@@ -506,6 +506,7 @@ class _ControlItem:
     note: str = ""
     guidance: str = ""
     is_manual: bool = False
+    not_implemented: str = ""
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,11 @@ class Item(BaseModel):
     note: str = ""
     guidance: str = ""  # what a person checks, for manual items
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per-item pins
+    not_implemented: str = ""  # why railguard cannot check this item yet (it is still reported)
 
     @property
     def is_manual(self) -> bool:
-        return self.manual or not self.controls
+        return self.manual or not self.controls or bool(self.not_implemented)
 
 
 class Framework(BaseModel):
@@ -105,4 +106,6 @@ ALIASES: Mapping[str, str] = {
     "cis_3.0_aws": "cis-aws-foundations-3.0",
     "cis-5.0": "cis-aws-foundations-5.0",
     "cis_5.0_aws": "cis-aws-foundations-5.0",
+    "fsbp": "aws-fsbp",
+    "aws_foundational_security_best_practices": "aws-fsbp",
 }
