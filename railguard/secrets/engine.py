@@ -102,6 +102,8 @@ class Engine:
         self.rules = [r for r in rules if r.id not in off]
         self._db = _compiled(self.rules)
         self._scratch = hyperscan.Scratch(self._db)  # allocating scratch per scan() costs ~1 ms
+        # per rule, what the hot loop needs, looked up once (attribute access costs per hit)
+        self._plans = [(r, r.regex.finditer, r.back, r.fwd, r.multiline, r.validate) for r in self.rules]
         self._has_aws_id = any(r.id == "aws-access-key-id" for r in self.rules)
         self._aws_secret = next((r for r in self.rules if r.id == "aws-secret-access-key"), None)
 
@@ -123,25 +125,28 @@ class Engine:
         if not hits:
             return []
         n = len(buf)
+        rfind, find = buf.rfind, buf.find
         seen: set[tuple[int, int]] = set()
         covered: dict[int, int] = {}
         found: list[Match] = []
+        plans = self._plans
         for rid, to in hits:
             if covered.get(rid, -1) >= to:
                 continue
-            rule = self.rules[rid]
-            lo = max(0, to - rule.back)
+            rule, finditer, back, fwd, multiline, validate = plans[rid]
             # every match starts on the line where its trigger ends: search from that line only
-            nl = buf.rfind(b"\n", lo, to - 1)
-            if nl >= 0:
-                lo = nl + 1
-            hi = min(n, to + rule.fwd)
-            for m in rule.regex.finditer(buf, lo, hi):
+            lo = rfind(b"\n", max(0, to - back), to - 1) + 1 or max(0, to - back)
+            hi = min(n, to + fwd)
+            if not multiline:  # and ends on it: the window stops at the end of the line
+                le = find(b"\n", to - 1, hi)
+                if le >= 0:
+                    hi = le
+            for m in finditer(buf, lo, hi):
                 secret, s, e = secret_of(m)
                 if s < lo_bound or s >= hi_bound or (rid, s) in seen:
                     continue
                 seen.add((rid, s))
-                if rule.validate is not None and not rule.validate(buf, m, secret):
+                if validate is not None and not validate(buf, m, secret):
                     continue
                 found.append(Match(rule, s, e, secret))
                 if m.end() > covered.get(rid, -1):

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from railguard.secrets.shapes import char_classes, is_placeholder, shannon
 
 HS_MULTILINE = 4  # hyperscan.HS_FLAG_MULTILINE (kept literal: hyperscan is imported lazily)
 SPECIFIC = 2
@@ -43,95 +43,7 @@ class Rule:
     priority: int = SPECIFIC
     description: str = ""
     hs_flags: int = 0
-
-
-# --------------------------------------------------------------------------------------------
-# Placeholders and shared checks
-# --------------------------------------------------------------------------------------------
-
-#: Values documented as examples by vendors, or the usual stand-ins. Compared case-insensitively.
-KNOWN_EXAMPLES = frozenset(
-    v.lower()
-    for v in (
-        # vendors' documented examples, split so that the source holds no key-shaped literal
-        "AKIAIOSFODNN7" + "EXAMPLE",
-        "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY",
-        "AKIAI44QH8DHB" + "EXAMPLE",
-        "je7MtGbClwBF/2Zp9Utk/" + "h3yCo8nvbEXAMPLEKEY",
-        "sk_" + "test_4eC39HqLyjWDarjtT1zdp7dc",
-        "changeme",
-        "change_me",
-        "changeit",
-        "password",
-        "passw0rd",
-        "password1",
-        "password123",
-        "secret",
-        "mysecret",
-        "mypassword",
-        "yourpassword",
-        "your_password",
-        "notasecret",
-        "placeholder",
-        "redacted",
-        "postgres",
-        "root",
-        "admin",
-        "guest",
-        "pass",
-        "test",
-        "testing",
-        "example",
-        "dummy",
-        "default",
-        "none",
-        "null",
-        "undefined",
-        "123456",
-        "12345678",
-        "123456789",
-        "1234567890",
-        "qwerty",
-    )
-)
-
-_PLACEHOLDER_MARKERS = re.compile(
-    rb"(?i:example|placeholder|changeme|change_me|your[_\-]?(?:own[_\-]?)?(?:api|key|token|secret|pass|aws|access)"
-    rb"|dummy|redacted|insert[_\-]|replace[_\-]?me|fake[_\-])"
-    rb"|x{4,}|X{4,}|\*{3,}|\.{3}|<[^>]*>|\$\{|\{\{|%\(|\$\(|\#\{|(.)\1{5,}|0123456789|abcdefghij|1234567"
-)
-
-
-def is_placeholder(value: bytes) -> bool:
-    """True for documented examples and obvious stand-ins (``${VAR}``, ``<your-key>``, ``xxxx``)."""
-    v = value.strip(b"\"' ")
-    if not v:
-        return True
-    if v.decode("latin-1").lower() in KNOWN_EXAMPLES:
-        return True
-    return _PLACEHOLDER_MARKERS.search(v) is not None
-
-
-def shannon(value: bytes) -> float:
-    if not value:
-        return 0.0
-    counts: dict[int, int] = {}
-    for b in value:
-        counts[b] = counts.get(b, 0) + 1
-    n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
-def char_classes(value: bytes) -> int:
-    s = value.decode("latin-1")
-    return sum(
-        (
-            any(c.islower() for c in s),
-            any(c.isupper() for c in s),
-            any(c.isdigit() for c in s),
-            any(not c.isalnum() for c in s),
-        )
-    )
+    multiline: bool = False  # the secret may span lines (PEM bodies); others end on their trigger's line
 
 
 _B62_DIGITS_UPPER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -266,117 +178,44 @@ def _private_key_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
 
 # Generic assignments --------------------------------------------------------------------------
 
-_GENERIC_KEY_EXCLUDE = re.compile(
-    rb"(?i)(?:_|-|\.|\b)(?:name|id|ids|type|types|field|path|file|filename|url|uri|arn|env|var|header|param|label|"
-    rb"prompt|length|len|regex|pattern|policy|expiry|expires|expiration|ttl|ref|hash|version|count|format|mode|"
-    rb"prefix|suffix|endpoint|dir|location|provider|config|class|attr|key_?id|store|manager|question|hint|"
-    rb"placeholder|template|validator|min|max|size|timeout|required|enabled|reset|policy|rotation|scope|scopes|"
-    rb"source|method|kind|index|column|table|char|chars|secret_?ref)$"
-)
-_IDENTIFIERISH = re.compile(
-    rb"^(?:[a-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*|[a-z]{2,}(?:[A-Z][a-z]{2,})+[0-9]*|[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,})+[0-9]*"
-    rb"|[a-z]+(?:[.\-][a-z0-9]+)+)$"
-)
-_CODEISH = re.compile(
-    rb"[()\[\]`]|\?\.|->|::|=>|\|\||&&|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|getenv|vault:|ssm:|arn:|"
-    rb"sha\d+[:-]|md5:|file:|https?://|/|\./|~/|\$|%|@|&|!|secrets\.|var\.|local\.|data\.|module\.)|"
-    rb"\.(?:pem|key|json|ya?ml|txt|crt|p12|pfx|env|cfg|conf|ini|properties)$"
-)
-
-
 #: Values shaped like a vendor token belong to that vendor's rule: if it rejected them (bad
 #: checksum, wrong length) the generic rule must not report them instead.
 _VENDOR_SHAPED = re.compile(
     rb"^(?:gh[pousr]_|github_pat_|gl(?:pat|ptt|rt|dt)-|xox[a-z]-|xapp-|[sr]k_(?:live|test)_|AIza|GOCSPX-|npm_|pypi-|"
     rb"SG\.|key-|SK[0-9a-f]{8}|sk-|shp(?:at|ca|pa|ss)_|do[opr]_v1_|hv[sb]\.|sq0|A(?:KIA|SIA|BIA|CCA)|eyJ|HRKU-)"
 )
-_CAMEL = re.compile(rb"([a-z0-9])([A-Z])")
-_PATHISH = re.compile(rb"^[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+/?$")
-
-
 _KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
-def _full_key(buf: bytes, m: re.Match[bytes]) -> bytes:
-    """The whole identifier the keyword sits in (``db_password`` for a match on ``password``)."""
+def _full_key(buf: bytes, m: re.Match[bytes]) -> tuple[bytes, int]:
+    """The whole identifier the keyword sits in (``db_password`` for a match on ``password``) and
+    where it starts."""
     i = m.start("k")
     lo = max(0, i - 40)
     while i > lo and buf[i - 1] in _KEY_CHARS:
         i -= 1
-    return buf[i : m.end("k")]
-
-
-_KEY_WORDS = frozenset(
-    b"password passwd pass pwd passphrase secret secrets token tokens apikey credential credentials".split()
-)
-_KEY_PAIRS = frozenset(
-    tuple(p.split(b"_"))
-    for p in b"api_key access_key auth_key private_key client_secret signing_key encryption_key api_token".split()
-)
-# run-together names: ``dbpassword``, ``mysecret``, ``githubtoken``, ``passwordhash`` (excluded later)
-_KEY_SUFFIXES = (b"password", b"passwd", b"passphrase", b"secret", b"secrets", b"token", b"apikey", b"credentials")
-_KEY_PREFIXES = (b"password", b"passwd")
-_DOTTED = re.compile(rb"^[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+(?:\(\))?$")
-_WORDY = re.compile(rb"^[A-Za-z]+(?:[-_.][A-Za-z]+)*$")
-_IDENT = re.compile(rb"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_DIGITS = frozenset(b"0123456789")
-_HEX = re.compile(rb"^(?:[0-9a-f]+|[0-9A-F]+)$")
-_UUID = re.compile(rb"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_DATE = re.compile(rb"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?")
-_STRONG_KEY = re.compile(rb"password|passwd|secret|api_?key|private")
-
-
-def _key_names_a_secret(key: bytes) -> bool:
-    """``db_password``, ``clientSecret``, ``GITHUB_TOKEN`` yes; ``passive``, ``PassedToService``,
-    ``tokenizer`` no: a secret word must be a whole part of the name."""
-    parts = [p for p in re.split(rb"[_.\-]+", key) if p]
-    if any(p in _KEY_WORDS or p.endswith(_KEY_SUFFIXES) or p.startswith(_KEY_PREFIXES) for p in parts):
-        return True
-    return any((a, b) in _KEY_PAIRS for a, b in itertools.pairwise(parts))
+    return buf[i : m.end("k")], i
 
 
 def _generic_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
-    # cheapest checks first: most candidates in real code are placeholders or references
+    from railguard.secrets.assign import literal_secret, name_strength, uuid_name
+
     quoted = m.group("s") is not None
     if not quoted:
         s = s.rstrip(b"})];,")
-    if len(s) < 8 or len(s) > 200 or is_placeholder(s):
+    raw_key, start = _full_key(buf, m)
+    name = raw_key.decode("latin-1")
+    strength = name_strength(name)  # cached per name: names repeat, values do not
+    if not strength:
         return False
-    if _VENDOR_SHAPED.match(s) or (_PATHISH.match(s) and s.lower() == s) or _DOTTED.match(s):
-        return False
-    st = m.start()
-    if b"\n" not in buf[max(0, st - 2000) : st] and b"\n" not in buf[m.end() : m.end() + 2000] and len(buf) > 4000:
-        return False  # inside a very long (minified) line: code, not configuration
-    raw_key = _full_key(buf, m)
-    start = m.start("k") - (len(raw_key) - (m.end("k") - m.start("k")))
     # a name inside a value (``arn:aws:secretsmanager:...``, ``AWS::Location::APIKey``) is no key
     if start >= 2 and buf[start - 1] in b":/" and buf[start - 2] not in b" \t":
         return False
-    key = _CAMEL.sub(rb"\1_\2", raw_key).lower()
-    if not _key_names_a_secret(key):
+    if _VENDOR_SHAPED.match(s) or not literal_secret(strength, s, quoted, uuid_name(name)):
         return False
-    if _GENERIC_KEY_EXCLUDE.search(key) or key.startswith((b"example", b"sample", b"dummy", b"fake", b"test_")):
-        return False
-    if _IDENTIFIERISH.match(s) or _CODEISH.search(s) or _DATE.match(s):
-        return False
-    if b" " in s:
-        return False
-    if _WORDY.match(s) and (not quoted or len(s) < 24 or not s.isalpha()):
-        return False  # words or an identifier (``Access-Control-Allow-Credentials``), not a generated secret
-    if b":" in s and is_placeholder(s.rsplit(b":", 1)[1]):
-        return False  # ``admin:secret``: a user:password example
-    if not quoted and _IDENT.match(s) and sum(c in _DIGITS for c in s) < 2:
-        return False  # an unquoted identifier is code (``private_key: PKCS7PrivateKeyTypes``)
-    if _HEX.match(s) and len(s) < 32:
-        return False  # short hex: a hash prefix, an id, a colour
-    if _UUID.match(s) and not _STRONG_KEY.search(key):
-        return False  # request ids and change tokens; UUID API keys sit under key/secret names
-    ent = shannon(s)
-    classes = char_classes(s)
-    if classes < 2:
-        # lowercase hex or digits only: needs length and entropy (a hex secret key)
-        return len(s) >= 32 and ent >= 3.5
-    return ent >= (3.0 if classes >= 3 else 3.3)
+    st, en = m.start(), m.end()
+    # inside a very long (minified) line: code, not configuration
+    return not (len(buf) > 4000 and buf.rfind(b"\n", max(0, st - 2000), st) < 0 and buf.find(b"\n", en, en + 2000) < 0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -632,6 +471,7 @@ RULES: list[Rule] = [
             back=len(header) + 20,
             fwd=6100,
             validate=_private_key_ok,
+            multiline=True,
             description=f"PEM block '-----BEGIN {header}-----' with a real base64 body.",
         )
         for rid, title, header in (
@@ -904,7 +744,7 @@ RULES: list[Rule] = [
             r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'][^\"'\s$<{%*][^\"'\s]{7,199}[\"']|[^\s\"'$<{(\[,;%*:`|&!#@?.\-][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
         ),
         _rx(
-            rb"(?i)(?P<k>(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|"
+            rb"(?i)(?=[pstacPSTAC])(?P<k>(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|"
             rb"auth_?key|credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30})"
             rb"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'](?P<s>[^\"'\s]{8,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;%*:`|&!#@?.\-][^\s\"',;]{7,200}))"
         ),
