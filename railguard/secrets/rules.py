@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from railguard.secrets.shapes import char_classes, is_placeholder, shannon
 
 HS_MULTILINE = 4  # hyperscan.HS_FLAG_MULTILINE (kept literal: hyperscan is imported lazily)
-SPECIFIC = 2
-CONTEXTUAL = 1
+SPECIFIC = 3
+CONTEXTUAL = 2
+SETTER = 1  # a secret-named environment entry: below a vendor's format, above the generic assignment
 GENERIC = 0
 
 
@@ -43,7 +44,9 @@ class Rule:
     priority: int = SPECIFIC
     description: str = ""
     hs_flags: int = 0
-    multiline: bool = False  # the secret may span lines (PEM bodies); others end on their trigger's line
+    hs_parts: tuple[str, ...] = ()  # hyperscan patterns used instead of ``trigger`` (an alternation split up)
+    vetoes: tuple[str, ...] = ()  # hyperscan patterns that, ending where the trigger ends, reject the candidate
+    multiline: bool = False  # the match may span lines (PEM bodies, name/value pairs); others sit on one line
 
 
 _B62_DIGITS_UPPER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -79,11 +82,21 @@ def crc32_token_ok(token: bytes) -> bool:
     return any(_base62_decode(check, a) == crc for a in (_B62_DIGITS_UPPER, _B62_DIGITS_LOWER))
 
 
+_SECRET_GROUPS: dict[re.Pattern[bytes], tuple[int, ...]] = {}
+
+
 def secret_of(m: re.Match[bytes]) -> tuple[bytes, int, int]:
-    """The secret part of a rule match and its span (group ``s`` or ``s2``, else the match)."""
-    for g in ("s", "s2"):
-        if g in m.re.groupindex and m.group(g) is not None:
-            return m.group(g), m.start(g), m.end(g)
+    """The secret part of a rule match and its span (the first group named ``s``, ``s2``, ...
+    that took part, else the whole match)."""
+    groups = _SECRET_GROUPS.get(m.re)
+    if groups is None:
+        index = m.re.groupindex
+        groups = _SECRET_GROUPS[m.re] = tuple(index[g] for g in sorted(index, key=index.__getitem__)
+                                              if g == "s" or (g[0] == "s" and g[1:].isdigit()))
+    for g in groups:
+        st = m.start(g)
+        if st >= 0:
+            return m.group(g), st, m.end(g)
     return m.group(0), m.start(), m.end()
 
 
@@ -165,15 +178,22 @@ def _service_account_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
 _PEM_BODY = re.compile(rb"[A-Za-z0-9+/=]+")
 
 
+_PEM_STAND_IN = re.compile(rb"(?i)example|your|redacted|placeholder|insert|replace|\.\.\.|x{4,}|\*{3,}|<|\$\{|\{\{")
+_OPENSSH_MAGIC = b"b3BlbnNzaC1rZXktdjE"  # base64 of "openssh-key-v1\0", the start of every OpenSSH key body
+
+
 def _private_key_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
     body = m.group("body")
     # strip escaped newlines, string concatenation, quotes, whitespace and PEM headers
-    body = re.sub(rb"\\[nr]|[\s\"'+,]|Proc-Type:[^\\\n]*|DEK-Info:[^\\\n]*|Version:[^\\\n]*|Comment:[^\\\n]*", b"", body)
-    if is_placeholder(body[:80]):
+    body = re.sub(rb"\\[nr]|[\s\"'+,`]|Proc-Type:[^\\\n]*|DEK-Info:[^\\\n]*|Version:[^\\\n]*|Comment:[^\\\n]*", b"", body)
+    if _PEM_STAND_IN.search(body[:120]):
         return False
-    chunks = _PEM_BODY.findall(body)
-    total = sum(len(c) for c in chunks)
-    return total >= 64 and shannon(body[:256]) > 4.5
+    total = sum(len(c) for c in _PEM_BODY.findall(body))
+    if total < 64:
+        return False
+    if body.startswith(_OPENSSH_MAGIC):
+        return True  # structure verified: OpenSSH bodies hold runs of A (zero length fields), so no entropy gate
+    return shannon(body[:1024]) > 4.5
 
 
 # Generic assignments --------------------------------------------------------------------------
@@ -236,6 +256,101 @@ def _rx(p: bytes, flags: int = 0) -> re.Pattern[bytes]:
     return re.compile(p, flags)
 
 
+# Environment setters: the name is a string, the value is always a literal ---------------------
+
+_ENV_KW = r"(?i:pass|pwd|secret|token|api_?key|access_?key|private_?key|credential|auth)"
+_ENV_NAME = r"[A-Za-z0-9_.\-]{0,30}" + _ENV_KW + r"[A-Za-z0-9_.\-]{0,30}"
+_ENV_UPPER = r"[A-Z0-9_]{0,30}(?:PASS|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)[A-Z0-9_]{0,30}"
+_ENV_QUOTED = r"[^\"'`\s$<{%*][^\"'`\s]{4,199}"
+_ENV_BARE = r"[^\s\"'`$<{%*#;][^\s\"'`;]{5,199}"
+# hyperscan's looser versions: no length bounds (Python checks them), never all lower-case letters (a
+# word is no secret), and a bare value ends on a boundary so that each candidate is reported once
+_ENV_QUOTED_HS = r"(?:[^\"'`\s$<{%*a-z][^\"'`\s]*|[a-z][^\"'`\s]*[^\"'`\sa-z][^\"'`\s]*)"
+_ENV_BARE_HS = r"(?:[^\s\"'`$<{%*#;a-z][^\s\"'`;]*|[a-z][^\s\"'`;]*[^\s\"'`;a-z][^\s\"'`;]*)(?:[\s\"';]|\z)"
+
+
+def _env_form_list(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPER) -> list[str]:
+    """The ways code and config set an environment variable, each with its name and value groups."""
+    return [
+        # os.environ.setdefault("DB_PASSWORD", "..."), os.Setenv, putenv, System.setProperty
+        r"(?:setdefault|[sS]etenv|putenv|setProperty|SetEnvironmentVariable)\([ \t]{0,4}[\"'](?P<k1>" + name
+        + r")[\"'][ \t]{0,4},[ \t]{0,4}[\"'`](?P<s>" + q + r")[\"'`]",
+        # os.environ["DB_PASSWORD"] = "...", ENV["X"] = , $_ENV['X'] =, process.env["X"] =
+        r"(?:environ|ENV|env|_ENV|_SERVER)\[[ \t]{0,2}[\"'](?P<k2>" + name + r")[\"'][ \t]{0,2}\][ \t]{0,4}(?:\|\|)?=[ \t]{0,4}"
+        r"[\"'`](?P<s2>" + q + r")[\"'`]",
+        # Dockerfile: ENV DB_PASSWORD=... / ENV DB_PASSWORD ...
+        r"^[ \t]*ENV[ \t]+(?P<k3>" + name + r")(?:[ \t]+|=)(?:[\"'](?P<s3>" + q + r")[\"']|(?P<s4>" + b + r"))",
+        # .env files and shell: DB_PASSWORD=... / export DB_PASSWORD=...
+        r"^[ \t]*(?:export[ \t]+)?(?P<k4>" + upper + r")=(?:[\"'](?P<s5>" + q + r")[\"']|(?P<s6>" + b + r"))",
+        # Kubernetes / ECS / compose: name: DB_PASSWORD then value: ... (YAML or JSON)
+        r"(?i:name)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<k5>" + name + r")[\"']?[ \t]{0,4},?[ \t]{0,4}\r?\n?"
+        r"[ \t]{0,40}[\"']?(?i:value)[\"']?[ \t]{0,4}[:=][ \t]{0,4}(?:[\"'](?P<s7>" + q + r")[\"']|(?P<s8>" + b + r"))",
+    ]
+
+
+def _env_forms(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPER) -> str:
+    return "(?:" + "|".join(_env_form_list(q, b, name, upper)) + ")"
+
+
+_ENV_FORMS_RE = _env_forms(_ENV_QUOTED, _ENV_BARE).encode()
+_ENV_FORMS_HS = re.sub(r"\?P<\w+>", "", _env_forms(_ENV_QUOTED_HS, _ENV_BARE_HS))  # hyperscan: no named groups
+
+
+def _hs_only(pattern: str) -> str:
+    return re.sub(r"\?P<\w+>", "", pattern)
+
+
+_STAND_IN = r"(?:(?i:example|placeholder|changeme|change_me|dummy|redacted)|x{4}|X{4}|\*{3}|\.\.\.|1234567)"
+_POINTER_WORDS = ("url", "uri", "name", "names", "id", "ids", "arn", "file", "path", "type", "field", "endpoint",
+                  "header", "param", "ref", "env", "length", "ttl", "expiry", "expires", "version", "prefix", "label")
+# a name ending in a pointer word (``token_url``, ``secretName``, ``ACCESS_KEY_ID``): it names where a secret is
+# (``_url``, ``-id``; ``Url``, ``Name`` after anything; ``URL``, ``ID`` only after a lower-case letter or digit,
+# since ``PASSWORDID`` is one word)
+_POINTER_SUFFIX = (r"(?-i:[_.\-](?i:" + "|".join(_POINTER_WORDS) + r")|(?:"
+                   + "|".join(w.capitalize() for w in _POINTER_WORDS) + r")|[a-z0-9](?:"
+                   + "|".join(w.upper() for w in _POINTER_WORDS) + r"))")
+_ENV_PARTS = tuple(_hs_only(f) for f in _env_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS))
+_ENV_VETOES = tuple(
+    _hs_only(f)
+    for f in (
+        *_env_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS, _ENV_NAME + _POINTER_SUFFIX, _ENV_UPPER + _POINTER_SUFFIX),
+        *_env_form_list(r"[^\"'`\s]*" + _STAND_IN + r"[^\"'`\s]*",
+                        r"[^\s\"'`;]*" + _STAND_IN + r"[^\s\"'`;]*(?:[\s\"';]|\z)"),
+    )
+)
+
+
+def _env_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    from railguard.secrets.assign import literal_secret, name_strength, uuid_name
+
+    name = next(g for g in (m.group("k1"), m.group("k2"), m.group("k3"), m.group("k4"), m.group("k5")) if g)
+    key = name.decode("latin-1")
+    if _VENDOR_SHAPED.match(s):
+        return False  # a vendor's format: its own rule decides
+    return literal_secret(name_strength(key), s.rstrip(b"})];,"), True, uuid_name(key))
+
+
+# Generic assignment: the pieces of its trigger, shared with its vetoes ------------------------
+
+_G_KW = (r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|credentials?|"
+         r"private_?key|client_?secret|signing_?key|encryption_?key)")
+_G_NAME = r"[A-Za-z0-9_.\-]{0,30}"
+# optional TypeScript/Kotlin type annotation (``key: string = "..."``), then the operator
+_G_OP = r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}"
+# the value for hyperscan: never all lower-case letters (a word is no secret, ``assign`` rejects it, and
+# leaving words out here spares Python thousands of candidates); lengths are checked in Python
+_G_VALUE_HS = (r"(?-i:[\"'](?:[^\"'\s$<{%*a-z][^\"'\s]*|[a-z][^\"'\s]*[^\"'\sa-z][^\"'\s]*)[\"']"
+               r"|(?:[^\s\"'$<{(\[,;%*:`|&!#@?.\-=>a-z][^\s\"',;]*|[a-z][^\s\"',;]*[^\s\"',;a-z][^\s\"',;]*)(?:[\s\"',;]|\z))")
+# Vetoes end where the trigger ends and prove the candidate is rejected, so Python never looks at it:
+# a name that points at a secret (``token_url``, ``secretName``, ``access_key_id``), or a value that is
+# a documented example or stand-in (``...EXAMPLE``, ``xxxx``, ``changeme``); see ``Rule.vetoes``.
+_G_VETOES = (
+    "(?i)" + _G_KW + _G_NAME + _POINTER_SUFFIX + _G_OP + _G_VALUE_HS,
+    "(?i)" + _G_KW + _G_NAME + _G_OP + r"(?-i:[\"'][^\"'\s]*" + _STAND_IN + r"[^\"'\s]*[\"']|[^\s\"',;]*"
+    + _STAND_IN + r"[^\s\"',;]*(?:[\s\"',;]|\z))",
+)
+
+
 RULES: list[Rule] = [
     # AWS --------------------------------------------------------------------------------------
     Rule(
@@ -248,6 +363,7 @@ RULES: list[Rule] = [
         fwd=2,
         validate=_not_placeholder,
         description="AWS access key ID (AKIA long-term, ASIA temporary); base32 alphabet, 20 chars.",
+        vetoes=(r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{9}EXAMPLE" + _B,),  # AWS's documented examples
     ),
     Rule(
         "aws-secret-access-key",
@@ -268,6 +384,8 @@ RULES: list[Rule] = [
         validate=_random_token(4.0, 3),
         description="40-char AWS secret access key assigned to a secret-access-key name (pairs with "
         "an access key ID are also found by proximity).",
+        vetoes=(r"(?i)(?:secret_?access_?key|aws_?secret(?:_?key)?|secretkey)" + _ASSIGN_HS
+                + r"[A-Za-z0-9/+]{30}EXAMPLEKEY(?:[^A-Za-z0-9/+=]|\z)",),
     ),
     Rule(
         "aws-session-token",
@@ -510,7 +628,7 @@ RULES: list[Rule] = [
         "npmrc-auth-token",
         "npm registry auth token in .npmrc",
         "high",
-        _hs(r"(?:^|/:)_auth(?:Token)?[ \t]{0,3}=[ \t]{0,3}[^\s$\"'{]{16,}"),
+        _hs(r"(?:^|/:)_auth(?:Token)?[ \t]{0,3}=[ \t]{0,3}[^\s$\"'{]{16,}(?:[\s$\"'{]|\z)"),
         _rx(rb"(?m)(?:^|/:)_auth(?:Token)?[ \t]{0,3}=[ \t]{0,3}(?P<s>[^\s$\"'{]{16,512})"),
         back=64,
         fwd=512,
@@ -718,6 +836,10 @@ RULES: list[Rule] = [
         fwd=256,
         validate=_url_password_ok,
         description="scheme://user:password@host for database and broker schemes.",
+        # a stand-in password (``postgres:postgres@``, ``:${DB_PASSWORD}@``) never needs Python
+        vetoes=(r"(?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|"
+                r"cockroachdb|clickhouse|couchdb|neo4j)(?:\+[a-z0-9]+)?://[^\s:@/\"']{0,64}:"
+                r"(?:postgres|root|admin|guest|password|pass|test|secret|changeme|example|default|dummy|[$%{<:][^\s@/\"']{2,127})@",),
     ),
     Rule(
         "basic-auth-url",
@@ -733,26 +855,40 @@ RULES: list[Rule] = [
         validate=_url_password_ok,
         priority=CONTEXTUAL,
     ),
+    # Environment setters ----------------------------------------------------------------------
+    Rule(
+        "env-secret",
+        "Password or secret set in the environment",
+        "high",
+        _hs(_ENV_FORMS_HS),
+        _rx(_ENV_FORMS_RE, re.M),
+        back=420,
+        fwd=2,
+        validate=_env_ok,
+        priority=SETTER,
+        hs_parts=_ENV_PARTS,
+        vetoes=_ENV_VETOES,
+        multiline=True,  # a Kubernetes entry puts the name on the line above the value
+        hs_flags=HS_MULTILINE,
+        description="os.environ[...] = / setdefault / setenv / putenv, Dockerfile ENV, .env and export "
+        "lines, Kubernetes and ECS name/value env entries, where the name says password or secret.",
+    ),
     # Generic ----------------------------------------------------------------------------------
     Rule(
         "generic-secret-assignment",
         "Hard-coded password or secret",
         "medium",
-        _hs(
-            r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|"
-            r"credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30}"
-            r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'][^\"'\s$<{%*][^\"'\s]{7,199}[\"']|[^\s\"'$<{(\[,;%*:`|&!#@?.\-][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
-        ),
+        _hs("(?i)" + _G_KW + _G_NAME + _G_OP + _G_VALUE_HS),
         _rx(
-            rb"(?i)(?=[pstacPSTAC])(?P<k>(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|"
-            rb"auth_?key|credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30})"
-            rb"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'](?P<s>[^\"'\s]{8,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;%*:`|&!#@?.\-][^\s\"',;]{7,200}))"
+            rb"(?i)(?=[pstacPSTAC])(?P<k>" + _G_KW.encode() + _G_NAME.encode() + rb")" + _G_OP.encode()
+            + rb"(?:[\"'](?P<s>[^\"'\s]{6,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;%*:`|&!#@?.\-=>][^\s\"',;]{7,200}))"
         ),
         back=260,
         fwd=2,
         validate=_generic_ok,
         priority=GENERIC,
         description="password/secret/token/api_key = '...' with an entropy and context gate.",
+        vetoes=_G_VETOES,
     ),
 ]
 
