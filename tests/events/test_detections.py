@@ -79,6 +79,7 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     ),
     "root.access-key-used": (
         [ct("ListBuckets", "s3", who=root("AKIAROOTKEYEXAMPLE11"), read_only=True)],
+        # railguard:allow a made-up temporary key id: the shape of a root console session
         [ct("ListBuckets", "s3", who=root("ASIAROOTCONSOLEEXAMP"), read_only=True),
          ct("ListBuckets", "s3", who=iam_user(), read_only=True)],
     ),

@@ -65,6 +65,7 @@ def test_replay_text_fail_on_and_config(tmp_path: Path) -> None:
 
 def test_replay_reports_bad_files_and_goes_on(tmp_path: Path) -> None:
     _logs(tmp_path)
+    # railguard:allow AWS's documented example secret key, planted to prove it is never echoed
     (tmp_path / "bad.json").write_text('{"Records": [{"eventName": "x", "secret": "wJalrXUtnFEMI/K7MDENG')
     (tmp_path / "cut.json.gz").write_bytes(gzip.compress(b'{"Records": []}' * 100)[:30])
     code, out, err = invoke("events", "replay", str(tmp_path), "--format", "json")
