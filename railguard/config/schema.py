@@ -42,9 +42,34 @@ class SecretsSettings(_Strict):
     disable: list[str] = Field(default_factory=list, description="Rule ids to turn off.")
 
 
+class DetectionSettings(_Strict):
+    """One detection's knobs in `events.detections.<rule id>` (None: the rule's default)."""
+
+    enabled: bool = True
+    threshold: int | None = Field(default=None, ge=1, description="Events that make a burst.")
+    window: int | None = Field(default=None, ge=1, le=86400, description="Seconds a burst or a set is counted over.")
+    allow: list[str] = Field(default_factory=list, description="Principal ARN globs this rule ignores.")
+
+
+class EventsSettings(_Strict):
+    """`railguard events`, `watch` and the detections (see README, "Events")."""
+
+    owned_accounts: list[AccountId] = Field(
+        default_factory=list, description="Accounts that are ours (default: baseline.owned_accounts)."
+    )
+    production_accounts: list[AccountId] = Field(default_factory=list, description="Change management applies here.")
+    ci_roles: list[str] = Field(default_factory=list, description="Principal ARN globs of CI/CD deployers.")
+    admin_policies: list[str] = Field(default_factory=lambda: ["arn:*:iam::aws:policy/AdministratorAccess"])
+    admin_groups: list[str] = Field(default_factory=lambda: ["*Admin*"], description="Group name globs.")
+    log_buckets: list[str] = Field(default_factory=list, description="Buckets holding CloudTrail logs.")
+    trusted_cidrs: list[str] = Field(default_factory=list, description="Our own egress addresses (NAT, VPN).")
+    detections: dict[str, DetectionSettings] = Field(default_factory=dict)
+
+
 class Config(_Strict):
     baseline: BaselineSettings = Field(default_factory=BaselineSettings)
     secrets: SecretsSettings | None = None
+    events: EventsSettings = Field(default_factory=EventsSettings)
     # control id -> parameters, overriding framework pins for every framework
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
