@@ -179,8 +179,9 @@ def _aws_call(call: Callable[[], Mapping[str, Any]]) -> str | None:
 def _sns(channel: ChannelConfig, note: Notification, timeout: float,
          session: ClientFactory | None) -> Callable[[], str | None]:
     client = _aws_client(session, "sns", channel.topic_region, timeout)
-    args = {
-        "TopicArn": channel.sns_topic, "Subject": render.subject(note), "Message": render.text(note),
+    message = render.text(note)
+    args: dict[str, Any] = {
+        "TopicArn": channel.sns_topic, "Subject": render.subject(note), "Message": message,
         "MessageAttributes": {
             "severity": {"DataType": "String", "StringValue": note.severity.value},
             "needs_human": {"DataType": "String", "StringValue": str(note.needs_human).lower()},
@@ -188,7 +189,7 @@ def _sns(channel: ChannelConfig, note: Notification, timeout: float,
     }
     if channel.sns_topic and channel.sns_topic.endswith(".fifo"):
         args["MessageGroupId"] = "railguard"
-        args["MessageDeduplicationId"] = hashlib.sha256(args["Message"].encode()).hexdigest()
+        args["MessageDeduplicationId"] = hashlib.sha256(message.encode()).hexdigest()
     return lambda: _aws_call(lambda: client.publish(**args))
 
 

@@ -103,3 +103,10 @@ def test_a_broken_session_is_an_undelivered_result_not_an_exception(note: Notifi
     d = deliver(ChannelConfig(sns_topic="arn:aws:sns:us-east-1:123456789012:t"), note, session=Broken())
     assert (d.ok, d.attempts) == (False, 0)
     assert d.error == "could not prepare the message: RuntimeError: no client today"
+
+
+def test_sns_fifo_topic_gets_a_group_and_deduplication_id(aws: None, note: Notification) -> None:
+    sns = boto3.client("sns", region_name=REGION)
+    topic = sns.create_topic(Name="secops.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    d = deliver(ChannelConfig(sns_topic=topic), note)  # moto refuses a FIFO publish without MessageGroupId
+    assert (d.ok, d.attempts, d.error) == (True, 1, None)
