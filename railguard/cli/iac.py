@@ -106,7 +106,7 @@ def scan(
     var_file: list[Path] = _VAR_FILE,
     controls: list[str] = _CONTROLS,
     min_severity: str = _SEVERITY,
-    formats: str = typer.Option("text", "--format", "-f", help="Output formats, comma-separated: text, json, "
+    formats: str = typer.Option("text", "--format", help="Output formats, comma-separated: text, json, "
                                 "sarif, junit (and any report format: csv, html)."),
     output: Path = typer.Option(None, "--output", "-o", help="A file (one machine format) or a directory "
                                 "(several). Without it one machine format goes to stdout."),

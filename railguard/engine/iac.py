@@ -522,8 +522,13 @@ class _ControlsFramework:
 def plan_for(opts: IacOptions) -> Plan:
     """Every control that can be decided from a template, one item each. Raises
     `railguard.engine.plan.PlanError` for an unknown control id."""
-    from railguard.controls import all_controls
+    from railguard.controls import all_controls, get_control, has_control
+    from railguard.engine.plan import PlanError
 
+    live_only = [c for c in opts.only_controls or [] if has_control(c) and IAC not in get_control(c).places]
+    if live_only:
+        raise PlanError(f"{', '.join(live_only)}: does not run on templates (it needs facts only a live account "
+                        "has: use `railguard scan --controls`); see `railguard controls list --iac`")
     fw = _ControlsFramework([
         _ControlItem(id=c.id, title=c.title, section=c.service, controls=[c.id])
         for c in all_controls() if IAC in c.places
