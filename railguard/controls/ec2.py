@@ -150,6 +150,7 @@ def _instance_gone(r: Resource) -> bool:
     resource=SG,
     severity=Severity.HIGH,
     fix="Remove the 0.0.0.0/0 rule for ports 22/3389; allow a known CIDR or use SSM Session Manager.",
+    remediation="ec2.restrict-world-ingress",
 )
 def sg_admin_port_open_ipv4(r: Resource) -> Verdict:
     """TCP/UDP/all-traffic rules reaching 22 or 3389 from the whole IPv4 space (CIS 5.2)."""
@@ -162,6 +163,7 @@ def sg_admin_port_open_ipv4(r: Resource) -> Verdict:
     resource=SG,
     severity=Severity.HIGH,
     fix="Remove the ::/0 rule for ports 22/3389; allow a known CIDR or use SSM Session Manager.",
+    remediation="ec2.restrict-world-ingress",
 )
 def sg_admin_port_open_ipv6(r: Resource) -> Verdict:
     """TCP/UDP/all-traffic rules reaching 22 or 3389 from the whole IPv6 space (CIS 5.3)."""
@@ -174,6 +176,7 @@ def sg_admin_port_open_ipv6(r: Resource) -> Verdict:
     resource=SG,
     severity=Severity.HIGH,
     fix="Remove world-open rules for ports 22/3389; allow a known CIDR or use SSM Session Manager.",
+    remediation="ec2.restrict-world-ingress",
 )
 def sg_admin_port_open(r: Resource) -> Verdict:
     """Either address family open to 22 or 3389: the one control a guardrail names."""
@@ -186,6 +189,7 @@ def sg_admin_port_open(r: Resource) -> Verdict:
     resource=SG,
     severity=Severity.HIGH,
     fix="Remove world-open rules for port 445; SMB/CIFS must never face the internet.",
+    remediation="ec2.revoke-world-ingress",
 )
 def sg_cifs_open(r: Resource) -> Verdict:
     """Port 445 from either whole address family (CIS 5.0 5.1.2)."""
@@ -239,6 +243,7 @@ def generic_description(text: Any) -> bool:
     resource=SG,
     severity=Severity.LOW,
     fix="Give every 0.0.0.0/0 or ::/0 ingress rule a Description saying why it must be public.",
+    remediation="ec2.revoke-world-ingress",
 )
 def sg_world_ingress_undescribed(r: Resource) -> Verdict:
     """Every rule from 0.0.0.0/0 or ::/0 must carry a description; "launch-wizard-*", "Created

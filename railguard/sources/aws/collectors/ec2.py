@@ -103,21 +103,26 @@ def flatten_permissions(perms: list[Mapping[str, Any]], *, egress: bool) -> list
 )
 def collect_security_groups(ctx: CollectContext) -> Iterator[Resource]:
     for g in ctx.paginate("ec2", "describe_security_groups", "SecurityGroups", **PAGE):
-        gid, name, vpc = g["GroupId"], g.get("GroupName", ""), g.get("VpcId")
-        props = {
-            "GroupName": name,
-            "GroupDescription": g.get("Description", ""),
-            "VpcId": vpc,
-            "SecurityGroupIngress": flatten_permissions(g.get("IpPermissions", []), egress=False),
-            "SecurityGroupEgress": flatten_permissions(g.get("IpPermissionsEgress", []), egress=True),
-        }
-        yield ctx.resource(
-            SG, gid, props,
-            arn=g.get("SecurityGroupArn") or _arn(ctx, "security-group", gid),
-            tags=tag_map(g.get("Tags")),
-            live={"owner_id": g.get("OwnerId"), "is_default": name == "default"},
-            name=f"default ({vpc})" if name == "default" and vpc else name,
-        )
+        yield security_group(ctx, g)
+
+
+def security_group(ctx: CollectContext, g: Mapping[str, Any]) -> Resource:
+    """One DescribeSecurityGroups item as a resource (also used to re-read a single group)."""
+    gid, name, vpc = g["GroupId"], g.get("GroupName", ""), g.get("VpcId")
+    props = {
+        "GroupName": name,
+        "GroupDescription": g.get("Description", ""),
+        "VpcId": vpc,
+        "SecurityGroupIngress": flatten_permissions(g.get("IpPermissions", []), egress=False),
+        "SecurityGroupEgress": flatten_permissions(g.get("IpPermissionsEgress", []), egress=True),
+    }
+    return ctx.resource(
+        SG, gid, props,
+        arn=g.get("SecurityGroupArn") or _arn(ctx, "security-group", gid),
+        tags=tag_map(g.get("Tags")),
+        live={"owner_id": g.get("OwnerId"), "is_default": name == "default"},
+        name=f"default ({vpc})" if name == "default" and vpc else name,
+    )
 
 
 # ---------------------------------------------------------------- network ACLs
