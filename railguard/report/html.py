@@ -35,6 +35,7 @@ from railguard.report._common import (
     sections,
     suppressed,
 )
+from railguard.report.gaps import group_gaps
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_OFFENDERS = 500  # per item in the page; the JSON and CSV reports always carry all of them
@@ -201,8 +202,9 @@ def context(run: RunResult) -> dict[str, Any]:
             "top_calls": top_calls,
             "resources": run.meta.get("resources"),
             "errors": run.errors,
-            "gaps": [{"type": g.type, "account": g.account or "all accounts", "region": g.region,
-                      "reason": g.reason} for g in run.gaps],
+            "gaps": [{"what": grp.what, "account": grp.account, "regions": grp.regions, "reason": grp.reason,
+                      "count": grp.count} for grp in group_gaps(run.gaps)],
+            "gap_count": len(run.gaps),
         },
         "frameworks": fw_views,
         "results": RESULTS,
