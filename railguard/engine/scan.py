@@ -6,11 +6,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from railguard.engine.evaluate import evaluate
 from railguard.engine.items import map_items
 from railguard.engine.plan import Plan
 from railguard.model import GLOBAL, Gap, Inventory, RunResult
+
+if TYPE_CHECKING:
+    from railguard.sources.aws.deadlines import Timeouts
 
 
 @dataclass
@@ -24,6 +28,7 @@ class ScanOptions:
     org: bool = False
     role_name: str = "OrganizationAccountAccessRole"
     max_workers: int = 16
+    timeouts: Timeouts | None = None  # per call and per collector; None: the defaults
 
 
 def run_scan(
@@ -45,6 +50,7 @@ def run_scan(
         profile=options.profile, endpoint_url=options.endpoint_url, region=options.region,
         role_arn=options.role_arn, accounts=options.accounts, org=options.org,
         role_name=options.role_name, counter=counter, max_pool=max(options.max_workers, 10) * 2,
+        timeouts=options.timeouts,
     )
     needed = plan.types
     collectors = collectors_for(needed)

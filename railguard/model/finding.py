@@ -37,6 +37,14 @@ class Finding:
     suppressed_by: str | None = None  # id/reason of the exception or ignore that covers it
     params: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # the one place findings are made: reasons and evidence quote live values (tags, rule
+        # descriptions, policy conditions, error bodies) that may hold a credential
+        from railguard.model.redact import redact_text, redact_value
+
+        object.__setattr__(self, "reason", redact_text(self.reason))
+        object.__setattr__(self, "evidence", redact_value(self.evidence))
+
     @property
     def fingerprint(self) -> str:
         resource_key = self.resource_id

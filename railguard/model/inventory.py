@@ -21,6 +21,11 @@ class Gap:
     region: str
     reason: str
 
+    def __post_init__(self) -> None:
+        from railguard.model.redact import redact_text  # a reason may quote an answer's body
+
+        object.__setattr__(self, "reason", redact_text(self.reason))
+
     def covers(self, type_: str, account: str | None, region: str | None) -> bool:
         if self.type not in (type_, "*"):
             return False

@@ -8,6 +8,7 @@ escaping a collector becomes a gap for every type it yields in that account/regi
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
@@ -35,7 +36,9 @@ def per_resource(fn: Callable[[T], R], items: Iterable[T], workers: int = 4) -> 
     if len(items) <= 2:
         return [fn(i) for i in items]
     with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="per-res") as pool:
-        return list(pool.map(fn, items))
+        # each call carries the caller's context: the collector's deadline (see `deadlines`)
+        futures = [pool.submit(contextvars.copy_context().run, fn, i) for i in items]
+        return [f.result() for f in futures]
 
 
 @dataclass
@@ -75,9 +78,10 @@ class CollectContext:
         return Unknown(describe(exc, operation))
 
     def paginate(self, service: str, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
-        """Items under `key` across every page of `operation`."""
+        """Items under `key` across every page of `operation`. Each page was checked for the shape
+        its operation promises (`shapes`); a key still absent is one AWS leaves out when empty."""
         for page in self.client(service).get_paginator(operation).paginate(**kwargs):
-            yield from page.get(key, [])
+            yield from page.get(key) or []
 
     def resource(
         self,

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from railguard.model import GLOBAL, Gap, Origin, Resource
 from railguard.sources.aws import pseudo
 from railguard.sources.aws.collector import REGIONAL, CollectContext, Collector
+from railguard.sources.aws.deadlines import collector_deadline
 from railguard.sources.aws.errors import describe
 from railguard.sources.aws.session import AccountSession
 
@@ -126,7 +127,8 @@ def collect(
         sess, col, reg, scope_reg = task
         ctx = CollectContext(sess, reg, scope_reg, needed_set, now=now)
         try:
-            resources = list(col.fn(ctx))
+            with collector_deadline(sess.timeouts.collector, f"{col.name} in {scope_reg}"):
+                resources = list(col.fn(ctx))
         except Exception as exc:
             reason = f"{col.name} collector failed in {scope_reg} ({describe(exc)})"
             return [], ctx.gaps + [Gap(t, sess.account, scope_reg, reason) for t in col.yields]

@@ -17,6 +17,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from railguard.sources.aws import deadlines, shapes
+from railguard.sources.aws.deadlines import Timeouts
 from railguard.sources.aws.errors import describe
 
 DEFAULT_REGION = "us-east-1"
@@ -61,7 +63,7 @@ class AccountSession:
         endpoint_url: str | None = None,
         counter: CallCounter | None = None,
         max_pool: int = 32,
-        max_attempts: int = 5,
+        timeouts: Timeouts | None = None,
         error: str | None = None,
     ) -> None:
         self.session = session
@@ -72,11 +74,12 @@ class AccountSession:
         self._clients: dict[tuple[str, str], Any] = {}
         self._partitions: dict[str, str] = {}
         self._lock = threading.Lock()
+        self.timeouts = timeouts or Timeouts()
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            retries={"mode": "adaptive", "max_attempts": self.timeouts.attempts},
             max_pool_connections=max_pool,
-            connect_timeout=5,
-            read_timeout=60,
+            connect_timeout=self.timeouts.connect,
+            read_timeout=self.timeouts.read,
         )
 
     def client(self, service: str, region: str | None = None) -> Any:
@@ -92,6 +95,8 @@ class AccountSession:
                     service, region_name=region, endpoint_url=self.endpoint_url, config=config
                 )
                 client.meta.events.register("before-send", self.counter.hook)
+                shapes.install(client)  # a 200 with a bad body is a failure, not "no resources"
+                deadlines.install(client, self.timeouts)
                 if service == "s3control" and self.endpoint_url:
                     # botocore's endpoint rules add the account id to the host even so: strip it
                     client.meta.events.register("before-sign.s3-control", _strip_account_host(self.endpoint_url))
@@ -157,6 +162,7 @@ def open_sessions(
     role_name: str = "OrganizationAccountAccessRole",
     counter: CallCounter | None = None,
     max_pool: int = 32,
+    timeouts: Timeouts | None = None,
 ) -> list[AccountSession]:
     """One session per account to scan. An account whose role cannot be assumed is kept with
     `error` set, so that the report shows it as UNKNOWN rather than silently dropping it."""
@@ -168,12 +174,14 @@ def open_sessions(
             "no AWS credentials found: configure a profile (--profile), environment variables "
             "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or an instance role"
         )
-    home = AccountSession(base, "", endpoint_url=endpoint_url, counter=counter, max_pool=max_pool)
+    home = AccountSession(base, "", endpoint_url=endpoint_url, counter=counter, max_pool=max_pool,
+                          timeouts=timeouts)
     sts = home.client("sts")
     try:
         if role_arn:
             base = _assumed(base, sts, role_arn)
-            home = AccountSession(base, "", endpoint_url=endpoint_url, counter=counter, max_pool=max_pool)
+            home = AccountSession(base, "", endpoint_url=endpoint_url, counter=counter, max_pool=max_pool,
+                          timeouts=timeouts)
             sts = home.client("sts")
         home.account = sts.get_caller_identity()["Account"]
     except Exception as exc:
@@ -198,11 +206,12 @@ def open_sessions(
         arn = f"arn:aws:iam::{acct}:role/{role_name}"
         try:
             sess = _assumed(base, sts, arn)
-            out.append(AccountSession(sess, acct, endpoint_url=endpoint_url, counter=counter, max_pool=max_pool))
+            out.append(AccountSession(sess, acct, endpoint_url=endpoint_url, counter=counter, max_pool=max_pool,
+                          timeouts=timeouts))
         except Exception as exc:
             out.append(
                 AccountSession(
-                    base, acct, endpoint_url=endpoint_url, counter=counter,
+                    base, acct, endpoint_url=endpoint_url, counter=counter, timeouts=timeouts,
                     error=f"cannot assume {arn} ({describe(exc)})",
                 )
             )

@@ -40,6 +40,7 @@ Types and their `live` facts (properties follow CloudFormation; ids are ARNs, na
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 import time
@@ -106,7 +107,7 @@ def collect_iam(ctx: CollectContext) -> Iterator[Resource]:
     results: dict[str, Any] = {}
     errors: dict[str, BaseException] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="iam") as pool:
-        futures = {name: pool.submit(fn) for name, fn in jobs.items()}
+        futures = {name: pool.submit(contextvars.copy_context().run, fn) for name, fn in jobs.items()}
         for name, fut in futures.items():
             try:
                 results[name] = fut.result()
