@@ -34,6 +34,13 @@ def controls_list(
 
     from railguard.controls import IAC, all_controls
 
+    services = sorted({c.service for c in all_controls()})
+    if service and service.lower() not in services:
+        from railguard.cli.options import suggest
+
+        raise UserError(f"--service: no service {service!r}{suggest(service, services)} "
+                        f"(services: {', '.join(services)})")
+    service = service.lower() if service else service
     rows = [c for c in all_controls() if (not service or c.service == service) and (not iac or IAC in c.places)]
     if as_json:
         typer.echo(json.dumps([_control_dict(c) for c in rows], indent=2))
