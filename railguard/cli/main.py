@@ -40,13 +40,26 @@ def _root(
 
 
 def _register() -> None:
-    from railguard.cli import actions, catalog, demo, events, hooks, iac, scan, secrets
+    from railguard.cli import (
+        actions,
+        catalog,
+        demo,
+        events,
+        exceptions,
+        findings,
+        guardrails,
+        hooks,
+        iac,
+        respond,
+        scan,
+        secrets,
+    )
 
     app.add_typer(catalog.controls_app, name="controls")
     app.add_typer(catalog.frameworks_app, name="frameworks")
     scan.register(app)
     demo.register(app)
-    for module in (iac, secrets, hooks, actions, events):
+    for module in (iac, secrets, hooks, actions, events, guardrails, respond, exceptions, findings):
         module.register(app)
 
 
