@@ -363,6 +363,7 @@ def nacl_admin_port_open(r: Resource, ctx: Context) -> Verdict:
     reads=[FLOW_LOG],
     severity=Severity.MEDIUM,
     fix="Create a VPC flow log with TrafficType REJECT or ALL (to CloudWatch Logs or S3).",
+    remediation="ec2.vpc-flow-logs",
 )
 def vpc_flow_logs(r: Resource, ctx: Context) -> Verdict:
     """A flow log on the VPC itself (not only on subnets or interfaces) recording REJECT or ALL
@@ -450,6 +451,7 @@ def _launch_template(r: Resource, ctx: Context) -> Resource | Unknown | None:
     resource=INSTANCE,
     severity=Severity.MEDIUM,
     fix="Set MetadataOptions HttpTokens to required (modify-instance-metadata-options or the launch template).",
+    remediation="ec2.require-imdsv2",
 )
 def imdsv2_required(r: Resource, ctx: Context) -> Verdict | None:
     """HttpTokens `required`, or the metadata endpoint disabled (CIS 5.6). In a template the
@@ -542,6 +544,7 @@ def _tagged_public(r: Resource, tag: str) -> bool:
     severity=Severity.MEDIUM,
     fix="Launch into a private subnet behind a load balancer or NAT, or tag it as deliberately public.",
     params={"public_tag": "railguard:public"},
+    remediation="tag.resource",
 )
 def instance_public_ip(r: Resource, ctx: Context) -> Verdict | None:
     """Live: the instance's public IPv4 address. Template: an interface asking for one, else

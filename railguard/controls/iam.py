@@ -199,6 +199,7 @@ def _int(value: Any) -> int | None:
     severity=Severity.MEDIUM,
     fix="Set the account password policy's minimum length to 14 or more.",
     params={"min_length": 14},
+    remediation="iam.password-policy",
 )
 def password_min_length(r: Resource, ctx: Context) -> Verdict:
     want = int(ctx.params["min_length"])
@@ -214,6 +215,7 @@ def password_min_length(r: Resource, ctx: Context) -> Verdict:
     severity=Severity.MEDIUM,
     fix="Set the account password policy to remember the last 24 passwords.",
     params={"min_reuse": 24},
+    remediation="iam.password-policy",
 )
 def password_reuse_prevention(r: Resource, ctx: Context) -> Verdict:
     want = int(ctx.params["min_reuse"])
@@ -269,6 +271,7 @@ def user_console_mfa(r: Resource) -> Verdict:
     severity=Severity.LOW,
     fix="Delete access keys that were created with the user and never used.",
     places=(LIVE,),
+    remediation="iam.deactivate-access-key",
 )
 def access_key_at_user_setup(r: Resource) -> Verdict:
     if not r.fact("password_enabled"):
@@ -288,6 +291,7 @@ def access_key_at_user_setup(r: Resource) -> Verdict:
     fix="Remove the console password or deactivate the access keys that have not been used.",
     params={"days": 45},
     places=(LIVE,),
+    remediation="iam.deactivate-access-key",
 )
 def credentials_unused(r: Resource, ctx: Context) -> Verdict:
     days = int(ctx.params["days"])
@@ -333,6 +337,7 @@ def user_multiple_active_keys(r: Resource) -> Verdict:
     fix="Create a new access key, switch the workload to it, then deactivate and delete the old one.",
     params={"days": 90},
     places=(LIVE,),
+    remediation="iam.deactivate-access-key",
 )
 def access_key_rotated(r: Resource, ctx: Context) -> Verdict:
     days = int(ctx.params["days"])

@@ -46,6 +46,7 @@ def _in_rotation_scope(key: Resource) -> bool:
     severity=Severity.MEDIUM,
     fix="Set EnableKeyRotation: true on the key (kms:EnableKeyRotation)",
     places=("live", "iac"),
+    remediation="kms.enable-rotation",
 )
 def rotation_enabled(key: Resource) -> Verdict | None:
     if not _in_rotation_scope(key):

@@ -63,6 +63,7 @@ KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
         "ARN and ARN/*, Condition Bool aws:SecureTransport false"
     ),
     places=(LIVE, IAC),
+    remediation="s3.deny-http",
 )
 def deny_http(bucket: Resource, ctx: Context) -> Verdict:
     """A Deny statement for `aws:SecureTransport` false must cover the bucket and its objects for
@@ -318,6 +319,7 @@ def _account_block(bucket: Resource, ctx: Context) -> Resource | None:
         "the AWS default for new buckets)"
     ),
     places=(LIVE, IAC),
+    remediation="s3.block-public-access",
 )
 def bucket_public_access_block(bucket: Resource, ctx: Context) -> Verdict:
     """All four block settings must be in force for the bucket. Live, S3 applies the most
@@ -373,6 +375,7 @@ def _off_or_unknown(*values: bool | Unknown) -> bool | Unknown:
         "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
     ),
     places=(LIVE, IAC),
+    remediation="s3.account-block-public-access",
 )
 def account_public_access_block(block: Resource) -> Verdict:
     """Live: s3control GetPublicAccessBlock. Templates: Terraform's aws_s3_account_public_access_block."""
@@ -399,6 +402,7 @@ def account_public_access_block(block: Resource) -> Verdict:
     severity=Severity.HIGH,
     fix="Set the bucket ACL to private (AccessControl: Private) or turn on IgnorePublicAcls",
     places=(LIVE, IAC),
+    remediation="s3.block-public-access",
 )
 def public_acl(bucket: Resource, ctx: Context) -> Verdict:
     """A public canned ACL (PublicRead, PublicReadWrite, AuthenticatedRead) or, live, any grant to
@@ -447,6 +451,7 @@ def public_acl(bucket: Resource, ctx: Context) -> Verdict:
         "KMSMasterKeyID) or AES256"
     ),
     places=(LIVE, IAC),
+    remediation="s3.default-encryption",
 )
 def default_encryption(bucket: Resource, ctx: Context) -> Verdict:
     """With `require_kms` only SSE-KMS (aws:kms, aws:kms:dsse) passes. A template that states no
@@ -486,6 +491,7 @@ def default_encryption(bucket: Resource, ctx: Context) -> Verdict:
     severity=Severity.MEDIUM,
     fix="Set VersioningConfiguration.Status to Enabled",
     places=(LIVE, IAC),
+    remediation="s3.enable-versioning",
 )
 def versioning_enabled(bucket: Resource) -> Verdict:
     status = bucket.get("VersioningConfiguration.Status")
