@@ -97,12 +97,6 @@ PROMISES: dict[str, Promise] = {
     "sns:GetTopicAttributes": _k("Attributes"),
     "sqs:ListQueues": Promise(omit_when_empty=("QueueUrls",)),
     "sqs:GetQueueAttributes": _k("Attributes"),
-    # resource policies (issue 15): absent policies are error codes, so a good answer holds these
-    "ecr:GetRepositoryPolicy": _k("policyText"),
-    "lambda:GetPolicy": _k("Policy"),
-    "secretsmanager:GetResourcePolicy": _k("ARN"),  # ResourcePolicy is left out when there is none
-    "opensearch:ListDomainNames": _k("DomainNames"),
-    "opensearch:DescribeDomains": _k("DomainStatusList"),
 }
 
 
