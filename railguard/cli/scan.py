@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from railguard.cli import exitcodes
+from railguard.cli import exitcodes, options
 from railguard.cli.exitcodes import UserError
 from railguard.cli.options import severity, split_csv
 from railguard.model import RunResult
@@ -35,13 +35,15 @@ def scan(
     regions: list[str] = typer.Option(None, "--regions", "-r", help="Regions to scan (default: all enabled)."),
     profile: str = typer.Option(None, "--profile", help="AWS profile from the shared config."),
     endpoint_url: str = typer.Option(
-        None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (moto, LocalStack)."
+        None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", callback=options.endpoint_url, help="AWS endpoint (moto, LocalStack)."
     ),
-    role_arn: str = typer.Option(None, "--role-arn", help="Assume this role before scanning."),
+    role_arn: str = typer.Option(None, "--role-arn", callback=options.role_arn, help="Assume this role before scanning."),
     accounts: list[str] = typer.Option(None, "--accounts", help="Account ids to scan via --role-name."),
     org: bool = typer.Option(False, "--org", help="Scan every active account of the organization."),
     role_name: str = typer.Option("OrganizationAccountAccessRole", "--role-name", help="Role to assume in each account."),
-    output_dir: Path = typer.Option(Path("railguard-output"), "--output-dir", "-o", help="Where reports go."),
+    output_dir: Path = typer.Option(
+        Path("railguard-output"), "--output-dir", "-o", callback=options.output_dir, help="Where reports go."
+    ),
     formats: str = typer.Option(DEFAULT_FORMATS, "--format", help="Report formats, comma-separated."),
     fail_on: str = typer.Option(
         None, "--fail-on", help="Exit 1 when an item at or above this severity FAILs (CI gating); exit 5 when "
@@ -117,6 +119,7 @@ def _run(
     timeouts: Timeouts | None = None,
 ) -> RunResult:
     from railguard.engine.scan import ScanOptions, run_scan
+    from railguard.sources.aws.runner import RegionError
     from railguard.sources.aws.session import AwsSetupError
 
     opts = ScanOptions(
@@ -140,6 +143,8 @@ def _run(
             )
     except AwsSetupError as exc:
         raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+    except RegionError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _stderr_console() -> Console:
