@@ -44,14 +44,18 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def parse_config(text: str, source: str) -> Config:
+def read_yaml(text: str, source: str, error: type[ValueError] = ValueError) -> tuple[yaml.Node | None, Any]:
+    """The YAML node tree (for line numbers) and the data; a syntax error raises `error` naming the line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise error(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+
+
+def parse_config(text: str, source: str) -> Config:
+    node, data = read_yaml(text, source, ConfigError)
     if data is None:
         data = {}
     if not isinstance(data, dict):
