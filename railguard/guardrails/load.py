@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from railguard.config.load import _line_of, read_yaml
+from railguard.config import safeyaml
+from railguard.config.load import _line_of
 from railguard.guardrails.schema import Environment, Guardrail, GuardrailFile
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -100,7 +101,11 @@ def _references(model: GuardrailFile) -> list[tuple[Loc, str]]:
 
 
 def parse_guardrails(text: str, source: str, environ: Mapping[str, str] | None = None) -> GuardrailFile:
-    node, data = read_yaml(text, source, GuardrailError)
+    try:
+        loaded = safeyaml.load(text, source)
+    except safeyaml.YamlError as exc:
+        raise GuardrailError(str(exc)) from None
+    data, node = loaded.data, loaded.node
     if not isinstance(data, dict):
         raise GuardrailError(f"{source}:1: a guardrail file is a mapping with a `guardrails:` list")
 

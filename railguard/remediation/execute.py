@@ -33,16 +33,9 @@ class Verified:
 
 def state_now(spec: ActionSpec, target: Target, resource: Resource | None = None) -> dict[str, Any]:
     """The action's view of the resource: from a resource just read when the action can take it from
-    there (no call), else read from the API."""
-    if resource is not None:
-        try:
-            s = spec.impl.state(resource)
-        except NotImplementedError:
-            s = None
-        if s is not None:
-            return dict(s)
+    there (no call), else read from the API; what cannot be read is said, not hidden."""
     try:
-        return dict(spec.impl.current(target))
+        return dict(spec.current(target, resource))
     except Exception as exc:
         return {"unreadable": error_text(exc)}
 
