@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from railguard.config import safeyaml
 from railguard.config.load import _line_of
 from railguard.guardrails.schema import Environment, Guardrail, GuardrailFile
 
@@ -102,12 +102,10 @@ def _references(model: GuardrailFile) -> list[tuple[Loc, str]]:
 
 def parse_guardrails(text: str, source: str, environ: Mapping[str, str] | None = None) -> GuardrailFile:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise GuardrailError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        loaded = safeyaml.load(text, source)
+    except safeyaml.YamlError as exc:
+        raise GuardrailError(str(exc)) from None
+    data, node = loaded.data, loaded.node
     if not isinstance(data, dict):
         raise GuardrailError(f"{source}:1: a guardrail file is a mapping with a `guardrails:` list")
 

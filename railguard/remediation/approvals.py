@@ -10,7 +10,7 @@ from typing import Any
 from railguard.controls import get_control, has_control
 from railguard.engine.plan import PlannedControl
 from railguard.remediation.action import Target
-from railguard.remediation.execute import error_text, execute, target_for
+from railguard.remediation.execute import error_text, execute, state_now, target_for
 from railguard.store import Store, utcnow
 from railguard.store.journal import CLAIMED, PENDING, REJECTED
 from railguard.store.models import ActionRow
@@ -65,7 +65,9 @@ def approve(store: Store, action_id: str, sessions: Mapping[str, Any], *, approv
     if count >= limit:
         raise ApprovalError(f"refused: the circuit breaker of guardrail {row.guardrail} is open "
                             f"({count} action(s) in the window, limit {limit}); try again later")
-    claimed = store.journal.transition(row.id, [PENDING], status=CLAIMED, approver=approver)
+    before = state_now(spec, target, current)  # what undo restores to is the state approved against
+    claimed = store.journal.transition(row.id, [PENDING], status=CLAIMED, approver=approver,
+                                       plan={**row.plan, "before": before})
     if claimed is None:
         raise ApprovalError(f"action {action_id} was approved or rejected by someone else meanwhile")
     control = PlannedControl(get_control(row.control_id), dict(get_control(row.control_id).params)) \

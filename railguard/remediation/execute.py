@@ -31,6 +31,15 @@ class Verified:
     resource: Resource | None = None
 
 
+def state_now(spec: ActionSpec, target: Target, resource: Resource | None = None) -> dict[str, Any]:
+    """The action's view of the resource: from a resource just read when the action can take it from
+    there (no call), else read from the API; what cannot be read is said, not hidden."""
+    try:
+        return dict(spec.current(target, resource))
+    except Exception as exc:
+        return {"unreadable": error_text(exc)}
+
+
 def error_text(exc: BaseException) -> str:
     from railguard.sources.aws.errors import describe, error_code
 
@@ -48,15 +57,15 @@ def verify(spec: ActionSpec, target: Target, change: Change, control: PlannedCon
             fresh = spec.impl.reread(target)
             again = spec.plan(Target(fresh, target.session, target.region), change.params)
             if again.noop:
-                return Verified(True, "nothing left to do", dict(spec.current(target, fresh)), fresh)
-            return Verified(False, f"still to do after apply: {again.summary}", dict(spec.current(target, fresh)), fresh)
+                return Verified(True, "nothing left to do", state_now(spec, target, fresh), fresh)
+            return Verified(False, f"still to do after apply: {again.summary}", state_now(spec, target, fresh), fresh)
         inv = inventory_for(target.session, control.control, r.id, target.region, resource_type=r.type)
     except ReadError as exc:
         return Verified(False, f"cannot re-read the resource: {exc}")
     except Exception as exc:
         return Verified(False, f"cannot re-read the resource: {error_text(exc)}")
     reread = next((x for x in inv.of_type(r.type) if x.id == r.id), None)
-    state = dict(spec.current(target, reread)) if reread is not None else {}
+    state = state_now(spec, target, reread)
     findings = [f for f in evaluate([control], inv, now=now or utcnow()) if f.resource_id == r.id]
     if not findings:
         return Verified(False, f"{control.control.id} did not judge the re-read resource", state, reread)

@@ -21,7 +21,7 @@ from railguard.guardrails.load import Rule
 from railguard.guardrails.match import ExceptionLike, check_exceptions, from_spec, mode_for, out_of_scope
 from railguard.model import GLOBAL, Finding, Resource, Result, Severity
 from railguard.remediation.action import ActionSpec, Change, Target
-from railguard.remediation.execute import error_text, execute
+from railguard.remediation.execute import error_text, execute, state_now
 from railguard.remediation.safeguards import principal_user, quiet_period
 from railguard.store import Store, utcnow
 from railguard.store.findings import Covered
@@ -252,7 +252,9 @@ def _act(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, pc: Planne
         return replace(base, status=HELD, notify=True, summary=f"cannot plan {spec.id}: {error_text(exc)}; held")
     if change.noop:
         return replace(base, status=SKIPPED, summary=f"nothing to do: {change.summary}")
-    fields = _fields(run, rule, spec, resource, base, change, mode, state=dict(spec.current(target, resource)))
+    acting = mode == "approve" or run.apply  # the state before is read only when something may change
+    fields = _fields(run, rule, spec, resource, base, change, mode,
+                     state=state_now(spec, target, resource) if acting else {})
     note = f" ({why_mode})" if why_mode else ""
     if mode == "remediate" and not run.apply:
         row = run.store.journal.add(status=DRY_RUN, **fields)

@@ -211,8 +211,10 @@ def test_approve_flow_records_the_approver_and_refuses_a_changed_resource(store:
     assert {by_resource(run(gs, store, apply=True))[g] for g in (a, b, c)} == {"skipped"}  # no second pending
     ids = {i.resource_id: i.journal_id or "" for i in first.items}
     sessions = {s.account: s for s in look(gs).sessions}
+    before_a = ingress(a)
     row = approve(store, ids[a], sessions, approver="alice@example.com")
     assert row.status == "applied" and row.approver == "alice@example.com" and not world_open(a)
+    assert undo_action(store, row.id, sessions)[1] == "restored state verified" and ingress(a) == before_a
     ec2().authorize_security_group_ingress(GroupId=b, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     with pytest.raises(ApprovalError, match="changed since this change was planned"):
