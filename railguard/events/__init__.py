@@ -1,0 +1,1 @@
+"""Events: CloudTrail records -> detections, and -> touched resources -> guardrails."""

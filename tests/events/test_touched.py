@@ -1,0 +1,85 @@
+"""The event -> touched resources table: coverage, and ids read from CloudTrail-shaped records."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from railguard.events.touched import Touch, mapped_event_names, table, touched
+from tests.events.records import ACCOUNT, ct, iam_user
+
+SERVICES = {"ec2", "s3", "iam", "kms", "cloudtrail", "config", "rds", "lambda", "sns", "sqs", "organizations"}
+
+
+def test_table_covers_sixty_calls_across_the_services() -> None:
+    t = table()
+    assert len(t) >= 60
+    per = Counter(src.split(".")[0] for src, _ in t)
+    assert set(per) >= SERVICES, SERVICES - set(per)
+    assert all(e.touches for e in t.values())
+    assert "AuthorizeSecurityGroupIngress" in mapped_event_names()["ec2.amazonaws.com"]
+
+
+def test_every_touched_type_is_a_resource_type_name() -> None:
+    for entry in table().values():
+        for rtype, places in entry.touches:
+            assert rtype.count("::") == 2 and places
+
+
+CASES = [
+    (ct("AuthorizeSecurityGroupIngress", "ec2", request={"groupId": "sg-0123", "ipPermissions": {"items": [
+        {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}},
+        response={"requestId": "r", "_return": True}),
+     [("AWS::EC2::SecurityGroup", "sg-0123")]),
+    (ct("CreateSecurityGroup", "ec2", request={"groupName": "web", "groupDescription": "d", "vpcId": "vpc-1"},
+        response={"requestId": "r", "_return": True, "groupId": "sg-0new"}),
+     [("AWS::EC2::SecurityGroup", "sg-0new")]),
+    (ct("RunInstances", "ec2", request={"instancesSet": {"items": [{"imageId": "ami-1", "minCount": 2}]}},
+        response={"instancesSet": {"items": [{"instanceId": "i-01"}, {"instanceId": "i-02"}]}}),
+     [("AWS::EC2::Instance", "i-01"), ("AWS::EC2::Instance", "i-02")]),
+    (ct("ModifyInstanceMetadataOptions", "ec2", request={"ModifyInstanceMetadataOptionsRequest": {
+        "InstanceId": "i-0abc", "HttpTokens": "optional"}}),
+     [("AWS::EC2::Instance", "i-0abc")]),
+    (ct("PutBucketPolicy", "s3", request={"bucketName": "data", "bucketPolicy": {"Statement": []}}),
+     [("AWS::S3::Bucket", "data")]),
+    (ct("DeleteBucketPublicAccessBlock", "s3", request={"bucketName": "data", "publicAccessBlock": ""}),
+     [("AWS::S3::Bucket", "data")]),
+    (ct("AttachUserPolicy", "iam", request={"userName": "bob", "policyArn": "arn:aws:iam::aws:policy/X"}),
+     [("AWS::IAM::User", "bob")]),
+    (ct("CreateAccessKey", "iam", who=iam_user("carol"), request=None,
+        response={"accessKey": {"userName": "carol", "accessKeyId": "AKIAEXAMPLE", "status": "Active"}}),
+     [("AWS::IAM::User", "carol")]),
+    (ct("AddUserToGroup", "iam", request={"groupName": "Admins", "userName": "bob"}),
+     [("AWS::IAM::User", "bob"), ("AWS::IAM::Group", "Admins")]),
+    (ct("StopLogging", "cloudtrail", request={"name": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main"}),
+     [("AWS::CloudTrail::Trail", "arn:aws:cloudtrail:us-east-1:111122223333:trail/main")]),
+    (ct("UpdateAccountPasswordPolicy", "iam", request={"minimumPasswordLength": 8}),
+     [("RailGuard::IAM::AccountPasswordPolicy", f"{ACCOUNT}/password-policy")]),
+    (ct("DisableEbsEncryptionByDefault", "ec2", request={"DisableEbsEncryptionByDefaultRequest": ""},
+        region="eu-west-1"),
+     [("RailGuard::EC2::EbsEncryptionByDefault", f"{ACCOUNT}/eu-west-1")]),
+    (ct("SetQueueAttributes", "sqs", request={"queueUrl": "https://sqs.us-east-1.amazonaws.com/111122223333/jobs",
+                                               "attributes": {"Policy": "{}"}}),
+     [("AWS::SQS::Queue", "jobs")]),
+    (ct("AddPermission20150331v2", "lambda", request={
+        "functionName": "arn:aws:lambda:us-east-1:111122223333:function:fn", "principal": "*"}),
+     [("AWS::Lambda::Function", "fn")]),
+    (ct("LeaveOrganization", "organizations", request=None), [("RailGuard::AWS::Account", ACCOUNT)]),
+]
+
+
+@pytest.mark.parametrize(("rec", "expected"), CASES, ids=[c[0]["eventName"] for c in CASES])
+def test_touched_ids(rec: dict, expected: list[tuple[str, str]]) -> None:
+    got = touched(rec)
+    assert [(t.type, t.id) for t in got] == expected
+    assert all(isinstance(t, Touch) and t.account == ACCOUNT and t.region == rec["awsRegion"] for t in got)
+
+
+def test_failed_unmapped_and_null_records_touch_nothing() -> None:
+    rec = ct("AuthorizeSecurityGroupIngress", "ec2", request={"groupId": "sg-1"}, error="Client.InvalidGroup.NotFound")
+    assert touched(rec) == []
+    assert touched(ct("DescribeInstances", "ec2", read_only=True)) == []
+    assert touched(ct("AuthorizeSecurityGroupIngress", "ec2", request=None)) == []
+    assert touched(ct("RunInstances", "ec2", response={"instancesSet": None})) == []
+    assert touched({"eventName": "StopLogging"}) == []
