@@ -68,9 +68,8 @@ def _child(endpoint: str, queue: str, config: str, out: str, db: str) -> None:
 
 def run_watch(records: int, work: Path, config: Path) -> dict[str, Any]:
     import boto3
-    from moto.server import ThreadedMotoServer
-
     from events_stream import generate  # type: ignore[import-not-found]
+    from moto.server import ThreadedMotoServer
 
     sys.path.insert(0, str(HERE))
     from events import score  # type: ignore[import-not-found]
@@ -81,7 +80,7 @@ def run_watch(records: int, work: Path, config: Path) -> dict[str, Any]:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=endpoint,
-                           aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106 (moto)
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
         dlq = sqs.create_queue(QueueName="bench-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         q = sqs.create_queue(QueueName="bench", Attributes={"RedrivePolicy": json.dumps(
@@ -103,7 +102,7 @@ def run_watch(records: int, work: Path, config: Path) -> dict[str, Any]:
             sqs.send_message_batch(QueueUrl=q, Entries=batch)
             sent += len(batch)
         out = work / "watch.json"
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")  # noqa: S105
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
         cmd = [sys.executable, __file__, endpoint, q, str(config), str(out), str(work / "watch.db")]
         if shutil.which("taskset"):
             cmd = ["taskset", "-c", "0", *cmd]

@@ -101,7 +101,14 @@ class EventResponder:
         from railguard.controls import get_control
         from railguard.engine.plan import PlannedControl
 
+        from railguard.remediation.actions import get as get_action
+
         control_id, action_id = AUTOHEAL[rule_id]
+        try:
+            get_action(action_id)
+        except KeyError:
+            log.warning("autoheal for %s unavailable: action %s is not installed", rule_id, action_id)
+            return 0
         guard = autoheal_guardrail(rule_id, control_id, action_id)
         c = get_control(control_id)
         touches = [t for t in touched(rec) if t.type in c.resource]

@@ -25,3 +25,10 @@ class EventRepo:
             return True
         except IntegrityError:
             return False
+
+    def forget(self, event_id: str) -> None:
+        """Release a claim whose processing failed, so that the retry processes the event."""
+        with self._store.transaction() as s:
+            row = s.get(SeenEvent, event_id)
+            if row is not None:
+                s.delete(row)
