@@ -34,6 +34,13 @@ def controls_list(
 
     from railguard.controls import IAC, all_controls
 
+    services = sorted({c.service for c in all_controls()})
+    if service and service.lower() not in services:
+        from railguard.cli.options import suggest
+
+        raise UserError(f"--service: no service {service!r}{suggest(service, services)} "
+                        f"(services: {', '.join(services)})")
+    service = service.lower() if service else service
     rows = [c for c in all_controls() if (not service or c.service == service) and (not iac or IAC in c.places)]
     if as_json:
         typer.echo(json.dumps([_control_dict(c) for c in rows], indent=2))
@@ -73,10 +80,23 @@ def controls_show(control_id: str = typer.Argument(..., help="Control id, e.g. s
         raise UserError(str(exc.args[0])) from None
     d = _control_dict(c)
     d["frameworks"] = _frameworks_using(c.id)
+    if c.remediation:
+        d["remediation"] = _action_line(c.remediation)
     for k, v in d.items():
         if v in ("", [], {}, None):
             continue
         typer.echo(f"{k:12} {', '.join(map(str, v)) if isinstance(v, list) else v}")
+
+
+def _action_line(action_id: str) -> str:
+    """`id: title (railguard actions show id)`, or the bare id when no such action is registered."""
+    from railguard.remediation.actions import get
+
+    try:
+        a = get(action_id)
+    except KeyError:
+        return action_id
+    return f"{a.id}: {a.title} (railguard actions show {a.id})"
 
 
 @frameworks_app.command("list")
@@ -111,5 +131,6 @@ def frameworks_show(
         if i.section != section:
             section = i.section
             typer.echo(f"\n{section}")
-        how = "MANUAL" if i.is_manual else ", ".join(i.controls)
+        how = (f"NOT IMPLEMENTED: {i.not_implemented}" if i.not_implemented
+               else "MANUAL" if i.is_manual else ", ".join(i.controls))
         typer.echo(f"  {i.id:7} {i.title}\n          -> {how}")

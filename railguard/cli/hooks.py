@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shlex
 import stat
-import sys
 from pathlib import Path
 
 import typer
@@ -21,13 +19,29 @@ def register(app: typer.Typer) -> None:
     app.add_typer(hooks_app, name="hooks")
 
 
-def hook_script(command: str) -> str:
+# Found when the hook runs, not when it is installed: the repository's own virtualenv, then
+# PATH, then the module of whichever python3 is first. A path fixed at install time breaks as
+# soon as that virtualenv moves, and is wrong on every other clone of the repository.
+FIND_RAILGUARD = """run_railguard() {
+  top=$(git rev-parse --show-toplevel)
+  if [ -x "$top/.venv/bin/railguard" ]; then "$top/.venv/bin/railguard" "$@"
+  elif command -v railguard >/dev/null 2>&1; then railguard "$@"
+  else python3 -m railguard.cli "$@"
+  fi
+}
+"""
+
+
+def hook_script(command: str | None = None) -> str:
+    """The pre-commit hook; `command` pins how railguard runs (default: found at commit time)."""
+    run = f"{command} secrets scan --staged --hook" if command else "run_railguard secrets scan --staged --hook"
+    find = "" if command else FIND_RAILGUARD
     return f"""#!/bin/sh
 {MARKER}
 # Blocks a commit whose staged files contain credentials. Allow a false positive with a
 # 'railguard:allow <reason>' comment on its line, or accept findings with
 # 'railguard secrets baseline'. Bypass once (not recommended): git commit --no-verify
-{command} secrets scan --staged --hook
+{find}{run}
 status=$?
 if [ $status -eq 1 ]; then
   echo "railguard: commit blocked (see above). Remove the secret, or allow it with a reason." >&2
@@ -49,18 +63,12 @@ def _hooks_dir(repo: Path) -> Path:
     return p if p.is_absolute() else repo / p
 
 
-def _default_command() -> str:
-    exe = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
-    if exe is not None and exe.name == "railguard" and exe.is_file():
-        return shlex.quote(str(exe))
-    return f"{shlex.quote(sys.executable)} -m railguard.cli"
-
-
 @hooks_app.command("install")
 def install(
     repo: Path = typer.Option(Path("."), "--repo", help="Repository (default: the current directory)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing pre-commit hook not written by railguard."),
-    command: str = typer.Option(None, "--command", help="How the hook runs railguard (default: this installation)."),
+    command: str = typer.Option(None, "--command", help="How the hook runs railguard (default: the repository's "
+                                ".venv, else `railguard` on PATH, else `python3 -m railguard.cli`, found at each commit)."),
 ) -> None:
     """Write .git/hooks/pre-commit to run `railguard secrets scan --staged`."""
     hooks = _hooks_dir(repo)
@@ -68,7 +76,7 @@ def install(
     target = hooks / "pre-commit"
     if target.exists() and MARKER not in target.read_text("utf-8", "replace") and not force:
         raise UserError(f"{target} exists and was not written by railguard; use --force to replace it")
-    target.write_text(hook_script(command or _default_command()), "utf-8")
+    target.write_text(hook_script(command), "utf-8")
     mode = os.stat(target).st_mode
     os.chmod(target, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     typer.echo(f"railguard: installed pre-commit hook at {target}")

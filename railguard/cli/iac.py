@@ -18,6 +18,8 @@ from railguard.cli.exitcodes import UserError
 from railguard.cli.options import severity, split_csv
 from railguard.model import Result, Severity
 
+NOT_EXPANDED_ID = "iac.not-expanded"  # railguard.engine.iac.NOT_EXPANDED_ID, without importing the engine here
+
 if TYPE_CHECKING:
     from railguard.engine.iac import IacOptions
     from railguard.model import Finding, RunResult
@@ -106,7 +108,7 @@ def scan(
     var_file: list[Path] = _VAR_FILE,
     controls: list[str] = _CONTROLS,
     min_severity: str = _SEVERITY,
-    formats: str = typer.Option("text", "--format", "-f", help="Output formats, comma-separated: text, json, "
+    formats: str = typer.Option("text", "--format", help="Output formats, comma-separated: text, json, "
                                 "sarif, junit (and any report format: csv, html)."),
     output: Path = typer.Option(None, "--output", "-o", help="A file (one machine format) or a directory "
                                 "(several). Without it one machine format goes to stdout."),
@@ -173,7 +175,7 @@ def baseline_cmd(
 def exit_code(run: RunResult, threshold: Severity | None) -> int:
     if threshold is not None and run.fails_at(threshold):
         return exitcodes.FINDINGS
-    if any(f.result == Result.ERROR for f in run.findings):
+    if any(f.result == Result.ERROR or f.control_id == NOT_EXPANDED_ID for f in run.findings):
         return exitcodes.PARTIAL
     return exitcodes.OK
 
@@ -247,7 +249,7 @@ def render_text(run: RunResult, *, quiet: bool = False, color: bool = False) -> 
     shown = {Result.FAIL, Result.ERROR} if quiet else {Result.FAIL, Result.ERROR, Result.UNKNOWN, Result.SUPPRESSED}
     by_file: dict[str, list[Finding]] = {}
     for f in run.findings:
-        if f.result in shown:
+        if f.result in shown or f.control_id == NOT_EXPANDED_ID:
             by_file.setdefault(f.origin.file or "(no file)", []).append(f)
     lines: list[str] = []
     for file in sorted(by_file):
@@ -262,7 +264,7 @@ def render_text(run: RunResult, *, quiet: bool = False, color: bool = False) -> 
                 lines.append(f"         {f.reason}")
             if f.result == Result.SUPPRESSED and f.suppressed_by:
                 lines.append(f"         suppressed: {f.suppressed_by}")
-            if f.result in (Result.FAIL, Result.ERROR) and f.remediation:
+            if (f.result in (Result.FAIL, Result.ERROR) or f.control_id == NOT_EXPANDED_ID) and f.remediation:
                 lines.append(f"         fix: {f.remediation}")
         lines.append("")
     lines.append(summary_line(run))

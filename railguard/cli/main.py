@@ -7,8 +7,10 @@ fast for `railguard iac scan` and `railguard secrets scan` in pre-commit hooks.
 from __future__ import annotations
 
 import sys
+from typing import Any, NoReturn
 
 import typer
+import typer.main
 
 from railguard.cli import exitcodes
 
@@ -38,32 +40,68 @@ def _root(
 
 
 def _register() -> None:
-    from railguard.cli import catalog, demo, scan
+    from railguard.cli import (
+        actions,
+        catalog,
+        demo,
+        events,
+        exceptions,
+        findings,
+        guardrails,
+        hooks,
+        iac,
+        respond,
+        scan,
+        secrets,
+    )
 
     app.add_typer(catalog.controls_app, name="controls")
     app.add_typer(catalog.frameworks_app, name="frameworks")
     scan.register(app)
     demo.register(app)
-    for name in ("iac", "secrets", "hooks", "guardrails", "respond", "exceptions", "findings", "events"):
-        try:
-            module = __import__(f"railguard.cli.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"railguard.cli.{name}":
-                raise
-            continue
+    for module in (iac, secrets, hooks, actions, events, guardrails, respond, exceptions, findings):
         module.register(app)
 
 
 _register()
 
 
-def main() -> None:
-    """Entry point: user errors become a message and an exit code, never a traceback."""
+def _click_error(name: str) -> type[Exception]:
+    """click's exception class `name`, from typer's own copy of click or from click itself."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+def command() -> Any:
+    """The click command behind `railguard`, with metavars that say what each option takes."""
+    from railguard.cli.options import apply_metavars
+
+    cmd = typer.main.get_command(app)
+    apply_metavars(cmd)
+    return cmd
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line and an exit code, never a traceback."""
     try:
-        app(standalone_mode=True)
+        rv = command().main(args=argv, prog_name="railguard", standalone_mode=False)
     except exitcodes.UserError as exc:
-        typer.echo(f"railguard: error: {exc}", err=True)
-        sys.exit(exc.code)
-    except KeyboardInterrupt:
+        _error(str(exc), exc.code)
+    except _click_error("UsageError") as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `railguard iac`: the help, as click would
+            typer.echo(ctx.get_help() if ctx is not None else str(exc), err=True)
+            sys.exit(exitcodes.USAGE)
+        hint = f" (see '{ctx.command_path} -h')" if ctx is not None else ""
+        _error(getattr(exc, "format_message", exc.__str__)() + hint, exitcodes.USAGE)
+    except _click_error("ClickException") as exc:
+        _error(getattr(exc, "format_message", exc.__str__)(), getattr(exc, "exit_code", 1))
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("railguard: interrupted", err=True)
         sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else exitcodes.OK)
+
+
+def _error(message: str, code: int) -> NoReturn:
+    for line in message.splitlines() or [""]:  # several problems (a config file): one line each
+        typer.echo(f"railguard: error: {line}", err=True)
+    sys.exit(code)

@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from railguard.cli import exitcodes
+from railguard.cli import exitcodes, options
 from railguard.cli.exitcodes import UserError
 from railguard.cli.options import severity, split_csv
-from railguard.model import RunResult, Severity
+from railguard.model import RunResult
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from railguard.engine.plan import Plan
+    from railguard.sources.aws.deadlines import Timeouts
 
 DEFAULT_FORMATS = "json,failed,csv,html"
 
@@ -34,16 +35,28 @@ def scan(
     regions: list[str] = typer.Option(None, "--regions", "-r", help="Regions to scan (default: all enabled)."),
     profile: str = typer.Option(None, "--profile", help="AWS profile from the shared config."),
     endpoint_url: str = typer.Option(
-        None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (moto, LocalStack)."
+        None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", callback=options.endpoint_url, help="AWS endpoint (moto, LocalStack)."
     ),
-    role_arn: str = typer.Option(None, "--role-arn", help="Assume this role before scanning."),
+    role_arn: str = typer.Option(None, "--role-arn", callback=options.role_arn, help="Assume this role before scanning."),
     accounts: list[str] = typer.Option(None, "--accounts", help="Account ids to scan via --role-name."),
     org: bool = typer.Option(False, "--org", help="Scan every active account of the organization."),
     role_name: str = typer.Option("OrganizationAccountAccessRole", "--role-name", help="Role to assume in each account."),
-    output_dir: Path = typer.Option(Path("railguard-output"), "--output-dir", "-o", help="Where reports go."),
+    output_dir: Path = typer.Option(
+        Path("railguard-output"), "--output-dir", "-o", callback=options.output_dir, help="Where reports go."
+    ),
     formats: str = typer.Option(DEFAULT_FORMATS, "--format", help="Report formats, comma-separated."),
     fail_on: str = typer.Option(
-        None, "--fail-on", help="Exit 1 when an item at or above this severity FAILs (CI gating)."
+        None, "--fail-on", help="Exit 1 when an item at or above this severity FAILs (CI gating); exit 5 when "
+        "nothing FAILs but such items are UNKNOWN (could not be read)."
+    ),
+    fail_on_unknown: bool = typer.Option(
+        False, "--fail-on-unknown", help="Count UNKNOWN items as failures for --fail-on (exit 1)."
+    ),
+    call_timeout: float = typer.Option(
+        None, "--call-timeout", min=0.1, help="Seconds one AWS call may take, retries included (default 45)."
+    ),
+    collector_timeout: float = typer.Option(
+        None, "--collector-timeout", min=0.1, help="Seconds one collector may take in one region (default 600)."
     ),
     workers: int = typer.Option(16, "--workers", help="Concurrent API tasks."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
@@ -79,7 +92,8 @@ def scan(
         _print_plan(plan)
         return
     store = _open_store(db) if db else None  # a bad store URL fails before any API call
-    run = _run(plan, regions, profile, endpoint_url, role_arn, accounts, org, role_name, workers, quiet)
+    timeouts = settings.timeouts.resolve(call=call_timeout, collector=collector_timeout)
+    run = _run(plan, regions, profile, endpoint_url, role_arn, accounts, org, role_name, workers, quiet, timeouts)
     from railguard.report import write_reports
 
     paths = write_reports(run, fmts, output_dir)
@@ -92,19 +106,25 @@ def scan(
         print_summary(run)
     for p in paths:
         typer.echo(f"wrote {p}")
-    raise typer.Exit(exit_code(run, threshold))
+    from railguard.cli.gate import explain, judge
+
+    gate = judge(run, threshold, fail_on_unknown)
+    explain(gate, fail_on_unknown)
+    raise typer.Exit(gate.code)
 
 
 def _run(
     plan: Plan, regions: list[str] | None, profile: str | None, endpoint_url: str | None,
     role_arn: str | None, accounts: list[str] | None, org: bool, role_name: str, workers: int, quiet: bool,
+    timeouts: Timeouts | None = None,
 ) -> RunResult:
     from railguard.engine.scan import ScanOptions, run_scan
+    from railguard.sources.aws.runner import RegionError
     from railguard.sources.aws.session import AwsSetupError
 
     opts = ScanOptions(
         profile=profile, endpoint_url=endpoint_url, regions=split_csv(regions), role_arn=role_arn,
-        accounts=split_csv(accounts), org=org, role_name=role_name, max_workers=max(1, workers),
+        accounts=split_csv(accounts), org=org, role_name=role_name, max_workers=max(1, workers), timeouts=timeouts,
     )
     try:
         if quiet or not sys.stderr.isatty():
@@ -123,16 +143,14 @@ def _run(
             )
     except AwsSetupError as exc:
         raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+    except RegionError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
-
-
-def exit_code(run: RunResult, threshold: Severity | None) -> int:
-    return exitcodes.FINDINGS if threshold is not None and run.fails_at(threshold) else exitcodes.OK
 
 
 def _print_plan(plan: Plan) -> None:

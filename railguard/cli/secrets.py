@@ -157,18 +157,46 @@ def scan(
     elif output_format == "sarif":
         text = out.render_sarif(result)
     else:
-        text = out.render_text(result, hook=hook or staged)
+        text = _with_summary(out.render_text(result, hook=hook or staged), result)
     if output is not None:
         output.write_text(text, "utf-8")
-        sys.stderr.write(
-            f"railguard secrets: {len(result.open)} secret(s) found, {len(result.suppressed)} suppressed; "
-            f"report written to {output}\n"
-        )
+        sys.stderr.write(f"{summary_line(result)}; report written to {output}\n")
     elif output_format == "text" and result.open and (hook or staged):
         sys.stderr.write(text)
     else:
         sys.stdout.write(text)
     raise typer.Exit(exitcodes.FINDINGS if result.open else exitcodes.OK)
+
+
+def summary_line(result: ScanResult) -> str:
+    """`2 secret(s) in 1 file; 6 files scanned (0.0 MB)`: files holding secrets and files read are
+    two numbers (one line used to say "found in 6 files" for one file)."""
+    st = result.stats
+    holding = len({f.path for f in result.open})
+    if result.mode in ("history", "range"):
+        read = f"{st.blobs} blob(s) in {st.commits} commit(s) scanned"
+        where = f"{holding} path(s)"
+    else:
+        read = f"{st.blobs if result.mode == 'staged' else st.files} {'staged ' if result.mode == 'staged' else ''}" \
+               f"file(s) scanned"
+        where = f"{holding} file(s)"
+    line = f"railguard secrets: {len(result.open)} secret(s) in {where}; {read} ({st.bytes / 1e6:.1f} MB)"
+    if result.suppressed:
+        line += f", {len(result.suppressed)} suppressed"
+    skipped = st.skipped_binary + st.skipped_vendored + st.skipped_excluded
+    if skipped:
+        line += f"; skipped {st.skipped_binary} binary, {st.skipped_vendored} vendored, {st.skipped_excluded} excluded"
+    return line
+
+
+def _with_summary(text: str, result: ScanResult) -> str:
+    """The text report with its summary line counted as `summary_line` counts."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("railguard secrets: "):
+            lines[i] = summary_line(result)
+            break
+    return "\n".join(lines)
 
 
 @secrets_app.command("baseline")

@@ -33,6 +33,13 @@ def print_summary(run: RunResult) -> None:
         f"{run.meta.get('resources', 0)} resources, {run.api_call_total} API calls, {run.duration_s:.1f} s"
     )
     if run.gaps:
+        from rich.markup import escape
+
+        from railguard.report.gaps import group_gaps
+
+        groups = group_gaps(run.gaps)
         console.print(f"[yellow]{len(run.gaps)} gap(s): some resources could not be read; affected items are UNKNOWN")
-        for g in run.gaps[:10]:
-            console.print(f"  [yellow]{g.type} {g.account or '*'}/{g.region}: {g.reason}")
+        for grp in groups[:20]:
+            console.print(f"  [yellow]{escape(grp.line())}", soft_wrap=True)
+        if len(groups) > 20:
+            console.print(f"  [yellow]... and {len(groups) - 20} more (see the reports)")

@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from railguard.config import params as params_check
+from railguard.config import safeyaml
 from railguard.config.schema import Config
 
 DEFAULT_NAME = "railguard.yaml"
@@ -46,32 +48,38 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 
 def parse_config(text: str, source: str) -> Config:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        loaded = safeyaml.load(text, source)
+    except safeyaml.YamlError as exc:
+        raise ConfigError(str(exc)) from None
+    data, node = loaded.data, loaded.node
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}:1: the configuration must be a mapping of settings")
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    config: Config | None = None
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
+        problems += [(tuple(err["loc"]), err["msg"]) for err in exc.errors()]
+    checked, bad_params = params_check.check(data.get("params", {}))
+    problems += bad_params
+    if problems or config is None:
         lines = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
+        for loc, msg in problems:
             field = ".".join(str(p) for p in loc) or "(root)"
-            line = _line_of(node, loc)
-            lines.append(f"{source}:{line or '?'}: field {field}: {err['msg']}")
-        raise ConfigError("\n".join(lines)) from None
+            lines.append(f"{source}:{_line_of(node, loc) or '?'}: field {field}: {msg}")
+        raise ConfigError("\n".join(lines))
+    config.params = checked
+    return config
 
 
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
+        if path.stat().st_size > safeyaml.MAX_BYTES:
+            raise ConfigError(f"{path}: file is larger than {safeyaml.MAX_BYTES // 1048576} MB: refused")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from None

@@ -7,6 +7,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from railguard.sources.aws.deadlines import Timeouts
+
+# controls whose `owned_accounts` parameter baseline.owned_accounts sets in every framework
+EXPOSURE_CONTROLS = (
+    "s3.bucket-policy-exposed", "sns.topic-policy-exposed", "sqs.queue-policy-exposed", "kms.key-policy-exposed",
+    "lambda.function-policy-exposed", "ecr.repository-policy-exposed", "secretsmanager.secret-policy-exposed",
+    "opensearch.domain-policy-exposed", "iam.role-trust-exposed",
+)
+
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 
 
@@ -17,7 +26,8 @@ class _Strict(BaseModel):
 class BaselineSettings(_Strict):
     """Knobs of the `railguard-baseline` framework."""
 
-    owned_accounts: list[AccountId] = Field(default_factory=list, description="Accounts VPC peering may reach.")
+    owned_accounts: list[AccountId] = Field(
+        default_factory=list, description="Your accounts: VPC peering and resource policies may reach them.")
     console_admins: list[str] = Field(default_factory=list, description="Users allowed a console password.")
     root_unused_days: int = Field(default=30, ge=1, le=3650)
     access_key_unused_days: int = Field(default=90, ge=1, le=3650)
@@ -57,12 +67,29 @@ class EventsSettings(_Strict):
     log_buckets: list[str] = Field(default_factory=list, description="Buckets holding CloudTrail logs.")
     trusted_cidrs: list[str] = Field(default_factory=list, description="Our own egress addresses (NAT, VPN).")
     detections: dict[str, DetectionSettings] = Field(default_factory=dict)
+class TimeoutSettings(_Strict):
+    """`railguard scan`: how long AWS calls may take before their slice of the scan is a gap (UNKNOWN).
+    `--call-timeout` and `--collector-timeout` override `call` and `collector`."""
+
+    connect: float = Field(default=Timeouts.connect, gt=0, le=300, description="Seconds to open a connection.")
+    read: float = Field(default=Timeouts.read, gt=0, le=900, description="Seconds between two bytes of an answer.")
+    attempts: int = Field(default=Timeouts.attempts, ge=1, le=20, description="Tries per call (adaptive retries).")
+    call: float = Field(default=Timeouts.call, gt=0, le=3600, description="Seconds for all tries of one call.")
+    collector: float = Field(default=Timeouts.collector, gt=0, le=86400,
+                             description="Seconds for one collector in one region.")
+
+    def resolve(self, call: float | None = None, collector: float | None = None) -> Timeouts:
+        """The `Timeouts` the AWS sources use, with the flags' values over the file's."""
+        return Timeouts(connect=self.connect, read=self.read, attempts=self.attempts,
+                        call=call if call is not None else self.call,
+                        collector=collector if collector is not None else self.collector)
 
 
 class Config(_Strict):
     baseline: BaselineSettings = Field(default_factory=BaselineSettings)
     secrets: SecretsSettings | None = None
     events: EventsSettings = Field(default_factory=EventsSettings)
+    timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     # control id -> parameters, overriding framework pins for every framework
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -80,4 +107,9 @@ class Config(_Strict):
             "ec2.instance-public-ip": {"public_tag": b.public_tag},
             "rds.publicly-accessible": {"public_tag": b.public_tag},
         }
-        return {"railguard-baseline": baseline, "*": {k: dict(v) for k, v in self.params.items()}}
+        # the exposure controls judge accounts against the owned list in every framework
+        every: dict[str, dict[str, Any]] = {cid: {"owned_accounts": b.owned_accounts} for cid in EXPOSURE_CONTROLS
+                                            if b.owned_accounts}
+        for k, v in self.params.items():
+            every[k] = {**every.get(k, {}), **v}
+        return {"railguard-baseline": baseline, "*": every}

@@ -140,6 +140,7 @@ def multi_region_issues(trail: Resource) -> list[str]:
     severity=Severity.HIGH,
     fix="Create a trail with IsMultiRegionTrail, start logging, keep the default (All) management event selector",
     places=("live", "iac"),
+    remediation="cloudtrail.multi-region",
 )
 def multi_region_enabled(r: Resource, ctx: Context) -> Verdict | None:
     """Live, it is an account-wide question (any one trail suffices); on a template, each trail
@@ -178,6 +179,7 @@ def multi_region_enabled(r: Resource, ctx: Context) -> Verdict | None:
     severity=Severity.MEDIUM,
     fix="Set EnableLogFileValidation: true on the trail",
     places=("live", "iac"),
+    remediation="cloudtrail.log-validation",
 )
 def log_file_validation(trail: Resource) -> Verdict:
     if truthy(trail.get("EnableLogFileValidation")):

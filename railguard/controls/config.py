@@ -28,6 +28,7 @@ def _records_global(rec: Resource) -> bool:
     severity=Severity.MEDIUM,
     fix="Put a configuration recorder with AllSupported (IncludeGlobalResourceTypes in one region) and start it",
     places=("live",),
+    remediation="config.recorder-on",
 )
 def recorder_all_regions(region: Resource, ctx: Context) -> Verdict:
     recs = ctx.inventory.of_type(RECORDER, account=region.account, region=region.region)

@@ -17,6 +17,7 @@ VOLUME = "AWS::EC2::Volume"
     severity=Severity.MEDIUM,
     fix="aws ec2 enable-ebs-encryption-by-default --region REGION",
     places=(LIVE,),
+    remediation="ec2.ebs-default-encryption",
 )
 def ebs_default_encryption(setting: Resource) -> Verdict:
     if truthy(setting.get("EbsEncryptionByDefault")):

@@ -363,6 +363,7 @@ def nacl_admin_port_open(r: Resource, ctx: Context) -> Verdict:
     reads=[FLOW_LOG],
     severity=Severity.MEDIUM,
     fix="Create a VPC flow log with TrafficType REJECT or ALL (to CloudWatch Logs or S3).",
+    remediation="ec2.vpc-flow-logs",
 )
 def vpc_flow_logs(r: Resource, ctx: Context) -> Verdict:
     """A flow log on the VPC itself (not only on subnets or interfaces) recording REJECT or ALL
@@ -450,6 +451,7 @@ def _launch_template(r: Resource, ctx: Context) -> Resource | Unknown | None:
     resource=INSTANCE,
     severity=Severity.MEDIUM,
     fix="Set MetadataOptions HttpTokens to required (modify-instance-metadata-options or the launch template).",
+    remediation="ec2.require-imdsv2",
 )
 def imdsv2_required(r: Resource, ctx: Context) -> Verdict | None:
     """HttpTokens `required`, or the metadata endpoint disabled (CIS 5.6). In a template the
@@ -530,7 +532,7 @@ def _tags(r: Resource) -> dict[str, Any]:
 
 def _tagged_public(r: Resource, tag: str) -> bool:
     tags = _tags(r)
-    if tag not in tags or isinstance(tags[tag], Unknown):
+    if not tag or tag not in tags or isinstance(tags[tag], Unknown):
         return False
     return str(tags[tag]).strip().lower() not in ("false", "no", "0")
 
@@ -542,13 +544,15 @@ def _tagged_public(r: Resource, tag: str) -> bool:
     severity=Severity.MEDIUM,
     fix="Launch into a private subnet behind a load balancer or NAT, or tag it as deliberately public.",
     params={"public_tag": "railguard:public"},
+    remediation="tag.resource",
 )
 def instance_public_ip(r: Resource, ctx: Context) -> Verdict | None:
     """Live: the instance's public IPv4 address. Template: an interface asking for one, else
     the subnet's MapPublicIpOnLaunch. A tag named `public_tag` marks a deliberate exception."""
     if _instance_gone(r):
         return None
-    tag = str(ctx.params.get("public_tag") or "railguard:public")
+    pinned = ctx.params.get("public_tag", "railguard:public")
+    tag = "" if pinned is None else str(pinned)  # "": no exception (as FSBP EC2.9 means it)
     if r.is_live:
         ip = r.fact("public_ip")
         if not ip:

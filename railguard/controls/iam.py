@@ -199,6 +199,7 @@ def _int(value: Any) -> int | None:
     severity=Severity.MEDIUM,
     fix="Set the account password policy's minimum length to 14 or more.",
     params={"min_length": 14},
+    remediation="iam.password-policy",
 )
 def password_min_length(r: Resource, ctx: Context) -> Verdict:
     want = int(ctx.params["min_length"])
@@ -214,6 +215,7 @@ def password_min_length(r: Resource, ctx: Context) -> Verdict:
     severity=Severity.MEDIUM,
     fix="Set the account password policy to remember the last 24 passwords.",
     params={"min_reuse": 24},
+    remediation="iam.password-policy",
 )
 def password_reuse_prevention(r: Resource, ctx: Context) -> Verdict:
     want = int(ctx.params["min_reuse"])
@@ -269,6 +271,7 @@ def user_console_mfa(r: Resource) -> Verdict:
     severity=Severity.LOW,
     fix="Delete access keys that were created with the user and never used.",
     places=(LIVE,),
+    remediation="iam.deactivate-access-key",
 )
 def access_key_at_user_setup(r: Resource) -> Verdict:
     if not r.fact("password_enabled"):
@@ -288,6 +291,7 @@ def access_key_at_user_setup(r: Resource) -> Verdict:
     fix="Remove the console password or deactivate the access keys that have not been used.",
     params={"days": 45},
     places=(LIVE,),
+    remediation="iam.deactivate-access-key",
 )
 def credentials_unused(r: Resource, ctx: Context) -> Verdict:
     days = int(ctx.params["days"])
@@ -333,6 +337,7 @@ def user_multiple_active_keys(r: Resource) -> Verdict:
     fix="Create a new access key, switch the workload to it, then deactivate and delete the old one.",
     params={"days": 90},
     places=(LIVE,),
+    remediation="iam.deactivate-access-key",
 )
 def access_key_rotated(r: Resource, ctx: Context) -> Verdict:
     days = int(ctx.params["days"])
@@ -421,9 +426,17 @@ def _admin_verdict(docs: Iterable[tuple[str, Any]], *, what: str) -> Verdict:
     title='IAM policies that allow full "*:*" administrative privileges are not attached',
     resource=[MANAGED_POLICY, INLINE_POLICY, USER_POLICY, ROLE_POLICY, GROUP_POLICY, USER, ROLE, GROUP],
     severity=Severity.HIGH,
+    params={"include_aws_managed": True},
     fix="Replace the \"*:*\" grant with the specific actions and resources the principals need.",
 )
 def policy_full_admin(r: Resource, ctx: Context) -> Verdict | None:
+    """Customer-managed and inline policies, and (`include_aws_managed`, as CIS means it) attached
+    AWS-managed ones such as AdministratorAccess. The baseline and FSBP IAM.1 pin it off: an
+    AWS-managed policy cannot be edited, and the recommended break-glass role holds
+    AdministratorAccess behind an MFA trust (judged by iam.privileged-role-trust-mfa)."""
+    if (r.type == MANAGED_POLICY and r.is_live and r.fact("aws_managed", False)
+            and not ctx.params.get("include_aws_managed", True)):
+        return None
     if r.type in PRINCIPALS:
         policies = as_list(r.get("Policies"))
         if not policies:

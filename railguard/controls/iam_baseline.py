@@ -549,6 +549,7 @@ def privileged_role_trust_mfa(r: Resource, ctx: Context) -> Verdict | None:
     fix="Deactivate and delete access keys that have not been used for the configured number of days.",
     params={"days": 90},
     places=(LIVE,),
+    remediation="iam.deactivate-access-key",
 )
 def access_key_unused(r: Resource, ctx: Context) -> Verdict:
     """An active key last used `days` or more ago, or never used and created (last rotated)
@@ -750,6 +751,7 @@ def instance_role_privileged(r: Resource, ctx: Context) -> Verdict | None:
     severity=Severity.LOW,
     fix="Set the account password policy's maximum password age to the configured number of days or less.",
     params={"max_age_days": None},
+    remediation="iam.password-policy",
 )
 def password_expiry(r: Resource, ctx: Context) -> Verdict:
     """`max_age_days` None (the default: current NIST guidance does not ask for expiry) passes;

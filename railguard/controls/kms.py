@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from railguard.controls import control
+from railguard.controls import Context, control
 from railguard.controls.helpers import all_of, any_known, as_list, truthy
 from railguard.model import (
     Resource,
@@ -46,6 +46,7 @@ def _in_rotation_scope(key: Resource) -> bool:
     severity=Severity.MEDIUM,
     fix="Set EnableKeyRotation: true on the key (kms:EnableKeyRotation)",
     places=("live", "iac"),
+    remediation="kms.enable-rotation",
 )
 def rotation_enabled(key: Resource) -> Verdict | None:
     if not _in_rotation_scope(key):
@@ -193,3 +194,23 @@ def key_policy_wildcard_principal(key: Resource) -> Verdict:
     if pending is not None:
         raise pending
     return passed("no statement grants kms:* to everyone without a condition")
+
+
+@control(
+    "kms.key-policy-exposed",
+    title="KMS key policy does not grant everyone or accounts outside the owned accounts",
+    resource=KEY,
+    reads=[KEY_POLICY],
+    severity=Severity.HIGH,
+    params={"owned_accounts": [], "trusted_cidrs": []},
+    fix="Name the principals in the key policy, or restrict the '*' statement with kms:CallerAccount or aws:PrincipalOrgID",
+    places=("live", "iac"),
+)
+def key_policy_exposed(key: Resource, ctx: Context) -> Verdict:
+    """Any action (not only kms:*) to everyone without a restricting condition, or to an account
+    outside `owned_accounts` (see `policy.exposure`). A template key without KeyPolicy gets the
+    default policy, which grants only its own account."""
+    from railguard.controls.policy import exposure_verdict  # policy imports this module
+
+    policy = key.get_raw("KeyPolicy")
+    return exposure_verdict(key, ctx, [("key policy", policy)], "the key policy")

@@ -18,8 +18,10 @@ from typing import Any
 from railguard.controls import IAC, LIVE, Context, control
 from railguard.controls.helpers import all_of, any_known, as_list, refers_to, same_scope, truthy
 from railguard.controls.kms import cannot_be_star, unresolved_sub
+from railguard.controls.policy import EXPOSURE_PARAMS, exposure_verdict, target_in_scope
 from railguard.model import (
     Resource,
+    Result,
     Severity,
     Unknown,
     UnknownValue,
@@ -61,6 +63,7 @@ KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
         "ARN and ARN/*, Condition Bool aws:SecureTransport false"
     ),
     places=(LIVE, IAC),
+    remediation="s3.deny-http",
 )
 def deny_http(bucket: Resource, ctx: Context) -> Verdict:
     """A Deny statement for `aws:SecureTransport` false must cover the bucket and its objects for
@@ -316,6 +319,7 @@ def _account_block(bucket: Resource, ctx: Context) -> Resource | None:
         "the AWS default for new buckets)"
     ),
     places=(LIVE, IAC),
+    remediation="s3.block-public-access",
 )
 def bucket_public_access_block(bucket: Resource, ctx: Context) -> Verdict:
     """All four block settings must be in force for the bucket. Live, S3 applies the most
@@ -371,6 +375,7 @@ def _off_or_unknown(*values: bool | Unknown) -> bool | Unknown:
         "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
     ),
     places=(LIVE, IAC),
+    remediation="s3.account-block-public-access",
 )
 def account_public_access_block(block: Resource) -> Verdict:
     """Live: s3control GetPublicAccessBlock. Templates: Terraform's aws_s3_account_public_access_block."""
@@ -397,6 +402,7 @@ def account_public_access_block(block: Resource) -> Verdict:
     severity=Severity.HIGH,
     fix="Set the bucket ACL to private (AccessControl: Private) or turn on IgnorePublicAcls",
     places=(LIVE, IAC),
+    remediation="s3.block-public-access",
 )
 def public_acl(bucket: Resource, ctx: Context) -> Verdict:
     """A public canned ACL (PublicRead, PublicReadWrite, AuthenticatedRead) or, live, any grant to
@@ -445,6 +451,7 @@ def public_acl(bucket: Resource, ctx: Context) -> Verdict:
         "KMSMasterKeyID) or AES256"
     ),
     places=(LIVE, IAC),
+    remediation="s3.default-encryption",
 )
 def default_encryption(bucket: Resource, ctx: Context) -> Verdict:
     """With `require_kms` only SSE-KMS (aws:kms, aws:kms:dsse) passes. A template that states no
@@ -484,6 +491,7 @@ def default_encryption(bucket: Resource, ctx: Context) -> Verdict:
     severity=Severity.MEDIUM,
     fix="Set VersioningConfiguration.Status to Enabled",
     places=(LIVE, IAC),
+    remediation="s3.enable-versioning",
 )
 def versioning_enabled(bucket: Resource) -> Verdict:
     status = bucket.get("VersioningConfiguration.Status")
@@ -509,3 +517,52 @@ def access_logging_enabled(bucket: Resource) -> Verdict:
     _require(conf, "LoggingConfiguration")
     destination = conf.get("DestinationBucketName") if isinstance(conf, dict) else None
     return passed("server access logging is enabled", destination=destination or bucket.display_name)
+
+
+# ---------------------------------------------------------------- s3.bucket-policy-exposed
+
+
+@control(
+    "s3.bucket-policy-exposed",
+    title="S3 bucket policy does not grant everyone or accounts outside the owned accounts",
+    resource=[BUCKET, POLICY],
+    reads=[POLICY, FACET_PAB, ACCOUNT_PAB],
+    severity=Severity.CRITICAL,
+    params=EXPOSURE_PARAMS,
+    fix=(
+        "Name the principals in the bucket policy, or restrict the '*' statement with aws:SourceVpce, "
+        "aws:PrincipalOrgID or aws:SourceAccount; turn on RestrictPublicBuckets"
+    ),
+    places=(LIVE, IAC),
+)
+def bucket_policy_exposed(r: Resource, ctx: Context) -> Verdict | None:
+    """A bucket policy that grants `*` without a restricting condition (see `policy.exposure`) fails,
+    unless RestrictPublicBuckets (on the bucket or, live, the account) makes S3 ignore the public
+    grant; a grant to an account outside `owned_accounts` fails whatever the block. A policy whose
+    bucket is not in the scanned files is judged on its own."""
+    if r.type == POLICY:
+        if target_in_scope(r, ctx, BUCKET, "Bucket"):
+            return None
+        return exposure_verdict(r, ctx, [(r.display_name, r.get_raw("PolicyDocument"))], "the bucket policy")
+    policies, unresolved = _policies_of(r, ctx)
+    docs = [(p.display_name, p.get_raw("PolicyDocument")) for p in policies]
+    blocked: str | None = None
+    own = r.get_raw("PublicAccessBlockConfiguration.RestrictPublicBuckets")
+    if truthy(own):
+        blocked = "the bucket's RestrictPublicBuckets setting makes S3 ignore it"
+    elif r.is_live:
+        account = _account_block(r, ctx)
+        setting = account.get_raw("RestrictPublicBuckets") if account is not None else Unknown("not read")
+        if truthy(setting):
+            blocked = "the account's RestrictPublicBuckets setting makes S3 ignore it"
+    verdict = exposure_verdict(r, ctx, docs, "the bucket policy", unresolved=unresolved, public_blocked=blocked)
+    if blocked is None and verdict.result == Result.FAIL and "external_statements" not in verdict.evidence:
+        # a public grant: it stands unless a block we could not read makes S3 ignore it
+        if isinstance(own, Unknown):
+            raise UnknownValue("PublicAccessBlockConfiguration.RestrictPublicBuckets", own)
+        if r.is_live:
+            account = _account_block(r, ctx)
+            if account is None or isinstance(account.get_raw("RestrictPublicBuckets"), Unknown):
+                return unknown("the bucket policy is public and the account-level RestrictPublicBuckets "
+                               "setting was not read", **verdict.evidence)
+    return verdict

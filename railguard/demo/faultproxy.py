@@ -1,10 +1,26 @@
 """A small HTTP proxy in front of moto for the lab: latency, faults and a request count.
 
-Real AWS answers in tens of milliseconds, denies calls, and throttles; moto does none of
-that. The proxy adds a fixed delay per request, answers chosen calls with AccessDenied or
-throttling errors in the wire format of the service's protocol, and counts every request
-it receives, so tests and benchmarks can exercise and measure those paths honestly.
-Binds to 127.0.0.1 only.
+Real AWS answers in tens of milliseconds, denies calls, throttles, fails, and (through a
+corporate proxy, a captive portal or a half-implemented emulator) sometimes answers `200 OK`
+with a body that is not the answer; moto does none of that. The proxy adds a fixed delay per
+request, answers chosen calls with a fault, and counts every request it receives, so tests and
+benchmarks can exercise and measure those paths honestly. Binds to 127.0.0.1 only.
+
+Fault kinds (`Fault.kind`):
+
+- errors in the wire format of the service's protocol: `deny` (AccessDenied), `throttle`
+  (throttling, every attempt), `error` (HTTP 500 InternalFailure);
+- `200 OK` with a bad body: `truncated` (the real answer cut in half), `foreign-xml`
+  (`<Unexpected/>`), `foreign-json` (`{}`), `html` (a sign-in page), `empty`; these are made
+  by the proxy, not by AWS, so they carry no AWS request id (except `truncated`);
+- transport: `stall` (accept, never answer, until `stall_s` or the proxy stops), `reset`
+  (close the connection with a TCP reset before answering).
+
+`pass` forwards the request unchanged: listed before a broader fault, it carves out an exception
+(faults are tried in order, the first that matches answers).
+
+`Fault.body` replaces the generated body (an error message or a bad body quoting a secret,
+for redaction tests).
 """
 
 from __future__ import annotations
@@ -12,6 +28,8 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections import Counter
@@ -24,14 +42,37 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "up
 _REST_JSON = {"efs", "elasticfilesystem", "guardduty", "securityhub", "access-analyzer", "lambda"}
 
 
+ERRORS = ("deny", "throttle", "error")
+BAD_BODIES = ("truncated", "foreign-xml", "foreign-json", "html", "empty")
+TRANSPORT = ("stall", "reset")
+KINDS = ERRORS + BAD_BODIES + TRANSPORT + ("pass",)
+
+_GENERATED = {
+    "foreign-xml": ("text/xml", b"<Unexpected/>"),
+    "foreign-json": ("application/json", b"{}"),
+    "html": ("text/html; charset=utf-8", b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
+             b"<body><form action=\"/login\"><input name=\"user\"></form></body></html>\n"),
+    "empty": ("application/json", b""),
+}
+
+
 @dataclass(frozen=True)
 class Fault:
-    """Answer matching requests with `kind` ("deny" | "throttle" | "error"). None matches anything."""
+    """Answer matching requests with `kind` (see `KINDS`). None matches anything."""
 
     kind: str
     service: str | None = None  # SigV4 signing name: iam, s3, ec2, logs, monitoring, ...
     action: str | None = None  # e.g. GetBucketPolicy is matched by "GET" on s3 only via service
     region: str | None = None
+    body: bytes | None = None  # instead of the generated body or error message
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; choose from {', '.join(KINDS)}")
+
+    def matches(self, req: Request) -> bool:
+        return (self.service in (None, req.service) and self.action in (None, req.action)
+                and self.region in (None, req.region))
 
 
 @dataclass
@@ -47,6 +88,8 @@ class ProxyState:
     upstream: str
     delay_s: float = 0.0
     faults: list[Fault] = field(default_factory=list)
+    stall_s: float = 120.0
+    stopping: threading.Event = field(default_factory=threading.Event)
     counts: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,7 +117,7 @@ def classify(method: str, path: str, headers: dict[str, str], body: bytes) -> Re
     return Request(service, region, f"{method} {urlsplit(path).path}", proto)
 
 
-def error_response(req: Request, kind: str) -> tuple[int, dict[str, str], bytes]:
+def error_response(req: Request, kind: str, message: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
     if kind == "deny":
         code = {"json": "AccessDeniedException", "rest-json": "AccessDeniedException",
                 "ec2": "UnauthorizedOperation"}.get(req.protocol, "AccessDenied")
@@ -85,6 +128,8 @@ def error_response(req: Request, kind: str) -> tuple[int, dict[str, str], bytes]
         status, msg = (503 if req.protocol == "rest-xml" else 400), "Rate exceeded"
     else:
         code, status, msg = "InternalFailure", 500, "injected failure"
+    if message is not None:
+        msg = message.decode("utf-8", "replace")
     if req.protocol in ("json", "rest-json"):
         body = json.dumps({"__type": code, "message": msg}).encode()
         return status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}, body
@@ -115,18 +160,33 @@ def _handler(state: ProxyState) -> type[BaseHTTPRequestHandler]:
                 state.counts[f"{req.service}:{req.action}"] += 1
             if state.delay_s:
                 time.sleep(state.delay_s)
-            for f in state.faults:
-                if (f.service in (None, req.service) and f.action in (None, req.action)
-                        and f.region in (None, req.region)):
-                    self._reply(*error_response(req, f.kind))
-                    return
+            fault = next((f for f in list(state.faults) if f.matches(req)), None)
+            if fault is None or fault.kind in ("pass", "truncated"):
+                status, out_headers, data = self._forward(body)
+                if fault is not None and fault.kind == "truncated" and status < 300:
+                    data = fault.body if fault.body is not None else data[: len(data) // 2]
+                self._reply(status, out_headers, data)
+            elif fault.kind in ERRORS:
+                self._reply(*error_response(req, fault.kind, fault.body))
+            elif fault.kind in _GENERATED:
+                ctype, data = _GENERATED[fault.kind]
+                self._reply(200, {"Content-Type": ctype}, data if fault.body is None else fault.body)
+            elif fault.kind == "stall":
+                state.stopping.wait(state.stall_s)
+                self.close_connection = True
+            else:  # reset: RST instead of an answer
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+                self.close_connection = True
+
+        def _forward(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
             conn = http.client.HTTPConnection(up.hostname or "127.0.0.1", up.port or 80, timeout=120)
             try:
                 fwd = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
                 conn.request(self.command, self.path, body=body or None, headers=fwd)
                 resp = conn.getresponse()
                 data = resp.read()
-                self._reply(resp.status, {k: v for k, v in resp.getheaders() if k.lower() not in _HOP}, data)
+                return resp.status, {k: v for k, v in resp.getheaders() if k.lower() not in _HOP}, data
             finally:
                 conn.close()
 
@@ -147,8 +207,10 @@ def _handler(state: ProxyState) -> type[BaseHTTPRequestHandler]:
 class FaultProxy:
     """`with FaultProxy(upstream, delay_s=0.05, faults=[Fault("deny", service="s3")]) as url: ...`"""
 
-    def __init__(self, upstream: str, *, delay_s: float = 0.0, faults: list[Fault] | None = None) -> None:
-        self.state = ProxyState(upstream, delay_s, list(faults or []))
+    def __init__(
+        self, upstream: str, *, delay_s: float = 0.0, faults: list[Fault] | None = None, stall_s: float = 120.0
+    ) -> None:
+        self.state = ProxyState(upstream, delay_s, list(faults or []), stall_s=stall_s)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -162,6 +224,11 @@ class FaultProxy:
         self._thread.start()
         return self.url
 
+    def set_faults(self, faults: list[Fault]) -> None:
+        """Switch faults for the next requests (the proxy keeps running)."""
+        self.state.faults = list(faults)
+
     def __exit__(self, *exc: object) -> None:
+        self.state.stopping.set()  # release stalled requests
         self.server.shutdown()
         self.server.server_close()

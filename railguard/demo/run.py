@@ -13,13 +13,13 @@ import io
 import os
 import pkgutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from railguard.config import BaselineSettings, Config
 from railguard.demo.lab import Lab
-from railguard.model import RunResult
+from railguard.model import Result, RunResult
 
 DEMO_REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 _ENV = {
@@ -83,9 +83,11 @@ def lab_config(lab: Lab) -> Config:
 
 
 def scan_lab(
-    framework: str = DEMO_FRAMEWORKS, regions: list[str] | None = None, scale: int = 1
+    framework: str = DEMO_FRAMEWORKS, regions: list[str] | None = None, scale: int = 1,
+    then: Callable[[RunResult, Lab], None] | None = None,
 ) -> tuple[RunResult, Lab]:
-    """Seed a fresh lab on a private moto server and scan it: the run and what was planted."""
+    """Seed a fresh lab on a private moto server and scan it: the run and what was planted.
+    `then(run, lab)` runs while the emulator is still up (the server stops when it returns)."""
     from railguard import frameworks
     from railguard.engine.plan import build_plan
     from railguard.engine.scan import ScanOptions, run_scan
@@ -93,23 +95,83 @@ def scan_lab(
     regions = regions or DEMO_REGIONS
     # moto prints a line to stdout for every call to a service it does not emulate (Access
     # Analyzer): the demo reports those as gaps, so the emulator's own chatter is dropped
-    with contextlib.redirect_stdout(io.StringIO()), moto_server() as endpoint:
-        lab = Lab(endpoint_url=endpoint, regions=regions, scale=scale)
-        plan = build_plan(frameworks.resolve(framework), overrides=lab_config(lab).overrides())
-        print(f"seeding the lab account on {endpoint} in {', '.join(regions)} ...", file=sys.stderr)
-        seed_lab(lab)
-        run = run_scan(plan, ScanOptions(endpoint_url=endpoint, regions=regions, region=regions[0]))
-    run.meta["demo"] = {"planted_misconfigurations": len(lab.expected_fail), "compliant": len(lab.expected_pass)}
+    with moto_server() as endpoint:
+        with contextlib.redirect_stdout(io.StringIO()):
+            lab = Lab(endpoint_url=endpoint, regions=regions, scale=scale)
+            plan = build_plan(frameworks.resolve(framework), overrides=lab_config(lab).overrides())
+            print(f"seeding the lab account on {endpoint} in {', '.join(regions)} ...", file=sys.stderr)
+            seed_lab(lab)
+            run = run_scan(plan, ScanOptions(endpoint_url=endpoint, regions=regions, region=regions[0]))
+        run.meta["demo"] = {"planted_misconfigurations": len(lab.expected_fail), "compliant": len(lab.expected_pass)}
+        if then is not None:
+            then(run, lab)
     return run, lab
 
 
-def run_demo(output_dir: Path, framework: str = DEMO_FRAMEWORKS, regions: list[str] | None = None) -> Path:
+def caught(run: RunResult, lab: Lab) -> tuple[int, int]:
+    """(planted, found): the planted misconfigurations of the controls this run planned, and how
+    many of them the scan reported FAIL."""
+    planned = {f.control_id for f in run.findings}
+    failed = {(f.control_id, f.resource_name or f.resource_id) for f in run.findings if f.result == Result.FAIL}
+    planted = [k for k in lab.expected_fail if k[0] in planned]
+    return len(planted), sum(1 for k in planted if k in failed)
+
+
+def try_by_hand(endpoint: str, regions: list[str], framework: str) -> str:
+    """What to paste into another terminal while `railguard demo --keep` holds the emulator up."""
+    env = " ".join(f"{k}={v}" for k, v in {
+        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": regions[0],
+    }.items())
+    lines = [
+        f"The emulated lab account stays up at {endpoint} until you press Ctrl-C.",
+        "In another terminal:",
+        f"  export {env}",
+        f"  railguard scan --framework {framework} --regions {','.join(regions)} -o railguard-by-hand",
+        "  railguard scan --controls ec2.sg-admin-port-open-to-world,s3.deny-http --fail-on high",
+        "  aws ec2 describe-security-groups --query 'SecurityGroups[].GroupName'   # the AWS CLI works too",
+    ]
+    from railguard.cli.main import command
+
+    for group in ("respond", "remediate", "guardrails"):
+        if group in command().commands:
+            lines.append(f"  railguard {group} --help")
+    return "\n".join(lines)
+
+
+def wait_for_interrupt() -> None:
+    """Block until Ctrl-C (the emulator lives in this process)."""
+    import threading
+
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nstopping the emulator", file=sys.stderr)
+
+
+def run_demo(
+    output_dir: Path, framework: str = DEMO_FRAMEWORKS, regions: list[str] | None = None,
+    keep: Callable[[str], None] | None = None,
+) -> Path:
+    """Scan the lab and write the reports. With `keep`, the emulator stays up while `keep(endpoint)`
+    runs (`wait_for_interrupt` for `railguard demo --keep`), after the endpoint and environment
+    to try commands by hand are printed."""
     from railguard.cli.summary import print_summary
     from railguard.report import write_reports
 
-    run, _ = scan_lab(framework, regions)
-    paths = write_reports(run, ["json", "failed", "csv", "html"], output_dir)
-    print_summary(run)
-    for p in paths:
-        print(f"wrote {p}", file=sys.stderr)
-    return next(p for p in paths if p.suffix == ".html")
+    regions = regions or DEMO_REGIONS
+    written: list[Path] = []
+
+    def report(run: RunResult, lab: Lab) -> None:
+        written.extend(write_reports(run, ["json", "failed", "csv", "html"], output_dir))
+        print_summary(run)
+        for p in written:
+            print(f"wrote {p}", file=sys.stderr)
+        planted, found = caught(run, lab)
+        print(f"{planted} planted misconfigurations, {found} found", file=sys.stderr)
+        if keep is not None:
+            print(try_by_hand(lab.endpoint_url, regions, framework), file=sys.stderr)
+            keep(lab.endpoint_url)
+
+    scan_lab(framework, regions, then=report)
+    return next(p for p in written if p.suffix == ".html")

@@ -34,7 +34,7 @@ from railguard.engine.evaluate import evaluate
 from railguard.engine.items import map_items
 from railguard.engine.plan import Plan, build_plan, params_key
 from railguard.model import Finding, Inventory, ItemResult, Origin, Result, RunResult, Severity
-from railguard.sources.loaded import InlineIgnore, Loaded, ParseError
+from railguard.sources.loaded import NOT_EXPANDED, InlineIgnore, Loaded, ParseError
 
 if TYPE_CHECKING:
     from railguard.frameworks import Framework
@@ -42,6 +42,17 @@ if TYPE_CHECKING:
 PARSE_ERROR = "iac.parse-error"
 PARSE_ERROR_TITLE = "Input file can be read and parsed"
 PARSE_ERROR_FIX = "Fix the file (syntax, encoding, size) or exclude it with --exclude"
+NOT_EXPANDED_ID = "iac.not-expanded"
+NOT_EXPANDED_TITLE = "Template construct that railguard does not expand"
+NOT_EXPANDED_FIX = ("Expand it first and scan the result: `rain pkg` for Rain modules, the processed template "
+                    "(`aws cloudformation get-template --template-stage Processed`) for modules and macros")
+
+# Controls that split another one by address family: run on their own only when named with
+# --controls, so that one world-open rule is one finding, not three overlapping ones.
+NARROWER = {
+    "ec2.sg-admin-port-open-to-world-ipv4": "ec2.sg-admin-port-open-to-world",
+    "ec2.sg-admin-port-open-to-world-ipv6": "ec2.sg-admin-port-open-to-world",
+}
 
 CLOUDFORMATION = "cloudformation"
 TERRAFORM = "terraform"
@@ -478,6 +489,12 @@ def decide_by_variants(
 
 
 def _error_finding(e: ParseError) -> Finding:
+    if e.kind == NOT_EXPANDED:
+        return Finding(
+            control_id=NOT_EXPANDED_ID, title=NOT_EXPANDED_TITLE, severity=Severity.MEDIUM, result=Result.UNKNOWN,
+            resource_type="File", resource_id=e.file, resource_name=e.file, reason=e.message,
+            origin=Origin(file=e.file, line=e.line), remediation=NOT_EXPANDED_FIX,
+        )
     return Finding(
         control_id=PARSE_ERROR,
         title=PARSE_ERROR_TITLE,
@@ -506,6 +523,7 @@ class _ControlItem:
     note: str = ""
     guidance: str = ""
     is_manual: bool = False
+    not_implemented: str = ""
 
 
 @dataclass(frozen=True)
@@ -522,11 +540,16 @@ class _ControlsFramework:
 def plan_for(opts: IacOptions) -> Plan:
     """Every control that can be decided from a template, one item each. Raises
     `railguard.engine.plan.PlanError` for an unknown control id."""
-    from railguard.controls import all_controls
+    from railguard.controls import all_controls, get_control, has_control
+    from railguard.engine.plan import PlanError
 
+    live_only = [c for c in opts.only_controls or [] if has_control(c) and IAC not in get_control(c).places]
+    if live_only:
+        raise PlanError(f"{', '.join(live_only)}: does not run on templates (it needs facts only a live account "
+                        "has: use `railguard scan --controls`); see `railguard controls list --iac`")
     fw = _ControlsFramework([
         _ControlItem(id=c.id, title=c.title, section=c.service, controls=[c.id])
-        for c in all_controls() if IAC in c.places
+        for c in all_controls() if IAC in c.places and (opts.only_controls or c.id not in NARROWER)
     ])
     return build_plan(
         cast("list[Framework]", [fw]), only_controls=opts.only_controls or None,
@@ -562,6 +585,8 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
             variants = getattr(loaded, "variants", None)
             if variants:
                 found = decide_by_variants(found, variants, getattr(loaded, "undecided", []), plan, now)
+            if unit.kind in (TERRAFORM, TERRAFORM_PLAN):
+                found = [_in_terraform_terms(f) for f in found]
             findings += found
         if opts.inline_ignores:
             ignores += _place_ignores(loaded.ignores, loaded.resources)
@@ -578,6 +603,14 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
 
     infos, items = map_items(plan, findings)
     items.append(_parse_item(plan, findings))
+    unexpanded = [f for f in findings if f.control_id == NOT_EXPANDED_ID]
+    if unexpanded:
+        items.append(ItemResult(
+            framework=items[-1].framework, id=NOT_EXPANDED_ID, title=NOT_EXPANDED_TITLE, section="iac",
+            result=Result.UNKNOWN, severity=Severity.MEDIUM, controls=[NOT_EXPANDED_ID], findings=unexpanded,
+            reason=f"{len({f.origin.file for f in unexpanded})} file(s) hold constructs expanded by another tool: "
+                   "what they expand to was not assessed",
+        ))
     errors = [f"{path}: not scanned: {why}" for path, why in collected.not_scanned.items()]
     return RunResult(
         kind="iac",
@@ -599,6 +632,14 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
             "baseline": display_path(opts.baseline) if opts.baseline else None,
         },
     )
+
+
+def _in_terraform_terms(f: Finding) -> Finding:
+    """The finding's fix as a Terraform author writes it (arguments and `aws_*` resources)."""
+    from railguard.engine.fixes_tf import FIXES_TF
+
+    fix = FIXES_TF.get(f.control_id)
+    return replace(f, remediation=fix) if fix and f.remediation else f
 
 
 def _parse_item(plan: Plan, findings: list[Finding]) -> ItemResult:

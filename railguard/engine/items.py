@@ -39,6 +39,11 @@ def map_items(plan: Plan, findings: list[Finding]) -> tuple[list[FrameworkInfo],
                 result=Result.MANUAL, level=item.level, assessment=item.assessment,
                 controls=list(item.controls), note=item.note,
             )
+            if item.not_implemented:
+                base.reason = f"not implemented in railguard: {item.not_implemented}; check it by hand"
+                base.assessment = "not implemented"
+                items.append(base)
+                continue
             if item.is_manual:
                 base.reason = item.guidance or f"needs a person: {item.title}"
                 items.append(base)

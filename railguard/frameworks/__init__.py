@@ -9,7 +9,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 
@@ -28,10 +27,11 @@ class Item(BaseModel):
     note: str = ""
     guidance: str = ""  # what a person checks, for manual items
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per-item pins
+    not_implemented: str = ""  # why railguard cannot check this item yet (it is still reported)
 
     @property
     def is_manual(self) -> bool:
-        return self.manual or not self.controls
+        return self.manual or not self.controls or bool(self.not_implemented)
 
 
 class Framework(BaseModel):
@@ -71,15 +71,21 @@ def available() -> list[str]:
 def load(framework_id: str) -> Framework:
     files = _files()
     if framework_id not in files:
-        raise FrameworkError(f"unknown framework {framework_id!r}; available: {', '.join(sorted(files))}")
+        import difflib
+
+        close = difflib.get_close_matches(framework_id.lower(), list(files) + list(ALIASES), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise FrameworkError(f"unknown framework {framework_id!r}; {hint}available: {', '.join(sorted(files))}")
     return parse(files[framework_id].read_text(encoding="utf-8"), f"{framework_id}.yaml")
 
 
 def parse(text: str, source: str) -> Framework:
+    from railguard.config import safeyaml
+
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise FrameworkError(f"{source}: not valid YAML: {exc}") from None
+        data = safeyaml.load(text, source).data
+    except safeyaml.YamlError as exc:
+        raise FrameworkError(str(exc)) from None
     try:
         return Framework.model_validate(data)
     except ValidationError as exc:
@@ -93,7 +99,8 @@ def resolve(spec: str | list[str]) -> list[Framework]:
     ids = spec.split(",") if isinstance(spec, str) else spec
     out = []
     for raw in ids:
-        fid = ALIASES.get(raw.strip(), raw.strip())
+        name = raw.strip().lower()  # ids are lower case; CIS-AWS-Foundations-3.0 means the same
+        fid = ALIASES.get(name, name)
         if fid:
             out.append(load(fid))
     return out
@@ -105,4 +112,6 @@ ALIASES: Mapping[str, str] = {
     "cis_3.0_aws": "cis-aws-foundations-3.0",
     "cis-5.0": "cis-aws-foundations-5.0",
     "cis_5.0_aws": "cis-aws-foundations-5.0",
+    "fsbp": "aws-fsbp",
+    "aws_foundational_security_best_practices": "aws-fsbp",
 }

@@ -44,6 +44,8 @@ class Finding:
 
         object.__setattr__(self, "reason", redact_text(self.reason))
         object.__setattr__(self, "evidence", redact_value(self.evidence))
+        if self.resource_name:  # a Name tag is free text too
+            object.__setattr__(self, "resource_name", redact_text(self.resource_name))
 
     @property
     def fingerprint(self) -> str:

@@ -8,13 +8,14 @@ prints and the pipeline reads before anything runs. The four methods keep the sa
   scanned resource has everything), and records `prior`: the state that undoes it.
 - `apply(target, change)` makes exactly the planned calls and returns what it created.
 - `undo(target, change, applied)` restores `prior` (byte for byte where the API allows).
-- `current(target)` re-reads the state `prior` describes; the pipeline records it after apply
-  and undo refuses when it has since changed. `state(resource)` is the same view computed
-  from an already re-read resource, at no cost (verify's re-read serves both).
+- `current(target, resource=None)` reads the state `prior` describes; the pipeline records it
+  after apply and undo refuses when it has since changed. Given the resource verify just
+  re-read, it costs no call when the action can take its state from the resource.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -128,22 +129,36 @@ class Action:
     def undo(self, target: Target, change: Change, applied: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
-    def state(self, resource: Resource) -> Mapping[str, Any]:
-        """The part of the resource `prior` describes, as plain JSON data (pure)."""
-        raise NotImplementedError
+    def state(self, resource: Resource) -> Mapping[str, Any] | None:
+        """The part of a (re-read) resource `prior` describes, as plain JSON data, when the
+        resource holds it (pure, no call); None when only the API's own answer is exact."""
+        return None
+
+    def read_state(self, target: Target) -> Mapping[str, Any]:
+        """The state `prior` describes, read now. Default: re-read the resource and take `state`."""
+        s = self.state(self.reread(target))
+        if s is None:
+            raise NotImplementedError(f"{self.spec.id}: read_state or state must be written")
+        return s
 
     # ---- shared
     def plan(self, target: Target, params: Mapping[str, Any] | BaseModel | None = None) -> Change:
         return self.build(target, self.spec.validate(params))
 
-    def reread(self, target: Target) -> Resource:
+    def reread(self, target: Target, *needed: str) -> Resource:
         from railguard.sources.aws.single import read_one
 
         r = target.resource
-        return read_one(target.session, r.type, r.id, target.region)
+        return read_one(target.session, r.type, r.id, target.region, needed=needed)
 
-    def current(self, target: Target) -> Mapping[str, Any]:
-        return self.state(self.reread(target))
+    def current(self, target: Target, resource: Resource | None = None) -> Mapping[str, Any]:
+        """The state now. Given a resource just re-read (verify's), it costs no call when the
+        action can take its state from the resource."""
+        if resource is not None:
+            s = self.state(resource)
+            if s is not None:
+                return s
+        return self.read_state(target)
 
     def params_of(self, change: Change) -> Any:
         return self.spec.validate(change.params)
@@ -212,11 +227,8 @@ class ActionSpec:
             raise NotReversible(f"{self.id} is not reversible: {self.reversible_note or 'no undo'}")
         self.impl.undo(target, change, applied)
 
-    def current(self, target: Target) -> Mapping[str, Any]:
-        return self.impl.current(target)
-
-    def state(self, resource: Resource) -> Mapping[str, Any]:
-        return self.impl.state(resource)
+    def current(self, target: Target, resource: Resource | None = None) -> Mapping[str, Any]:
+        return self.impl.current(target, resource)
 
 
 _REGISTRY: dict[str, ActionSpec] = {}
@@ -250,7 +262,7 @@ def action(
             params_model=cls.params_model,
             fixes=tuple(fixes),
             impl=cls(),
-            description=(cls.__doc__ or "").strip(),
+            description=inspect.getdoc(cls) or "",
             reversible_note=reversible_note,
         )
         cls.spec = spec
@@ -262,3 +274,17 @@ def action(
 
 def registry() -> dict[str, ActionSpec]:
     return _REGISTRY
+
+
+def control_passes(control_id: str, resource: Resource, *related: Resource, **params: Any) -> bool:
+    """Does the catalogue control pass on this resource (with these related resources)? Used to
+    plan a noop from the state just read, with the same judgement verify will make."""
+    from railguard.controls import Context, get_control
+    from railguard.engine.evaluate import run_control
+    from railguard.engine.plan import PlannedControl
+    from railguard.model import Inventory, Result
+
+    c = get_control(control_id)
+    pc = PlannedControl(c, {**c.params, **params})
+    verdict = run_control(pc, resource, Context(inventory=Inventory([resource, *related]), params=pc.params))
+    return verdict is not None and verdict.result == Result.PASS

@@ -48,15 +48,15 @@ def verify(spec: ActionSpec, target: Target, change: Change, control: PlannedCon
             fresh = spec.impl.reread(target)
             again = spec.plan(Target(fresh, target.session, target.region), change.params)
             if again.noop:
-                return Verified(True, "nothing left to do", spec.state(fresh), fresh)
-            return Verified(False, f"still to do after apply: {again.summary}", spec.state(fresh), fresh)
+                return Verified(True, "nothing left to do", dict(spec.current(target, fresh)), fresh)
+            return Verified(False, f"still to do after apply: {again.summary}", dict(spec.current(target, fresh)), fresh)
         inv = inventory_for(target.session, control.control, r.id, target.region, resource_type=r.type)
     except ReadError as exc:
         return Verified(False, f"cannot re-read the resource: {exc}")
     except Exception as exc:
         return Verified(False, f"cannot re-read the resource: {error_text(exc)}")
     reread = next((x for x in inv.of_type(r.type) if x.id == r.id), None)
-    state = spec.state(reread) if reread is not None else {}
+    state = dict(spec.current(target, reread)) if reread is not None else {}
     findings = [f for f in evaluate([control], inv, now=now or utcnow()) if f.resource_id == r.id]
     if not findings:
         return Verified(False, f"{control.control.id} did not judge the re-read resource", state, reread)

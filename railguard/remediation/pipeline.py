@@ -252,7 +252,7 @@ def _act(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, pc: Planne
         return replace(base, status=HELD, notify=True, summary=f"cannot plan {spec.id}: {error_text(exc)}; held")
     if change.noop:
         return replace(base, status=SKIPPED, summary=f"nothing to do: {change.summary}")
-    fields = _fields(run, rule, spec, resource, base, change, mode, state=spec.state(resource))
+    fields = _fields(run, rule, spec, resource, base, change, mode, state=dict(spec.current(target, resource)))
     note = f" ({why_mode})" if why_mode else ""
     if mode == "remediate" and not run.apply:
         row = run.store.journal.add(status=DRY_RUN, **fields)

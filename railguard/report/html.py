@@ -35,6 +35,8 @@ from railguard.report._common import (
     sections,
     suppressed,
 )
+from railguard.report.doclinks import control_doc, framework_doc
+from railguard.report.gaps import group_gaps
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_OFFENDERS = 500  # per item in the page; the JSON and CSV reports always carry all of them
@@ -65,7 +67,55 @@ def _env() -> Any:
     )
     env.filters["pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True, default=str, ensure_ascii=False)
     env.filters["slug"] = _slug
+    env.filters["wrap"] = wrap_id
     return env
+
+
+_BREAK_AFTER = re.compile(r"([/:.\-_,=@])")
+
+
+def wrap_id(value: Any) -> Any:
+    """An id, ARN or path with a line-break opportunity after each separator (`/ : . - _`), so a
+    long one wraps where a reader expects it rather than in the middle of a word."""
+    from markupsafe import Markup, escape
+
+    text = _CONTROL_CHARS.sub("", str(value)) if value is not None else ""
+    return Markup("").join(escape(part) + (Markup("<wbr>") if _BREAK_AFTER.fullmatch(part) else Markup(""))
+                           for part in _BREAK_AFTER.split(text) if part)
+
+
+MAX_EVIDENCE_PAIRS = 40
+MAX_VALUE_CHARS = 400
+
+
+def evidence_pairs(evidence: Any) -> list[tuple[str, str]]:
+    """Evidence as readable `key: value` lines: nested keys joined with dots, list items indexed
+    (`rules[0].CidrIp`), scalar lists joined; capped so that a huge policy stays readable."""
+    out: list[tuple[str, str]] = []
+
+    def scalar(v: Any) -> str:
+        text = v if isinstance(v, str) else json.dumps(v, default=str, ensure_ascii=False)
+        return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
+
+    def walk(path: str, v: Any) -> None:
+        if len(out) > MAX_EVIDENCE_PAIRS:
+            return
+        if isinstance(v, dict) and v:
+            for k in sorted(v, key=str):
+                walk(f"{path}.{k}" if path else str(k), v[k])
+        elif isinstance(v, list | tuple) and v and any(isinstance(x, dict | list | tuple) for x in v):
+            for i, x in enumerate(v):
+                walk(f"{path}[{i}]", x)
+        elif isinstance(v, list | tuple):
+            out.append((path, ", ".join(scalar(x) for x in v) if v else "(none)"))
+        else:
+            out.append((path, scalar(v)))
+
+    if evidence:
+        walk("", evidence)
+    if len(out) > MAX_EVIDENCE_PAIRS:
+        out = [*out[:MAX_EVIDENCE_PAIRS], ("…", "more in the JSON report")]
+    return out
 
 
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -117,6 +167,8 @@ def _finding_view(f: Finding, refs: dict[tuple[str, str, str], list[str]]) -> di
         "is_file": bool(f.origin.file),
         "reason": f.reason,
         "evidence": dict(f.evidence),
+        "evidence_kv": evidence_pairs(dict(f.evidence)),
+        "doc": control_doc(f.control_id) or "",
         "remediation": f.remediation or "",
         "suppressed_by": f.suppressed_by or "",
         "fingerprint": f.fingerprint,
@@ -133,10 +185,33 @@ def _score_view(s: Score) -> dict[str, Any]:
     return {"percent": s.percent, "counts": dict(s.counts), "total": s.total, "segments": segments}
 
 
+def _fixes(findings: list[Finding]) -> list[dict[str, str]]:
+    """Each control's fix once per item, however many resources offend."""
+    seen: dict[tuple[str, str], None] = {}
+    for f in findings:
+        if f.remediation and f.result in (Result.FAIL, Result.ERROR, Result.UNKNOWN):
+            seen.setdefault((f.control_id, f.remediation), None)
+    return [{"control_id": c, "fix": fix} for c, fix in seen]
+
+
+def _docs(i: ItemResult) -> list[dict[str, str]]:
+    out = []
+    fw_doc = framework_doc(i.framework)
+    if fw_doc:
+        out.append({"label": f"CIS benchmark (item {i.id})", "url": fw_doc})
+    for cid in i.controls:
+        url = control_doc(cid)
+        if url:
+            out.append({"label": f"AWS documentation: {cid}", "url": url})
+    return out
+
+
 def _item_view(i: ItemResult, refs: dict[tuple[str, str, str], list[str]], irefs: list[str]) -> dict[str, Any]:
     offenders = i.offenders
     sup = suppressed(i)
     return {
+        "fixes": _fixes(offenders),
+        "docs": _docs(i),
         "framework": i.framework,
         "id": i.id,
         "anchor": _slug(f"{i.framework}-{i.id}"),
@@ -185,6 +260,7 @@ def context(run: RunResult) -> dict[str, Any]:
             "id_width": min(32, max([6, *(len(i.id) + 1 for i in fw_items)])),
         })
     top_calls = sorted(run.api_calls.items(), key=lambda kv: (-kv[1], kv[0]))
+    failures, failure_count = _failures(run, refs)
     data = {
         "frameworks": [{"id": f["id"], "sections": [s["name"] for s in f["sections"]]} for f in fw_views],
     }
@@ -201,10 +277,14 @@ def context(run: RunResult) -> dict[str, Any]:
             "top_calls": top_calls,
             "resources": run.meta.get("resources"),
             "errors": run.errors,
-            "gaps": [{"type": g.type, "account": g.account or "all accounts", "region": g.region,
-                      "reason": g.reason} for g in run.gaps],
+            "gaps": [{"what": grp.what, "account": grp.account, "regions": grp.regions, "reason": grp.reason,
+                      "count": grp.count} for grp in group_gaps(run.gaps)],
+            "gap_count": len(run.gaps),
         },
         "frameworks": fw_views,
+        "failures": failures,
+        "failure_count": failure_count,
+        "hidden_failures": max(0, failure_count - MAX_FAILURES),
         "results": RESULTS,
         "severities": SEVERITIES,
         "result_counts": {r: sum(1 for i in items if i.result.value == r) for r in RESULTS},
@@ -213,6 +293,20 @@ def context(run: RunResult) -> dict[str, Any]:
         "data_json": safe_json(data),
         "title": "railguard report: " + (", ".join(f.title for f in frameworks) or run.kind),
     }
+
+
+MAX_FAILURES = 2000  # rows of the flat view; the JSON and CSV reports carry every one
+
+
+def _failures(run: RunResult, refs: dict[tuple[str, str, str], list[str]]) -> tuple[list[dict[str, Any]], int]:
+    """Every FAIL finding once, worst severity first: the list to work down (the first
+    MAX_FAILURES of them) and how many there are."""
+    seen: dict[str, Finding] = {}
+    for f in run.findings:
+        if f.result == Result.FAIL:
+            seen.setdefault(f.fingerprint, f)
+    ordered = sorted(seen.values(), key=lambda f: (-f.severity.rank, f.control_id, location(f), f.resource_id))
+    return [_finding_view(f, refs) for f in ordered[:MAX_FAILURES]], len(ordered)
 
 
 @cache

@@ -100,8 +100,13 @@ class Engine:
 
         off = set(disabled)
         self.rules = [r for r in rules if r.id not in off]
+        triggers, vetoes = _expressions(self.rules)
+        self._n_triggers = len(triggers)
+        self._target = [rid for rid, _p in triggers] + [rid for rid, _p in vetoes]  # hyperscan id -> rule
         self._db = _compiled(self.rules)
         self._scratch = hyperscan.Scratch(self._db)  # allocating scratch per scan() costs ~1 ms
+        # per rule, what the hot loop needs, looked up once (attribute access costs per hit)
+        self._plans = [(r, r.regex.finditer, r.back, r.fwd, r.multiline, r.validate) for r in self.rules]
         self._has_aws_id = any(r.id == "aws-access-key-id" for r in self.rules)
         self._aws_secret = next((r for r in self.rules if r.id == "aws-secret-access-key"), None)
 
@@ -114,7 +119,12 @@ class Engine:
             append((rid, to))
 
         self._db.scan(buf, match_event_handler=on_match, scratch=self._scratch)
-        return hits
+        target, n = self._target, self._n_triggers
+        if any(eid >= n for eid, _ in hits):
+            # a veto ending where a candidate ends rejects it: drop both before Python verifies anything
+            vetoed = {(target[eid], to) for eid, to in hits if eid >= n}
+            return [h for h in ((target[eid], to) for eid, to in hits if eid < n) if h not in vetoed]
+        return [(target[eid], to) for eid, to in hits]
 
     def scan_bytes(self, buf: bytes, lo_bound: int = 0, hi_bound: int | None = None) -> list[Match]:
         """Verified matches whose secret starts in [lo_bound, hi_bound) of ``buf``."""
@@ -123,25 +133,29 @@ class Engine:
         if not hits:
             return []
         n = len(buf)
+        rfind, find = buf.rfind, buf.find
         seen: set[tuple[int, int]] = set()
         covered: dict[int, int] = {}
         found: list[Match] = []
+        plans = self._plans
         for rid, to in hits:
             if covered.get(rid, -1) >= to:
                 continue
-            rule = self.rules[rid]
-            lo = max(0, to - rule.back)
-            # every match starts on the line where its trigger ends: search from that line only
-            nl = buf.rfind(b"\n", lo, to - 1)
-            if nl >= 0:
-                lo = nl + 1
-            hi = min(n, to + rule.fwd)
-            for m in rule.regex.finditer(buf, lo, hi):
+            rule, finditer, back, fwd, multiline, validate = plans[rid]
+            lo = max(0, to - back)
+            hi = min(n, to + fwd)
+            if not multiline:
+                # a one-line secret starts and ends on the line where its trigger ends: search that line only
+                lo = rfind(b"\n", lo, to - 1) + 1 or lo
+                le = find(b"\n", to - 1, hi)
+                if le >= 0:
+                    hi = le
+            for m in finditer(buf, lo, hi):
                 secret, s, e = secret_of(m)
                 if s < lo_bound or s >= hi_bound or (rid, s) in seen:
                     continue
                 seen.add((rid, s))
-                if rule.validate is not None and not rule.validate(buf, m, secret):
+                if validate is not None and not validate(buf, m, secret):
                     continue
                 found.append(Match(rule, s, e, secret))
                 if m.end() > covered.get(rid, -1):
@@ -202,9 +216,12 @@ def _compiled(rules: list[Rule]) -> Any:
     pre-commit hook runs on every commit) load it in milliseconds instead of compiling it again."""
     import hyperscan
 
+    triggers, vetoes = _expressions(rules)
+    exprs = triggers + vetoes
+    flags = [rules[rid].hs_flags for rid, _p in exprs]
     h = hashlib.sha256(str(getattr(hyperscan, "__version__", "")).encode())
-    for r in rules:
-        h.update(r.trigger + b"\0" + str(r.hs_flags).encode() + b"\1")
+    for (_rid, pattern), flag in zip(exprs, flags, strict=True):
+        h.update(pattern + b"\0" + str(flag).encode() + b"\1")
     path = _cache_dir() / f"secrets-{h.hexdigest()[:24]}.hsdb"
     try:
         db = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
@@ -215,10 +232,10 @@ def _compiled(rules: list[Rule]) -> Any:
         pass
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     db.compile(
-        expressions=[r.trigger for r in rules],
-        ids=list(range(len(rules))),
-        elements=len(rules),
-        flags=[r.hs_flags for r in rules],
+        expressions=[p for _rid, p in exprs],
+        ids=list(range(len(exprs))),
+        elements=len(exprs),
+        flags=flags,
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,6 +245,15 @@ def _compiled(rules: list[Rule]) -> Any:
     except OSError:
         pass
     return db
+
+
+def _expressions(rules: list[Rule]) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
+    """(rule index, hyperscan pattern) for every trigger, then for every veto: hyperscan ids number
+    them in this order. A rule with ``hs_parts`` gives one trigger per part (hyperscan runs several
+    simple patterns faster than one alternation of them)."""
+    triggers = [(i, t) for i, r in enumerate(rules) for t in ([p.encode() for p in r.hs_parts] or [r.trigger])]
+    vetoes = [(i, v.encode()) for i, r in enumerate(rules) for v in r.vetoes]
+    return triggers, vetoes
 
 
 def _resolve_overlaps(found: list[Match]) -> list[Match]:

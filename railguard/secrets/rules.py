@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from railguard.secrets.shapes import char_classes, is_placeholder, shannon
+
 HS_MULTILINE = 4  # hyperscan.HS_FLAG_MULTILINE (kept literal: hyperscan is imported lazily)
-SPECIFIC = 2
-CONTEXTUAL = 1
+SPECIFIC = 3
+CONTEXTUAL = 2
+SETTER = 1  # a secret-named environment entry: below a vendor's format, above the generic assignment
 GENERIC = 0
 
 
@@ -43,95 +44,9 @@ class Rule:
     priority: int = SPECIFIC
     description: str = ""
     hs_flags: int = 0
-
-
-# --------------------------------------------------------------------------------------------
-# Placeholders and shared checks
-# --------------------------------------------------------------------------------------------
-
-#: Values documented as examples by vendors, or the usual stand-ins. Compared case-insensitively.
-KNOWN_EXAMPLES = frozenset(
-    v.lower()
-    for v in (
-        # vendors' documented examples, split so that the source holds no key-shaped literal
-        "AKIAIOSFODNN7" + "EXAMPLE",
-        "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY",
-        "AKIAI44QH8DHB" + "EXAMPLE",
-        "je7MtGbClwBF/2Zp9Utk/" + "h3yCo8nvbEXAMPLEKEY",
-        "sk_" + "test_4eC39HqLyjWDarjtT1zdp7dc",
-        "changeme",
-        "change_me",
-        "changeit",
-        "password",
-        "passw0rd",
-        "password1",
-        "password123",
-        "secret",
-        "mysecret",
-        "mypassword",
-        "yourpassword",
-        "your_password",
-        "notasecret",
-        "placeholder",
-        "redacted",
-        "postgres",
-        "root",
-        "admin",
-        "guest",
-        "pass",
-        "test",
-        "testing",
-        "example",
-        "dummy",
-        "default",
-        "none",
-        "null",
-        "undefined",
-        "123456",
-        "12345678",
-        "123456789",
-        "1234567890",
-        "qwerty",
-    )
-)
-
-_PLACEHOLDER_MARKERS = re.compile(
-    rb"(?i:example|placeholder|changeme|change_me|your[_\-]?(?:own[_\-]?)?(?:api|key|token|secret|pass|aws|access)"
-    rb"|dummy|redacted|insert[_\-]|replace[_\-]?me|fake[_\-])"
-    rb"|x{4,}|X{4,}|\*{3,}|\.{3}|<[^>]*>|\$\{|\{\{|%\(|\$\(|\#\{|(.)\1{5,}|0123456789|abcdefghij|1234567"
-)
-
-
-def is_placeholder(value: bytes) -> bool:
-    """True for documented examples and obvious stand-ins (``${VAR}``, ``<your-key>``, ``xxxx``)."""
-    v = value.strip(b"\"' ")
-    if not v:
-        return True
-    if v.decode("latin-1").lower() in KNOWN_EXAMPLES:
-        return True
-    return _PLACEHOLDER_MARKERS.search(v) is not None
-
-
-def shannon(value: bytes) -> float:
-    if not value:
-        return 0.0
-    counts: dict[int, int] = {}
-    for b in value:
-        counts[b] = counts.get(b, 0) + 1
-    n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
-def char_classes(value: bytes) -> int:
-    s = value.decode("latin-1")
-    return sum(
-        (
-            any(c.islower() for c in s),
-            any(c.isupper() for c in s),
-            any(c.isdigit() for c in s),
-            any(not c.isalnum() for c in s),
-        )
-    )
+    hs_parts: tuple[str, ...] = ()  # hyperscan patterns used instead of ``trigger`` (an alternation split up)
+    vetoes: tuple[str, ...] = ()  # hyperscan patterns that, ending where the trigger ends, reject the candidate
+    multiline: bool = False  # the match may span lines (PEM bodies, name/value pairs); others sit on one line
 
 
 _B62_DIGITS_UPPER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -167,11 +82,21 @@ def crc32_token_ok(token: bytes) -> bool:
     return any(_base62_decode(check, a) == crc for a in (_B62_DIGITS_UPPER, _B62_DIGITS_LOWER))
 
 
+_SECRET_GROUPS: dict[re.Pattern[bytes], tuple[int, ...]] = {}
+
+
 def secret_of(m: re.Match[bytes]) -> tuple[bytes, int, int]:
-    """The secret part of a rule match and its span (group ``s`` or ``s2``, else the match)."""
-    for g in ("s", "s2"):
-        if g in m.re.groupindex and m.group(g) is not None:
-            return m.group(g), m.start(g), m.end(g)
+    """The secret part of a rule match and its span (the first group named ``s``, ``s2``, ...
+    that took part, else the whole match)."""
+    groups = _SECRET_GROUPS.get(m.re)
+    if groups is None:
+        index = m.re.groupindex
+        groups = _SECRET_GROUPS[m.re] = tuple(index[g] for g in sorted(index, key=index.__getitem__)
+                                              if g == "s" or (g[0] == "s" and g[1:].isdigit()))
+    for g in groups:
+        st = m.start(g)
+        if st >= 0:
+            return m.group(g), st, m.end(g)
     return m.group(0), m.start(), m.end()
 
 
@@ -253,36 +178,25 @@ def _service_account_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
 _PEM_BODY = re.compile(rb"[A-Za-z0-9+/=]+")
 
 
+_PEM_STAND_IN = re.compile(rb"(?i)example|your|redacted|placeholder|insert|replace|\.\.\.|x{4,}|\*{3,}|<|\$\{|\{\{")
+_OPENSSH_MAGIC = b"b3BlbnNzaC1rZXktdjE"  # base64 of "openssh-key-v1\0", the start of every OpenSSH key body
+
+
 def _private_key_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
     body = m.group("body")
     # strip escaped newlines, string concatenation, quotes, whitespace and PEM headers
-    body = re.sub(rb"\\[nr]|[\s\"'+,]|Proc-Type:[^\\\n]*|DEK-Info:[^\\\n]*|Version:[^\\\n]*|Comment:[^\\\n]*", b"", body)
-    if is_placeholder(body[:80]):
+    body = re.sub(rb"\\[nr]|[\s\"'+,`]|Proc-Type:[^\\\n]*|DEK-Info:[^\\\n]*|Version:[^\\\n]*|Comment:[^\\\n]*", b"", body)
+    if _PEM_STAND_IN.search(body[:120]):
         return False
-    chunks = _PEM_BODY.findall(body)
-    total = sum(len(c) for c in chunks)
-    return total >= 64 and shannon(body[:256]) > 4.5
+    total = sum(len(c) for c in _PEM_BODY.findall(body))
+    if total < 64:
+        return False
+    if body.startswith(_OPENSSH_MAGIC):
+        return True  # structure verified: OpenSSH bodies hold runs of A (zero length fields), so no entropy gate
+    return shannon(body[:1024]) > 4.5
 
 
 # Generic assignments --------------------------------------------------------------------------
-
-_GENERIC_KEY_EXCLUDE = re.compile(
-    rb"(?i)(?:_|-|\.|\b)(?:name|id|ids|type|types|field|path|file|filename|url|uri|arn|env|var|header|param|label|"
-    rb"prompt|length|len|regex|pattern|policy|expiry|expires|expiration|ttl|ref|hash|version|count|format|mode|"
-    rb"prefix|suffix|endpoint|dir|location|provider|config|class|attr|key_?id|store|manager|question|hint|"
-    rb"placeholder|template|validator|min|max|size|timeout|required|enabled|reset|policy|rotation|scope|scopes|"
-    rb"source|method|kind|index|column|table|char|chars|secret_?ref)$"
-)
-_IDENTIFIERISH = re.compile(
-    rb"^(?:[a-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*|[a-z]{2,}(?:[A-Z][a-z]{2,})+[0-9]*|[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,})+[0-9]*"
-    rb"|[a-z]+(?:[.\-][a-z0-9]+)+)$"
-)
-_CODEISH = re.compile(
-    rb"[()\[\]`]|\?\.|->|::|=>|\|\||&&|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|getenv|vault:|ssm:|arn:|"
-    rb"sha\d+[:-]|md5:|file:|https?://|/|\./|~/|\$|%|@|&|!|secrets\.|var\.|local\.|data\.|module\.)|"
-    rb"\.(?:pem|key|json|ya?ml|txt|crt|p12|pfx|env|cfg|conf|ini|properties)$"
-)
-
 
 #: Values shaped like a vendor token belong to that vendor's rule: if it rejected them (bad
 #: checksum, wrong length) the generic rule must not report them instead.
@@ -290,93 +204,38 @@ _VENDOR_SHAPED = re.compile(
     rb"^(?:gh[pousr]_|github_pat_|gl(?:pat|ptt|rt|dt)-|xox[a-z]-|xapp-|[sr]k_(?:live|test)_|AIza|GOCSPX-|npm_|pypi-|"
     rb"SG\.|key-|SK[0-9a-f]{8}|sk-|shp(?:at|ca|pa|ss)_|do[opr]_v1_|hv[sb]\.|sq0|A(?:KIA|SIA|BIA|CCA)|eyJ|HRKU-)"
 )
-_CAMEL = re.compile(rb"([a-z0-9])([A-Z])")
-_PATHISH = re.compile(rb"^[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+/?$")
-
-
 _KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
-def _full_key(buf: bytes, m: re.Match[bytes]) -> bytes:
-    """The whole identifier the keyword sits in (``db_password`` for a match on ``password``)."""
+def _full_key(buf: bytes, m: re.Match[bytes]) -> tuple[bytes, int]:
+    """The whole identifier the keyword sits in (``db_password`` for a match on ``password``) and
+    where it starts."""
     i = m.start("k")
     lo = max(0, i - 40)
     while i > lo and buf[i - 1] in _KEY_CHARS:
         i -= 1
-    return buf[i : m.end("k")]
-
-
-_KEY_WORDS = frozenset(
-    b"password passwd pass pwd passphrase secret secrets token tokens apikey credential credentials".split()
-)
-_KEY_PAIRS = frozenset(
-    tuple(p.split(b"_"))
-    for p in b"api_key access_key auth_key private_key client_secret signing_key encryption_key api_token".split()
-)
-# run-together names: ``dbpassword``, ``mysecret``, ``githubtoken``, ``passwordhash`` (excluded later)
-_KEY_SUFFIXES = (b"password", b"passwd", b"passphrase", b"secret", b"secrets", b"token", b"apikey", b"credentials")
-_KEY_PREFIXES = (b"password", b"passwd")
-_DOTTED = re.compile(rb"^[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+(?:\(\))?$")
-_WORDY = re.compile(rb"^[A-Za-z]+(?:[-_.][A-Za-z]+)*$")
-_IDENT = re.compile(rb"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_DIGITS = frozenset(b"0123456789")
-_HEX = re.compile(rb"^(?:[0-9a-f]+|[0-9A-F]+)$")
-_UUID = re.compile(rb"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_DATE = re.compile(rb"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?")
-_STRONG_KEY = re.compile(rb"password|passwd|secret|api_?key|private")
-
-
-def _key_names_a_secret(key: bytes) -> bool:
-    """``db_password``, ``clientSecret``, ``GITHUB_TOKEN`` yes; ``passive``, ``PassedToService``,
-    ``tokenizer`` no: a secret word must be a whole part of the name."""
-    parts = [p for p in re.split(rb"[_.\-]+", key) if p]
-    if any(p in _KEY_WORDS or p.endswith(_KEY_SUFFIXES) or p.startswith(_KEY_PREFIXES) for p in parts):
-        return True
-    return any((a, b) in _KEY_PAIRS for a, b in itertools.pairwise(parts))
+    return buf[i : m.end("k")], i
 
 
 def _generic_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
-    # cheapest checks first: most candidates in real code are placeholders or references
+    from railguard.secrets.assign import literal_secret, name_strength, uuid_name
+
     quoted = m.group("s") is not None
     if not quoted:
         s = s.rstrip(b"})];,")
-    if len(s) < 8 or len(s) > 200 or is_placeholder(s):
+    raw_key, start = _full_key(buf, m)
+    name = raw_key.decode("latin-1")
+    strength = name_strength(name)  # cached per name: names repeat, values do not
+    if not strength:
         return False
-    if _VENDOR_SHAPED.match(s) or (_PATHISH.match(s) and s.lower() == s) or _DOTTED.match(s):
-        return False
-    st = m.start()
-    if b"\n" not in buf[max(0, st - 2000) : st] and b"\n" not in buf[m.end() : m.end() + 2000] and len(buf) > 4000:
-        return False  # inside a very long (minified) line: code, not configuration
-    raw_key = _full_key(buf, m)
-    start = m.start("k") - (len(raw_key) - (m.end("k") - m.start("k")))
     # a name inside a value (``arn:aws:secretsmanager:...``, ``AWS::Location::APIKey``) is no key
     if start >= 2 and buf[start - 1] in b":/" and buf[start - 2] not in b" \t":
         return False
-    key = _CAMEL.sub(rb"\1_\2", raw_key).lower()
-    if not _key_names_a_secret(key):
+    if _VENDOR_SHAPED.match(s) or not literal_secret(strength, s, quoted, uuid_name(name)):
         return False
-    if _GENERIC_KEY_EXCLUDE.search(key) or key.startswith((b"example", b"sample", b"dummy", b"fake", b"test_")):
-        return False
-    if _IDENTIFIERISH.match(s) or _CODEISH.search(s) or _DATE.match(s):
-        return False
-    if b" " in s:
-        return False
-    if _WORDY.match(s) and (not quoted or len(s) < 24 or not s.isalpha()):
-        return False  # words or an identifier (``Access-Control-Allow-Credentials``), not a generated secret
-    if b":" in s and is_placeholder(s.rsplit(b":", 1)[1]):
-        return False  # ``admin:secret``: a user:password example
-    if not quoted and _IDENT.match(s) and sum(c in _DIGITS for c in s) < 2:
-        return False  # an unquoted identifier is code (``private_key: PKCS7PrivateKeyTypes``)
-    if _HEX.match(s) and len(s) < 32:
-        return False  # short hex: a hash prefix, an id, a colour
-    if _UUID.match(s) and not _STRONG_KEY.search(key):
-        return False  # request ids and change tokens; UUID API keys sit under key/secret names
-    ent = shannon(s)
-    classes = char_classes(s)
-    if classes < 2:
-        # lowercase hex or digits only: needs length and entropy (a hex secret key)
-        return len(s) >= 32 and ent >= 3.5
-    return ent >= (3.0 if classes >= 3 else 3.3)
+    st, en = m.start(), m.end()
+    # inside a very long (minified) line: code, not configuration
+    return not (len(buf) > 4000 and buf.rfind(b"\n", max(0, st - 2000), st) < 0 and buf.find(b"\n", en, en + 2000) < 0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,6 +256,101 @@ def _rx(p: bytes, flags: int = 0) -> re.Pattern[bytes]:
     return re.compile(p, flags)
 
 
+# Environment setters: the name is a string, the value is always a literal ---------------------
+
+_ENV_KW = r"(?i:pass|pwd|secret|token|api_?key|access_?key|private_?key|credential|auth)"
+_ENV_NAME = r"[A-Za-z0-9_.\-]{0,30}" + _ENV_KW + r"[A-Za-z0-9_.\-]{0,30}"
+_ENV_UPPER = r"[A-Z0-9_]{0,30}(?:PASS|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)[A-Z0-9_]{0,30}"
+_ENV_QUOTED = r"[^\"'`\s$<{%*][^\"'`\s]{4,199}"
+_ENV_BARE = r"[^\s\"'`$<{%*#;][^\s\"'`;]{5,199}"
+# hyperscan's looser versions: no length bounds (Python checks them), never all lower-case letters (a
+# word is no secret), and a bare value ends on a boundary so that each candidate is reported once
+_ENV_QUOTED_HS = r"(?:[^\"'`\s$<{%*a-z][^\"'`\s]*|[a-z][^\"'`\s]*[^\"'`\sa-z][^\"'`\s]*)"
+_ENV_BARE_HS = r"(?:[^\s\"'`$<{%*#;a-z][^\s\"'`;]*|[a-z][^\s\"'`;]*[^\s\"'`;a-z][^\s\"'`;]*)(?:[\s\"';]|\z)"
+
+
+def _env_form_list(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPER) -> list[str]:
+    """The ways code and config set an environment variable, each with its name and value groups."""
+    return [
+        # os.environ.setdefault("DB_PASSWORD", "..."), os.Setenv, putenv, System.setProperty
+        r"(?:setdefault|[sS]etenv|putenv|setProperty|SetEnvironmentVariable)\([ \t]{0,4}[\"'](?P<k1>" + name
+        + r")[\"'][ \t]{0,4},[ \t]{0,4}[\"'`](?P<s>" + q + r")[\"'`]",
+        # os.environ["DB_PASSWORD"] = "...", ENV["X"] = , $_ENV['X'] =, process.env["X"] =
+        r"(?:environ|ENV|env|_ENV|_SERVER)\[[ \t]{0,2}[\"'](?P<k2>" + name + r")[\"'][ \t]{0,2}\][ \t]{0,4}(?:\|\|)?=[ \t]{0,4}"
+        r"[\"'`](?P<s2>" + q + r")[\"'`]",
+        # Dockerfile: ENV DB_PASSWORD=... / ENV DB_PASSWORD ...
+        r"^[ \t]*ENV[ \t]+(?P<k3>" + name + r")(?:[ \t]+|=)(?:[\"'](?P<s3>" + q + r")[\"']|(?P<s4>" + b + r"))",
+        # .env files and shell: DB_PASSWORD=... / export DB_PASSWORD=...
+        r"^[ \t]*(?:export[ \t]+)?(?P<k4>" + upper + r")=(?:[\"'](?P<s5>" + q + r")[\"']|(?P<s6>" + b + r"))",
+        # Kubernetes / ECS / compose: name: DB_PASSWORD then value: ... (YAML or JSON)
+        r"(?i:name)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<k5>" + name + r")[\"']?[ \t]{0,4},?[ \t]{0,4}\r?\n?"
+        r"[ \t]{0,40}[\"']?(?i:value)[\"']?[ \t]{0,4}[:=][ \t]{0,4}(?:[\"'](?P<s7>" + q + r")[\"']|(?P<s8>" + b + r"))",
+    ]
+
+
+def _env_forms(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPER) -> str:
+    return "(?:" + "|".join(_env_form_list(q, b, name, upper)) + ")"
+
+
+_ENV_FORMS_RE = _env_forms(_ENV_QUOTED, _ENV_BARE).encode()
+_ENV_FORMS_HS = re.sub(r"\?P<\w+>", "", _env_forms(_ENV_QUOTED_HS, _ENV_BARE_HS))  # hyperscan: no named groups
+
+
+def _hs_only(pattern: str) -> str:
+    return re.sub(r"\?P<\w+>", "", pattern)
+
+
+_STAND_IN = r"(?:(?i:example|placeholder|changeme|change_me|dummy|redacted)|x{4}|X{4}|\*{3}|\.\.\.|1234567)"
+_POINTER_WORDS = ("url", "uri", "name", "names", "id", "ids", "arn", "file", "path", "type", "field", "endpoint",
+                  "header", "param", "ref", "env", "length", "ttl", "expiry", "expires", "version", "prefix", "label")
+# a name ending in a pointer word (``token_url``, ``secretName``, ``ACCESS_KEY_ID``): it names where a secret is
+# (``_url``, ``-id``; ``Url``, ``Name`` after anything; ``URL``, ``ID`` only after a lower-case letter or digit,
+# since ``PASSWORDID`` is one word)
+_POINTER_SUFFIX = (r"(?-i:[_.\-](?i:" + "|".join(_POINTER_WORDS) + r")|(?:"
+                   + "|".join(w.capitalize() for w in _POINTER_WORDS) + r")|[a-z0-9](?:"
+                   + "|".join(w.upper() for w in _POINTER_WORDS) + r"))")
+_ENV_PARTS = tuple(_hs_only(f) for f in _env_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS))
+_ENV_VETOES = tuple(
+    _hs_only(f)
+    for f in (
+        *_env_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS, _ENV_NAME + _POINTER_SUFFIX, _ENV_UPPER + _POINTER_SUFFIX),
+        *_env_form_list(r"[^\"'`\s]*" + _STAND_IN + r"[^\"'`\s]*",
+                        r"[^\s\"'`;]*" + _STAND_IN + r"[^\s\"'`;]*(?:[\s\"';]|\z)"),
+    )
+)
+
+
+def _env_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    from railguard.secrets.assign import literal_secret, name_strength, uuid_name
+
+    name = next(g for g in (m.group("k1"), m.group("k2"), m.group("k3"), m.group("k4"), m.group("k5")) if g)
+    key = name.decode("latin-1")
+    if _VENDOR_SHAPED.match(s):
+        return False  # a vendor's format: its own rule decides
+    return literal_secret(name_strength(key), s.rstrip(b"})];,"), True, uuid_name(key))
+
+
+# Generic assignment: the pieces of its trigger, shared with its vetoes ------------------------
+
+_G_KW = (r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|credentials?|"
+         r"private_?key|client_?secret|signing_?key|encryption_?key)")
+_G_NAME = r"[A-Za-z0-9_.\-]{0,30}"
+# optional TypeScript/Kotlin type annotation (``key: string = "..."``), then the operator
+_G_OP = r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}"
+# the value for hyperscan: never all lower-case letters (a word is no secret, ``assign`` rejects it, and
+# leaving words out here spares Python thousands of candidates); lengths are checked in Python
+_G_VALUE_HS = (r"(?-i:[\"'](?:[^\"'\s$<{%*a-z][^\"'\s]*|[a-z][^\"'\s]*[^\"'\sa-z][^\"'\s]*)[\"']"
+               r"|(?:[^\s\"'$<{(\[,;%*:`|&!#@?.\-=>a-z][^\s\"',;]*|[a-z][^\s\"',;]*[^\s\"',;a-z][^\s\"',;]*)(?:[\s\"',;]|\z))")
+# Vetoes end where the trigger ends and prove the candidate is rejected, so Python never looks at it:
+# a name that points at a secret (``token_url``, ``secretName``, ``access_key_id``), or a value that is
+# a documented example or stand-in (``...EXAMPLE``, ``xxxx``, ``changeme``); see ``Rule.vetoes``.
+_G_VETOES = (
+    "(?i)" + _G_KW + _G_NAME + _POINTER_SUFFIX + _G_OP + _G_VALUE_HS,
+    "(?i)" + _G_KW + _G_NAME + _G_OP + r"(?-i:[\"'][^\"'\s]*" + _STAND_IN + r"[^\"'\s]*[\"']|[^\s\"',;]*"
+    + _STAND_IN + r"[^\s\"',;]*(?:[\s\"',;]|\z))",
+)
+
+
 RULES: list[Rule] = [
     # AWS --------------------------------------------------------------------------------------
     Rule(
@@ -409,6 +363,7 @@ RULES: list[Rule] = [
         fwd=2,
         validate=_not_placeholder,
         description="AWS access key ID (AKIA long-term, ASIA temporary); base32 alphabet, 20 chars.",
+        vetoes=(r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{9}EXAMPLE" + _B,),  # AWS's documented examples
     ),
     Rule(
         "aws-secret-access-key",
@@ -429,6 +384,8 @@ RULES: list[Rule] = [
         validate=_random_token(4.0, 3),
         description="40-char AWS secret access key assigned to a secret-access-key name (pairs with "
         "an access key ID are also found by proximity).",
+        vetoes=(r"(?i)(?:secret_?access_?key|aws_?secret(?:_?key)?|secretkey)" + _ASSIGN_HS
+                + r"[A-Za-z0-9/+]{30}EXAMPLEKEY(?:[^A-Za-z0-9/+=]|\z)",),
     ),
     Rule(
         "aws-session-token",
@@ -632,6 +589,7 @@ RULES: list[Rule] = [
             back=len(header) + 20,
             fwd=6100,
             validate=_private_key_ok,
+            multiline=True,
             description=f"PEM block '-----BEGIN {header}-----' with a real base64 body.",
         )
         for rid, title, header in (
@@ -670,7 +628,7 @@ RULES: list[Rule] = [
         "npmrc-auth-token",
         "npm registry auth token in .npmrc",
         "high",
-        _hs(r"(?:^|/:)_auth(?:Token)?[ \t]{0,3}=[ \t]{0,3}[^\s$\"'{]{16,}"),
+        _hs(r"(?:^|/:)_auth(?:Token)?[ \t]{0,3}=[ \t]{0,3}[^\s$\"'{]{16,}(?:[\s$\"'{]|\z)"),
         _rx(rb"(?m)(?:^|/:)_auth(?:Token)?[ \t]{0,3}=[ \t]{0,3}(?P<s>[^\s$\"'{]{16,512})"),
         back=64,
         fwd=512,
@@ -878,6 +836,10 @@ RULES: list[Rule] = [
         fwd=256,
         validate=_url_password_ok,
         description="scheme://user:password@host for database and broker schemes.",
+        # a stand-in password (``postgres:postgres@``, ``:${DB_PASSWORD}@``) never needs Python
+        vetoes=(r"(?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|"
+                r"cockroachdb|clickhouse|couchdb|neo4j)(?:\+[a-z0-9]+)?://[^\s:@/\"']{0,64}:"
+                r"(?:postgres|root|admin|guest|password|pass|test|secret|changeme|example|default|dummy|[$%{<:][^\s@/\"']{2,127})@",),
     ),
     Rule(
         "basic-auth-url",
@@ -893,26 +855,40 @@ RULES: list[Rule] = [
         validate=_url_password_ok,
         priority=CONTEXTUAL,
     ),
+    # Environment setters ----------------------------------------------------------------------
+    Rule(
+        "env-secret",
+        "Password or secret set in the environment",
+        "high",
+        _hs(_ENV_FORMS_HS),
+        _rx(_ENV_FORMS_RE, re.M),
+        back=420,
+        fwd=2,
+        validate=_env_ok,
+        priority=SETTER,
+        hs_parts=_ENV_PARTS,
+        vetoes=_ENV_VETOES,
+        multiline=True,  # a Kubernetes entry puts the name on the line above the value
+        hs_flags=HS_MULTILINE,
+        description="os.environ[...] = / setdefault / setenv / putenv, Dockerfile ENV, .env and export "
+        "lines, Kubernetes and ECS name/value env entries, where the name says password or secret.",
+    ),
     # Generic ----------------------------------------------------------------------------------
     Rule(
         "generic-secret-assignment",
         "Hard-coded password or secret",
         "medium",
-        _hs(
-            r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|"
-            r"credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30}"
-            r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'][^\"'\s$<{%*][^\"'\s]{7,199}[\"']|[^\s\"'$<{(\[,;%*:`|&!#@?.\-][^\s\"',;]{7,200}(?:[\s\"',;]|\z))"
-        ),
+        _hs("(?i)" + _G_KW + _G_NAME + _G_OP + _G_VALUE_HS),
         _rx(
-            rb"(?i)(?P<k>(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|"
-            rb"auth_?key|credentials?|private_?key|client_?secret|signing_?key|encryption_?key)[A-Za-z0-9_.\-]{0,30})"
-            rb"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:[\"'](?P<s>[^\"'\s]{8,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;%*:`|&!#@?.\-][^\s\"',;]{7,200}))"
+            rb"(?i)(?=[pstacPSTAC])(?P<k>" + _G_KW.encode() + _G_NAME.encode() + rb")" + _G_OP.encode()
+            + rb"(?:[\"'](?P<s>[^\"'\s]{6,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;%*:`|&!#@?.\-=>][^\s\"',;]{7,200}))"
         ),
         back=260,
         fwd=2,
         validate=_generic_ok,
         priority=GENERIC,
         description="password/secret/token/api_key = '...' with an entropy and context gate.",
+        vetoes=_G_VETOES,
     ),
 ]
 

@@ -220,4 +220,14 @@ def sample(rule_id: str, rng: random.Random) -> Sample:
             return Sample(rule_id, f"https://deploy:{_password(r, 20).replace('%', 'Q')}@artifacts.corp.internal/repo/simple", "index_url")
         case "generic-secret-assignment":
             return Sample(rule_id, _password(r, r.randint(12, 24)), r.choice(["db_password", "SMTP_PASSWORD", "client_secret", "signing_secret", "apiKey", "adminPassword"]))
+        case "env-secret":
+            pw, name = _password(r, r.randint(12, 20)).replace("%", "Q"), r.choice(["DB_PASSWORD", "SMTP_PASSWORD", "REDIS_PASSWORD", "ADMIN_PASS"])
+            form = r.randrange(4)
+            if form == 0:
+                return Sample(rule_id, f"FROM python:3.12-slim\nENV {name}={pw}\nCMD [\"python\", \"app.py\"]\n", "", True, "Dockerfile")
+            if form == 1:
+                return Sample(rule_id, f"import os\n\nos.environ.setdefault(\"{name}\", \"{pw}\")\n", "", True, "settings.py")
+            if form == 2:
+                return Sample(rule_id, f"DEBUG=0\n{name}={pw}\n", "", True, ".env")
+            return Sample(rule_id, f"containers:\n  - name: app\n    env:\n      - name: {name}\n        value: \"{pw}\"\n", "", True, "deployment.yaml")
     raise KeyError(rule_id)

@@ -8,14 +8,20 @@ from dataclasses import dataclass, field
 
 from railguard.model import Resource
 
+NOT_EXPANDED = "not-expanded"
+
 
 @dataclass(frozen=True)
 class ParseError:
-    """A file (or part of one) that could not be read; the scan of every other file goes on."""
+    """A file (or part of one) that could not be read; the scan of every other file goes on.
+
+    `kind` NOT_EXPANDED: the file was read, but a construct expanded by another tool (a Rain
+    module, a registry module, a macro) stands where resources would be: not scanned, said so."""
 
     file: str
     message: str
     line: int | None = None
+    kind: str = "parse"
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def test_copy_is_not_add() -> None:
 @pytest.mark.parametrize(("instr", "name", "value", "expect"), [
     ("ENV", "DB_PASSWORD", "Sup3rS3cretPassw0rd", Result.FAIL),
     ("ARG", "API_TOKEN", "tok-9f8e7d6c5b4a39281706", Result.FAIL),
-    ("ENV", "apiKey", "k-1234567890abcdef", Result.FAIL),
+    ("ENV", "apiKey", "k-7Qm2Xr9Lp4Vt8Zw3", Result.FAIL),
     ("ENV", "SOME_VALUE", "AKIA" + "Q3ZL7XW2RBN4TYPK", Result.FAIL),  # a key id under any name
     ("ARG", "API_TOKEN", None, Result.PASS),  # passed with --build-arg
     ("ENV", "DB_PASSWORD", "${DB_PASSWORD}", Result.PASS),

@@ -19,7 +19,7 @@ def _fn(variables: Any, type_: str = "AWS::Lambda::Function") -> Resource:
 
 @pytest.mark.parametrize("type_", ["AWS::Lambda::Function", "AWS::Serverless::Function"])
 @pytest.mark.parametrize(("variables", "expect"), [
-    ({"API_KEY": "k-1234567890abcdef"}, Result.FAIL),
+    ({"API_KEY": "k-7Qm2Xr9Lp4Vt8Zw3"}, Result.FAIL),
     ({"GITHUB": "ghp_" + "wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx"}, Result.FAIL),
     ({"DATABASE_URL": "postgres://app:" + "Xk92mPq7Lr@db.internal:5432/app"}, Result.FAIL),
     ({"API_KEY": "{{resolve:ssm-secure:/app/api-key}}"}, Result.PASS),
@@ -39,6 +39,6 @@ def test_unknown_environment_is_unknown() -> None:
 
 
 def test_evidence_redacted() -> None:
-    result, reason, ev = verdict_of("lambda.secrets-in-environment", _fn({"API_KEY": "k-1234567890abcdef"}))
-    assert result == Result.FAIL and "1234567890" not in repr(ev) + reason
-    assert ev["variables"][0]["value"] == "k-12****"
+    result, reason, ev = verdict_of("lambda.secrets-in-environment", _fn({"API_KEY": "k-7Qm2Xr9Lp4Vt8Zw3"}))
+    assert result == Result.FAIL and "7Qm2Xr9Lp4" not in repr(ev) + reason
+    assert ev["variables"][0]["value"] == "k-7Q****"

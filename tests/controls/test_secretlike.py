@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from railguard.controls import secretlike
 from railguard.controls.secretlike import (
     deploy_input,
     is_placeholder,
@@ -45,7 +44,7 @@ def test_placeholders(value: Any) -> None:
     assert is_placeholder(value)
 
 
-@pytest.mark.parametrize("value", ["hunter2", "Sup3rS3cretPassw0rd", "a", 12345678])
+@pytest.mark.parametrize("value", ["hunter2", "Sup3rS3cretPassw0rd", "a", 48213579])
 def test_literals(value: Any) -> None:
     assert not is_placeholder(value)
 
@@ -56,18 +55,6 @@ def test_known_credentials() -> None:
     assert known_credential("postgres://app:" + "Xk92mPq7Lr@db:5432/app") is not None
     assert known_credential("postgres://db:5432/app") is None
     assert known_credential("hello world") is None
-
-
-def test_known_credentials_without_the_secrets_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secretlike, "_scanner", lambda: None)
-    secretlike.known_credential.cache_clear()
-    try:
-        assert known_credential("AKIA" + "Q3ZL7XW2RBN4TYPK") == "aws-access-key-id"
-        assert known_credential("-----BEGIN RSA PRIVATE KEY-----\nMIIE") == "private-key"
-        assert known_credential("mysql://u:" + "Xk92mPq7Lr@h/db") == "url-password"
-        assert known_credential("mysql://u:${PASS}@h/db") is None
-    finally:
-        secretlike.known_credential.cache_clear()
 
 
 @pytest.mark.parametrize(("name", "value", "secret"), [

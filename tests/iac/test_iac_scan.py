@@ -241,7 +241,8 @@ def test_inline_ignores_suppress_with_reason_and_can_be_disabled(tmp_path: Path)
     s3 = [f for f in run.findings if f.resource_id == "Bucket" and f.control_id.startswith("s3.")]
     assert s3 and all(f.result in (Result.SUPPRESSED, Result.PASS) for f in s3)
     assert any(f.result == Result.SUPPRESSED for f in s3)
-    ipv4 = [f for f in run.findings if f.control_id == "ec2.sg-admin-port-open-to-world-ipv4"]
+    named = scan(p, only_controls=["ec2.sg-admin-port-open-to-world", "ec2.sg-admin-port-open-to-world-ipv4"])
+    ipv4 = [f for f in named.findings if f.control_id == "ec2.sg-admin-port-open-to-world-ipv4"]
     assert [f.result for f in ipv4] == [Result.FAIL]  # the ignore names one control only
     off = scan(p, inline_ignores=False)
     assert not [f for f in off.findings if f.result == Result.SUPPRESSED]

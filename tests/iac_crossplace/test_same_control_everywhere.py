@@ -25,14 +25,14 @@ import boto3
 import botocore.loaders
 import pytest
 
-from railguard.controls import IAC, get_control
+from railguard.controls import IAC, LIVE, get_control
 from railguard.engine.evaluate import evaluate
 from railguard.engine.plan import PlannedControl
 from railguard.model import Finding, Inventory, Resource, Result
 from railguard.sources.aws import runner
 from railguard.sources.cloudformation import load_file
 from railguard.sources.terraform import load_directory
-from tests.livehelp import run_control
+from tests.livehelp import live_inventory, run_control
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account
@@ -384,3 +384,274 @@ def test_one_control_fails_the_same_way_in_three_places(case: Case, tmp_path: Pa
     # the template findings point at the offending resource's file and line, the live one at its account
     assert found["CloudFormation"].origin.line and found["Terraform"].origin.line
     assert found["live AWS"].account == ACCOUNT and not found["live AWS"].origin.file
+
+
+# ---- the resource-policy family: one policy, three places, one verdict ---------------------------
+#
+# Each service below writes the *same* policy statement into its resource in a CloudFormation
+# template, a Terraform configuration and a live (moto) account. Three variants: open to everyone
+# (FAIL), narrowed to an organization (PASS), granted to another account (UNKNOWN without an owned
+# list, FAIL with one that does not hold it). The verdict must be the same in the three places.
+
+OTHER = "444455556666"
+OWNED = ["111122223333"]
+VARIANTS: dict[str, dict[str, Any]] = {
+    "public": {"Principal": {"AWS": "*"}},
+    "org": {"Principal": {"AWS": "*"}, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}},
+    "external": {"Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}},
+}
+EXPECTED = {  # variant -> (verdict without owned list, verdict with OWNED)
+    "public": (Result.FAIL, Result.FAIL),
+    "org": (Result.PASS, Result.PASS),
+    "external": (Result.UNKNOWN, Result.FAIL),
+}
+
+
+@dataclass(frozen=True)
+class PolicyCase:
+    """How one service holds a resource policy in each place. `cfn`/`tf` take the policy JSON and
+    return the template text; `live` creates the resource named `name` with that policy (inside
+    moto) and returns the id, name or ARN its finding carries."""
+
+    control_id: str
+    action: str
+    resource: str | None  # the statement's Resource ("*", an ARN) or None where the service has none
+    cfn: Callable[[str], str]
+    cfn_id: str
+    tf: Callable[[str], str]
+    tf_id: str
+    live: Callable[[str, str], str]
+
+    def __str__(self) -> str:
+        return self.control_id
+
+    def policy(self, variant: str) -> str:
+        st: dict[str, Any] = {"Sid": variant, "Effect": "Allow", "Action": self.action, **VARIANTS[variant]}
+        if self.resource is not None:
+            st["Resource"] = self.resource
+        return json.dumps({"Version": "2012-10-17", "Statement": [st]})
+
+
+def _heredoc(policy: str) -> str:
+    return f"<<POLICY\n{policy}\nPOLICY"
+
+
+def _live_bucket(name: str, policy: str) -> str:
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=name)
+    boto3.client("s3", region_name=REGION).put_bucket_policy(Bucket=name, Policy=policy.replace("acme-data", name))
+    return name
+
+
+def _live_topic(name: str, policy: str) -> str:
+    sns = boto3.client("sns", region_name=REGION)
+    arn = sns.create_topic(Name=name)["TopicArn"]
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=policy)
+    return name
+
+
+def _live_queue(name: str, policy: str) -> str:
+    boto3.client("sqs", region_name=REGION).create_queue(QueueName=name, Attributes={"Policy": policy})
+    return name
+
+
+def _live_key(name: str, policy: str) -> str:
+    return boto3.client("kms", region_name=REGION).create_key(Description=name, Policy=policy)["KeyMetadata"]["KeyId"]
+
+
+def _live_repository(name: str, policy: str) -> str:
+    ecr = boto3.client("ecr", region_name=REGION)
+    ecr.create_repository(repositoryName=name)
+    ecr.set_repository_policy(repositoryName=name, policyText=policy)
+    return name
+
+
+def _live_secret(name: str, policy: str) -> str:
+    sm = boto3.client("secretsmanager", region_name=REGION)
+    sm.create_secret(Name=name, SecretString="not-a-real-value")
+    sm.put_resource_policy(SecretId=name, ResourcePolicy=policy)
+    return name
+
+
+def _live_domain(name: str, policy: str) -> str:
+    boto3.client("opensearch", region_name=REGION).create_domain(DomainName=name, AccessPolicies=policy)
+    return name
+
+
+def _live_role(name: str, policy: str) -> str:
+    boto3.client("iam", region_name=REGION).create_role(RoleName=name, AssumeRolePolicyDocument=policy)
+    return name
+
+
+def _live_function(name: str, policy: str) -> str:
+    """A function whose policy is the statement: added as the permission Lambda writes for it."""
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName=f"{name}-exec", AssumeRolePolicyDocument=json.dumps({
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    lam = boto3.client("lambda", region_name=REGION)
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role["Role"]["Arn"], Handler="index.handler",
+                        Code={"ZipFile": b"def handler(e, c): return 1"})
+    st = json.loads(policy)["Statement"][0]
+    kwargs: dict[str, Any] = {"FunctionName": name, "StatementId": st["Sid"], "Action": st["Action"],
+                              "Principal": "*" if st["Principal"]["AWS"] == "*" else OTHER}
+    if "Condition" in st:
+        kwargs["PrincipalOrgID"] = st["Condition"]["StringEquals"]["aws:PrincipalOrgID"]
+    lam.add_permission(**kwargs)
+    return name
+
+
+def _permission_props(policy: str) -> dict[str, Any]:
+    st = json.loads(policy)["Statement"][0]
+    props: dict[str, Any] = {"Action": st["Action"], "Principal": "*" if st["Principal"]["AWS"] == "*" else OTHER}
+    if "Condition" in st:
+        props["PrincipalOrgID"] = st["Condition"]["StringEquals"]["aws:PrincipalOrgID"]
+    return props
+
+
+def _cfn_permission(policy: str) -> str:
+    props = "\n".join(f"      {k}: {json.dumps(v)}" for k, v in _permission_props(policy).items())
+    return f"""
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: api
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::{ACCOUNT}:role/api
+      Code: {{ZipFile: "def handler(e, c): return 1"}}
+  Invoke:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref Api
+{props}
+"""
+
+
+def _tf_permission(policy: str) -> str:
+    names = {"Action": "action", "Principal": "principal", "PrincipalOrgID": "principal_org_id"}
+    args = "\n".join(f"  {names[k]} = {json.dumps(v)}" for k, v in _permission_props(policy).items())
+    return f"""
+resource "aws_lambda_function" "api" {{
+  function_name = "api"
+  runtime       = "python3.12"
+  handler       = "index.handler"
+  role          = "arn:aws:iam::{ACCOUNT}:role/api"
+  filename      = "api.zip"
+}}
+
+resource "aws_lambda_permission" "invoke" {{
+  function_name = aws_lambda_function.api.function_name
+{args}
+}}
+"""
+
+
+POLICY_CASES = [
+    PolicyCase(
+        "s3.bucket-policy-exposed", "s3:GetObject", "arn:aws:s3:::acme-data/*",
+        cfn=lambda p: f"Resources:\n  Data:\n    Type: AWS::S3::Bucket\n    Properties: {{BucketName: acme-data}}\n"
+                      f"  DataPolicy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref Data\n"
+                      f"      PolicyDocument: {p}\n",
+        cfn_id="Data",
+        tf=lambda p: f'resource "aws_s3_bucket" "data" {{\n  bucket = "acme-data"\n}}\n'
+                     f'resource "aws_s3_bucket_policy" "data" {{\n  bucket = aws_s3_bucket.data.id\n  policy = {_heredoc(p)}\n}}\n',
+        tf_id="aws_s3_bucket.data", live=_live_bucket,
+    ),
+    PolicyCase(
+        "sns.topic-policy-exposed", "sns:Publish", "*",
+        cfn=lambda p: f"Resources:\n  Alerts:\n    Type: AWS::SNS::Topic\n  AlertsPolicy:\n    Type: AWS::SNS::TopicPolicy\n"
+                      f"    Properties:\n      Topics: [!Ref Alerts]\n      PolicyDocument: {p}\n",
+        cfn_id="Alerts",
+        tf=lambda p: f'resource "aws_sns_topic" "alerts" {{\n  name = "alerts"\n  policy = {_heredoc(p)}\n}}\n',
+        tf_id="aws_sns_topic.alerts", live=_live_topic,
+    ),
+    PolicyCase(
+        "sqs.queue-policy-exposed", "sqs:SendMessage", "*",
+        cfn=lambda p: f"Resources:\n  Jobs:\n    Type: AWS::SQS::Queue\n  JobsPolicy:\n    Type: AWS::SQS::QueuePolicy\n"
+                      f"    Properties:\n      Queues: [!Ref Jobs]\n      PolicyDocument: {p}\n",
+        cfn_id="Jobs",
+        tf=lambda p: f'resource "aws_sqs_queue" "jobs" {{\n  name = "jobs"\n}}\n'
+                     f'resource "aws_sqs_queue_policy" "jobs" {{\n  queue_url = aws_sqs_queue.jobs.id\n  policy = {_heredoc(p)}\n}}\n',
+        tf_id="aws_sqs_queue.jobs", live=_live_queue,
+    ),
+    PolicyCase(
+        "kms.key-policy-exposed", "kms:Decrypt", "*",
+        cfn=lambda p: f"Resources:\n  AppKey:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: {p}\n",
+        cfn_id="AppKey",
+        tf=lambda p: f'resource "aws_kms_key" "app" {{\n  policy = {_heredoc(p)}\n}}\n',
+        tf_id="aws_kms_key.app", live=_live_key,
+    ),
+    PolicyCase(
+        "lambda.function-policy-exposed", "lambda:InvokeFunction", None,
+        cfn=_cfn_permission, cfn_id="Api", tf=_tf_permission, tf_id="aws_lambda_function.api", live=_live_function,
+    ),
+    PolicyCase(
+        "ecr.repository-policy-exposed", "ecr:BatchGetImage", None,
+        cfn=lambda p: f"Resources:\n  Images:\n    Type: AWS::ECR::Repository\n    Properties:\n"
+                      f"      RepositoryName: images\n      RepositoryPolicyText: {p}\n",
+        cfn_id="Images",
+        tf=lambda p: f'resource "aws_ecr_repository" "images" {{\n  name = "images"\n}}\n'
+                     f'resource "aws_ecr_repository_policy" "images" {{\n  repository = aws_ecr_repository.images.name\n'
+                     f'  policy = {_heredoc(p)}\n}}\n',
+        tf_id="aws_ecr_repository.images", live=_live_repository,
+    ),
+    PolicyCase(
+        "secretsmanager.secret-policy-exposed", "secretsmanager:GetSecretValue", "*",
+        cfn=lambda p: f"Resources:\n  Db:\n    Type: AWS::SecretsManager::Secret\n  DbPolicy:\n"
+                      f"    Type: AWS::SecretsManager::ResourcePolicy\n    Properties:\n      SecretId: !Ref Db\n"
+                      f"      ResourcePolicy: {p}\n",
+        cfn_id="Db",
+        tf=lambda p: f'resource "aws_secretsmanager_secret" "db" {{\n  name = "db"\n}}\n'
+                     f'resource "aws_secretsmanager_secret_policy" "db" {{\n  secret_arn = aws_secretsmanager_secret.db.arn\n'
+                     f'  policy = {_heredoc(p)}\n}}\n',
+        tf_id="aws_secretsmanager_secret.db", live=_live_secret,
+    ),
+    PolicyCase(
+        "opensearch.domain-policy-exposed", "es:ESHttpGet", "*",
+        cfn=lambda p: f"Resources:\n  Search:\n    Type: AWS::OpenSearchService::Domain\n    Properties:\n"
+                      f"      AccessPolicies: {p}\n",
+        cfn_id="Search",
+        tf=lambda p: f'resource "aws_opensearch_domain" "search" {{\n  domain_name = "search"\n'
+                     f'  access_policies = {_heredoc(p)}\n}}\n',
+        tf_id="aws_opensearch_domain.search", live=_live_domain,
+    ),
+    PolicyCase(
+        "iam.role-trust-exposed", "sts:AssumeRole", None,
+        cfn=lambda p: f"Resources:\n  Shared:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {p}\n",
+        cfn_id="Shared",
+        tf=lambda p: f'resource "aws_iam_role" "shared" {{\n  name = "shared"\n  assume_role_policy = {_heredoc(p)}\n}}\n',
+        tf_id="aws_iam_role.shared", live=_live_role,
+    ),
+]
+
+
+def _on(control_id: str, resources: list[Resource], params: dict[str, Any], place: str) -> list[Finding]:
+    c = get_control(control_id)
+    return evaluate([PlannedControl(c, {**c.params, **params})], Inventory(resources), place=place)
+
+
+@pytest.mark.parametrize("case", POLICY_CASES, ids=str)
+def test_one_policy_one_verdict_in_three_places(case: PolicyCase, tmp_path: Path, aws: None) -> None:
+    control = get_control(case.control_id)
+    assert IAC in control.places and "live" in control.places
+    live_ids = {v: case.live(f"acme-{v}-data", case.policy(v).replace("acme-data", f"acme-{v}-data")) for v in VARIANTS}
+    inventory = live_inventory(control.types)
+    for variant, expected in EXPECTED.items():
+        for owned, want in zip(([], OWNED), expected, strict=True):
+            params = {"owned_accounts": owned}
+            template = tmp_path / f"{variant}-{len(owned)}.yaml"
+            template.write_text('AWSTemplateFormatVersion: "2010-09-09"\n' + case.cfn(case.policy(variant)))
+            cfn = load_file(template)
+            assert not cfn.errors, cfn.errors
+            root = tmp_path / f"tf-{variant}-{len(owned)}"
+            root.mkdir()
+            (root / "main.tf").write_text(case.tf(case.policy(variant)))
+            tf = load_directory(root)
+            assert not tf.errors, tf.errors
+            found = {
+                "CloudFormation": the_finding(_on(case.control_id, cfn.resources, params, IAC), case.cfn_id),
+                "Terraform": the_finding(_on(case.control_id, tf.resources, params, IAC), case.tf_id),
+                "live AWS": the_finding(_on(case.control_id, list(inventory), params, LIVE), live_ids[variant]),
+            }
+            got = {place: f.result for place, f in found.items()}
+            assert set(got.values()) == {want}, (variant, owned, {p: (f.result, f.reason) for p, f in found.items()})

@@ -90,7 +90,7 @@ def test_report_in_a_browser(page: Any, tmp_path: Path) -> None:
     assert pg.is_visible(f"#fw-switch button[data-fw='{CIS}'][aria-pressed='true']")
     # The hostile resource name is on the page as text.
     pg.click(f"#item-{html._slug(CIS + '-5.2')} > summary")
-    assert pg.is_visible("text=<script>alert(1)</script>")
+    assert pg.is_visible(f"#item-{html._slug(CIS + '-5.2')} >> text=<script>alert(1)</script>")
     # Result filter: untick PASS -> the PASS item disappears, tick again -> back.
     pg.uncheck("#f-result input[value='PASS']")
     shown = _visible_items(pg)
@@ -152,4 +152,64 @@ def test_csp_stops_a_script_that_slipped_through(browser: Any, tmp_path: Path) -
     pg.wait_for_load_state("load")
     assert pg.title() != "pwned" and dialogs == []
     assert pg.evaluate("document.body.classList.contains('js')")  # the report's own script still runs
+    ctx.close()
+
+
+LONG_ARN = "arn:aws:iam::123456789012:role/service-role/" + "very-long-application-role-name-" * 4 + "end"
+
+
+def _long_run() -> Any:
+    """The sample run, with an offender whose id and ARN are far wider than a phone."""
+    from dataclasses import replace
+
+    run = live_run()
+    item = next(i for i in run.items if i.framework == CIS and i.id == "5.2")
+    worst = item.findings[0]
+    long_one = replace(worst, resource_id=LONG_ARN.rsplit("/", 1)[-1] + "-sg-0123456789abcdef0", arn=LONG_ARN,
+                       resource_name=None)
+    item.findings.append(long_one)
+    run.findings.append(long_one)
+    return run
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_reading_at_two_widths(browser: Any, tmp_path: Path, width: int) -> None:
+    """At a desktop and a phone width: nothing is wider than the screen (long ids wrap), the filter
+    bar never covers the item being read, and a screenshot of each is kept for a person to look at."""
+    import os
+
+    report = tmp_path / "railguard-report.html"
+    report.write_text(html.render(_long_run()), encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": width, "height": 800})
+    pg = ctx.new_page()
+    pg.goto(report.as_uri())
+    pg.wait_for_load_state("load")
+    pg.click("#expand")
+    assert pg.evaluate("document.documentElement.scrollWidth") <= width + 1  # long ids wrapped
+    target = f"#item-{html._slug(CIS + '-5.2')}"
+    sticky = pg.evaluate("getComputedStyle(document.getElementById('filters')).position") == "sticky"
+    assert sticky == (width > 760)  # a phone has no room for a bar that stays on top
+
+    def covered() -> bool:
+        return bool(pg.evaluate(
+            """sel => { const bar = document.getElementById('filters').getBoundingClientRect();
+                        const it = document.querySelector(sel).getBoundingClientRect();
+                        return getComputedStyle(document.getElementById('filters')).position === 'sticky'
+                               && it.top < bar.bottom - 1; }""", target))
+
+    pg.evaluate("sel => { location.hash = sel; }", target)  # a link to the item
+    assert not covered()
+    # scrolled so that the item's head sits under the bar, then opened by a click: it moves into view
+    pg.click("#collapse")
+    pg.evaluate("""sel => { const it = document.querySelector(sel);
+                            window.scrollTo(0, window.scrollY + it.getBoundingClientRect().top - 20); }""", target)
+    pg.click(f"{target} > summary .count", force=True)
+    assert pg.evaluate("sel => document.querySelector(sel).open", target)
+    assert not covered()
+    pg.evaluate("() => window.scrollTo(0, 0)")
+    shots = Path(os.environ.get("RAILGUARD_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    pg.click("#expand")
+    pg.screenshot(path=str(shots / f"railguard-report-{width}.png"), full_page=True)
+    assert (shots / f"railguard-report-{width}.png").stat().st_size > 10_000
     ctx.close()

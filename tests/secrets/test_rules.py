@@ -98,6 +98,16 @@ NEAR_MISS = {
     "square-token": lambda s: [s.value[:-4]],
     "database-url-password": lambda s: ["postgresql://app:app@localhost:5432/app", "mysql://root@db:3306/x"],
     "basic-auth-url": lambda s: ["https://user@host.internal/x", "https://host.internal:8443/x"],
+    "env-secret": lambda s: [
+        'os.environ.setdefault("DB_PASSWORD", os.getenv("PG_PASS", ""))',
+        "ENV DB_PASSWORD=${DB_PASSWORD}",
+        "ENV DB_PASSWORD_FILE=/run/secrets/db_password",
+        "DB_PASSWORD=changeme",
+        "export AWS_SECRET_ACCESS_KEY=test",  # localstack's documented credentials
+        "- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: password}",
+        'os.environ["DB_PASSWORD"] = ""',
+        'os.environ.setdefault("DB_HOST", "' + s.value.splitlines()[-1][-12:].strip('"') + '")',
+    ],
     "generic-secret-assignment": lambda s: [
         'password = os.environ["DB_PASSWORD"]',
         "secret_name = 'prod/db/credentials-main'",

@@ -90,5 +90,20 @@
   doc.getElementById("collapse").addEventListener("click", function () {
     items.forEach(function (el) { el.open = false; });
   });
+  // the filter bar stays on top while scrolling: nothing the reader opens or jumps to goes under it
+  var bar = doc.getElementById("filters");
+  function barHeight() {
+    return getComputedStyle(bar).position === "sticky" ? bar.getBoundingClientRect().height : 0;
+  }
+  function measure() { doc.documentElement.style.setProperty("--sticky-h", barHeight() + "px"); }
+  window.addEventListener("resize", measure);
+  items.forEach(function (el) {
+    el.addEventListener("toggle", function () {
+      if (!el.open) { return; }
+      var top = el.getBoundingClientRect().top, covered = barHeight() + 8;
+      if (top < covered) { window.scrollBy(0, top - covered); }
+    });
+  });
+  measure();
   selectFramework(current);
 })();

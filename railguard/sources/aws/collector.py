@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import importlib
+import json
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -108,6 +109,20 @@ class CollectContext:
             live=live or {},
             name=name,
         )
+
+
+def json_document(raw: Any) -> Any:
+    """A policy document that an API returns as a JSON string (topic, queue, repository, secret,
+    function and domain policies), parsed; None when there is none. A string that is not JSON is
+    kept as `Unknown`: the control then says UNKNOWN, never PASS."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return Unknown(f"the policy returned is not JSON ({len(raw)} characters)")
 
 
 def tag_map(raw: Iterable[dict[str, Any]] | None) -> dict[str, str]:

@@ -27,9 +27,15 @@ class Collected:
     regions: dict[str, list[str]] = field(default_factory=dict)  # account -> regions scanned
 
 
+class RegionError(ValueError):
+    """A region asked for that is no AWS region (a typo): a usage error, not a gap."""
+
+
 def discover_regions(session: AccountSession, wanted: Iterable[str] | None) -> list[str]:
-    """The account's enabled regions, narrowed to `wanted` when given (validated against them)."""
-    wanted = [r for r in (wanted or []) if r]
+    """The account's enabled regions, narrowed to `wanted` when given (validated against them,
+    case-insensitively). Raises `RegionError` for a name that is neither enabled here nor known
+    to botocore, with the nearest enabled region as a suggestion."""
+    wanted = list(dict.fromkeys(r.strip().lower() for r in (wanted or []) if r.strip()))
     try:
         resp = session.client("ec2").describe_regions(AllRegions=False)
         enabled = sorted(r["RegionName"] for r in resp["Regions"])
@@ -39,7 +45,29 @@ def discover_regions(session: AccountSession, wanted: Iterable[str] | None) -> l
         raise
     if not wanted:
         return enabled
+    known = set(enabled) | _botocore_regions(session)
+    unknown = [r for r in wanted if r not in known]
+    if unknown:
+        import difflib
+
+        hints = []
+        for r in unknown:
+            close = difflib.get_close_matches(r, enabled, n=1, cutoff=0.6)
+            hints.append(f"{r} (did you mean {close[0]}?)" if close else r)
+        raise RegionError(f"--regions: not a region of this account: {', '.join(hints)}; "
+                          f"enabled: {', '.join(enabled)}")
     return [r for r in wanted if r in enabled] or list(wanted)
+
+
+def _botocore_regions(session: AccountSession) -> set[str]:
+    """Every region botocore knows for EC2 in any partition (opt-in regions not enabled here)."""
+    out: set[str] = set()
+    for partition in ("aws", "aws-cn", "aws-us-gov"):
+        try:
+            out.update(session.session.get_available_regions("ec2", partition, allow_non_regional=False))
+        except Exception:  # an unknown partition in an old botocore
+            continue
+    return out
 
 
 ProgressFn = Callable[[str], None]
@@ -68,6 +96,8 @@ def collect(
             continue
         try:
             acct_regions = discover_regions(sess, regions)
+        except RegionError:
+            raise
         except Exception as exc:
             out.gaps.append(Gap("*", sess.account, GLOBAL, f"cannot list regions ({describe(exc)})"))
             out.regions[sess.account] = []

@@ -133,7 +133,8 @@ def _base_session(profile: str | None, region: str | None) -> boto3.Session:
     try:
         return boto3.Session(profile_name=profile, region_name=region or _env_region())
     except Exception as exc:  # ProfileNotFound and friends
-        raise AwsSetupError(f"cannot open AWS profile {profile!r}: {exc}") from None
+        name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+        raise AwsSetupError(f"cannot open AWS profile {name!r}: {exc}") from None
 
 
 def _env_region() -> str:
@@ -184,7 +185,8 @@ def open_sessions(
             sts = home.client("sts")
         home.account = sts.get_caller_identity()["Account"]
     except Exception as exc:
-        raise AwsSetupError(f"cannot identify the AWS account ({describe(exc)})") from None
+        where = getattr(getattr(sts, "meta", None), "endpoint_url", None) or endpoint_url or "AWS"
+        raise AwsSetupError(f"cannot identify the AWS account at {where} ({describe(exc)})") from None
 
     targets = list(accounts)
     if org:

@@ -34,7 +34,7 @@ from xml.etree import ElementTree
 from railguard.sources.aws.errors import BadAnswer
 
 # IAM action prefixes used in `Collector.calls` that differ from botocore's client name
-IAM_PREFIX_TO_CLIENT = {"access-analyzer": "accessanalyzer", "elasticfilesystem": "efs"}
+IAM_PREFIX_TO_CLIENT = {"access-analyzer": "accessanalyzer", "elasticfilesystem": "efs", "es": "opensearch"}
 _REQUEST_ID_HEADERS = ("x-amzn-requestid", "x-amz-request-id", "x-amz-id-2")
 _JSON = ("json", "rest-json")
 _QUERY = ("query", "ec2")
@@ -75,6 +75,11 @@ PROMISES: dict[str, Promise] = {
     "kms:DescribeKey": _k("KeyMetadata"),
     "kms:GetKeyRotationStatus": _k("KeyRotationEnabled"),
     "kms:GetKeyPolicy": _k("Policy"),
+    "ecr:GetRepositoryPolicy": _k("policyText"),
+    "opensearch:ListDomainNames": _k("DomainNames"),
+    "opensearch:DescribeDomains": _k("DomainStatusList"),
+    "lambda:GetPolicy": _k("Policy"),
+    "secretsmanager:GetResourcePolicy": _k("ARN"),
     "s3:ListBuckets": Promise(keys=("Buckets",), root=("ListAllMyBucketsResult",)),
     "s3:GetBucketLocation": Promise(root=("LocationConstraint",)),
     "s3:GetBucketPolicy": Promise(keys=("Policy",), json_body=("Statement",)),

@@ -13,15 +13,15 @@ one region and picking the resource out (correct, only dearer).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from railguard.model import GLOBAL, Gap, Inventory, Origin, Resource
 from railguard.sources.aws import pseudo
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collectors_for
-from railguard.sources.aws.collectors import ec2
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collectors_for, tag_map
+from railguard.sources.aws.collectors import cloudtrail, ec2, iam, kms, s3
 from railguard.sources.aws.errors import describe, is_code
-from railguard.sources.aws.session import AccountSession
+from railguard.sources.aws.session import DEFAULT_REGION, AccountSession
 
 if TYPE_CHECKING:  # the catalogue is not imported by a source at run time
     from railguard.controls import Control
@@ -42,6 +42,14 @@ _READERS: dict[str, Reader] = {}
 _NOT_FOUND = (
     "InvalidGroup.NotFound",
     "InvalidGroupId.Malformed",
+    "InvalidInstanceID.NotFound",
+    "InvalidInstanceID.Malformed",
+    "InvalidVpcID.NotFound",
+    "TrailNotFoundException",
+    "NotFoundException",
+    "NoSuchEntity",
+    "NoSuchBucket",
+    "404",
 )
 
 
@@ -63,6 +71,140 @@ def _security_group(ctx: CollectContext, group_id: str) -> Resource | None:
     return ec2.security_group(ctx, groups[0]) if groups else None
 
 
+@_reader(ec2.INSTANCE)
+def _instance(ctx: CollectContext, instance_id: str) -> Resource | None:
+    resp = ctx.client("ec2").describe_instances(InstanceIds=[instance_id])
+    found = [i for r in resp.get("Reservations", []) for i in r.get("Instances", [])]
+    return ec2.instance(ctx, found[0]) if found else None
+
+
+@_reader(ec2.VPC)
+def _vpc(ctx: CollectContext, vpc_id: str) -> Resource | None:
+    vpcs = ctx.client("ec2").describe_vpcs(VpcIds=[vpc_id]).get("Vpcs", [])
+    return ec2.vpc(ctx, vpcs[0]) if vpcs else None
+
+
+@_reader(cloudtrail.TRAIL)
+def _trail(ctx: CollectContext, trail: str) -> Resource | None:
+    client = ctx.client("cloudtrail")
+    trails = client.describe_trails(trailNameList=[trail], includeShadowTrails=True).get("trailList", [])
+    if not trails:
+        return None
+    home = trails[0].get("HomeRegion") or ctx.region
+    if home != ctx.region:  # read a trail in its home region, as the collector does
+        ctx = CollectContext(ctx.session, home, home, ctx.needed)
+        client = ctx.client("cloudtrail")
+    return cloudtrail.trail(ctx, client, trails[0])
+
+
+@_reader(kms.KEY)
+def _key(ctx: CollectContext, key_id: str) -> Resource | None:
+    return kms.key_resource(ctx, ctx.client("kms"), key_id, None, want_policy=ctx.wants(kms.KEY_POLICY))
+
+
+@_reader(s3.BUCKET)
+def _bucket(ctx: CollectContext, name: str) -> Resource | None:
+    """HeadBucket says whether it exists and where; then only the facets asked for."""
+    head = ctx.client("s3").head_bucket(Bucket=name)
+    region = head.get("BucketRegion") or head.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(
+        "x-amz-bucket-region") or ctx.region
+    found = s3.bucket_resources(ctx, {"Name": name, "BucketRegion": region}, s3.wanted_facets(ctx))
+    return next((r for r in found if r.type == s3.BUCKET), None)
+
+
+@_reader(s3.POLICY)
+def _bucket_policy(ctx: CollectContext, policy_id: str) -> Resource | None:
+    name = policy_id.removesuffix("/policy")
+    region = _bucket_region(ctx, name)
+    return s3.bucket_policy(ctx, ctx.session.client("s3", region), name, region)
+
+
+def _bucket_region(ctx: CollectContext, name: str) -> str:
+    head = ctx.client("s3").head_bucket(Bucket=name)
+    return str(head.get("BucketRegion") or head.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(
+        "x-amz-bucket-region") or ctx.region)
+
+
+@_reader(iam.USER)
+def _user(ctx: CollectContext, user: str) -> Resource | None:
+    """One user from its own calls (the credential report is account-wide and, on AWS, up to four
+    hours old: useless to verify a change made a second ago). Same shape as the collector's."""
+    client = ctx.client("iam")
+    name = user.rsplit("/", 1)[-1] if user.startswith("arn:") else user
+    u = client.get_user(UserName=name)["User"]
+    groups = [g["GroupName"] for g in _pages(client, "list_groups_for_user", "Groups", UserName=name)]
+    attached = [p["PolicyArn"] for p in _pages(client, "list_attached_user_policies", "AttachedPolicies",
+                                                UserName=name)]
+    inline = []
+    for policy_name in _pages(client, "list_user_policies", "PolicyNames", UserName=name):
+        doc = client.get_user_policy(UserName=name, PolicyName=policy_name)["PolicyDocument"]
+        inline.append({"PolicyName": policy_name, "PolicyDocument": doc})
+    props: dict[str, Any] = {"UserName": name, "Path": u.get("Path", "/"), "Groups": groups,
+                             "ManagedPolicyArns": attached, "Policies": inline}
+    if u.get("PermissionsBoundary"):
+        props["PermissionsBoundary"] = u["PermissionsBoundary"].get("PermissionsBoundaryArn")
+    try:
+        login: dict[str, Any] | None = client.get_login_profile(UserName=name)["LoginProfile"]
+    except Exception as exc:
+        if not is_code(exc, "NoSuchEntity"):
+            raise
+        login = None
+    keys = sorted(_pages(client, "list_access_keys", "AccessKeyMetadata", UserName=name),
+                  key=lambda k: k.get("CreateDate") or datetime.min.replace(tzinfo=UTC))
+    access_keys = []
+    for slot, k in enumerate(keys, start=1):
+        last = client.get_access_key_last_used(AccessKeyId=k["AccessKeyId"]).get("AccessKeyLastUsed", {})
+        service = last.get("ServiceName")
+        access_keys.append({
+            "slot": slot,
+            "active": k.get("Status") == "Active",
+            "last_rotated": _utc(k.get("CreateDate")),
+            "last_used": _utc(last.get("LastUsedDate")),
+            "last_used_service": service if service not in (None, "N/A") else None,
+            "access_key_id": k["AccessKeyId"],
+        })
+    devices = list(_pages(client, "list_mfa_devices", "MFADevices", UserName=name))
+    live = {
+        "virtual_mfa_devices": [d["SerialNumber"] for d in devices if ":mfa/" in d["SerialNumber"]],
+        "password_enabled": login is not None,
+        "password_last_used": _utc(u.get("PasswordLastUsed")),
+        "password_last_changed": _utc((login or {}).get("CreateDate")),
+        "user_creation_time": _utc(u.get("CreateDate")),
+        "mfa_active": bool(devices),
+        "access_keys": access_keys,
+    }
+    if login is not None:
+        props["LoginProfile"] = {}
+    return ctx.resource(iam.USER, u["Arn"], props, arn=u["Arn"], tags=tag_map(u.get("Tags")), live=live, name=name)
+
+
+def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterable[Any]:
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        yield from page.get(key, [])
+
+
+def _utc(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@_reader(pseudo.ACCOUNT)
+def _account_reader(ctx: CollectContext, account: str) -> Resource | None:
+    return _account(ctx.session, ctx.region) if account == ctx.account else None
+
+
+@_reader(pseudo.REGION)
+def _region(ctx: CollectContext, region_id: str) -> Resource | None:
+    account, _, region = region_id.partition("/")
+    if account != ctx.account or region != ctx.region:
+        return None
+    return Resource(
+        type=pseudo.REGION, id=region_id, properties={"RegionName": region}, account=account, region=region,
+        origin=Origin(account=account, region=region), name=region,
+    )
+
+
 # ---------------------------------------------------------------- entry points
 
 
@@ -72,7 +214,16 @@ def scope_of(resource_type: str) -> str:
     return cols[0].scope if cols else REGIONAL
 
 
+def home_region(session: AccountSession, region: str | None = None) -> str:
+    """`region`, unless it is GLOBAL or empty (a finding on an account-wide resource): then the
+    session's own region."""
+    if region and region != GLOBAL:
+        return region
+    return session.session.region_name or DEFAULT_REGION
+
+
 def _context(session: AccountSession, resource_type: str, region: str, needed: Iterable[str]) -> CollectContext:
+    region = home_region(session, region)
     scope_region = GLOBAL if scope_of(resource_type) == GLOBAL else region
     return CollectContext(session, region, scope_region, frozenset(needed) | {resource_type})
 
@@ -86,7 +237,8 @@ def read_one(
     needed: Iterable[str] = (),
 ) -> Resource:
     """The resource now, as a scan would have produced it. `needed` names the facets to fetch
-    (`AWS::S3::Bucket#Encryption`); none named fetches all of them."""
+    (`AWS::S3::Bucket#Encryption`); none named fetches all of them. `region` is the region to
+    call (GLOBAL means the session's region); a bucket or trail is read in its own region."""
     ctx = _context(session, resource_type, region, needed)
     what = f"{resource_type} {resource_id} in {ctx.scope_region}"
     reader = _READERS.get(resource_type)
@@ -121,14 +273,25 @@ def _run(fn: Callable[[CollectContext], Iterable[Resource]], ctx: CollectContext
     return list(fn(ctx))
 
 
-@dataclass(frozen=True)
-class _Related:
-    """Resources of another type that a control reads beside its target."""
-
-    read: Callable[[CollectContext, Resource], Iterable[Resource]]
+Related = Callable[[CollectContext, Resource], Iterable[Resource]]
 
 
-_RELATED: dict[str, _Related] = {}
+def _policy_of_bucket(ctx: CollectContext, bucket: Resource) -> Iterable[Resource]:
+    region = bucket.region if bucket.region and bucket.region != GLOBAL else ctx.region
+    policy = s3.bucket_policy(ctx, ctx.session.client("s3", region), bucket.id, region)
+    return [policy] if policy is not None else []
+
+
+def _flow_logs_of(ctx: CollectContext, target: Resource) -> Iterable[Resource]:
+    flt = [{"Name": "resource-id", "Values": [target.id]}]
+    return [ec2.flow_log(ctx, fl) for fl in ctx.paginate("ec2", "describe_flow_logs", "FlowLogs", Filters=flt)]
+
+
+# narrow readers for a type a control reads beside its target (else: the type's collector, one region)
+_RELATED: dict[str, Related] = {
+    s3.POLICY: _policy_of_bucket,
+    ec2.FLOW_LOG: _flow_logs_of,
+}
 
 
 def inventory_for(
@@ -165,7 +328,7 @@ def inventory_for(
         related = _RELATED.get(t)
         try:
             if related is not None:
-                items = list(related.read(ctx, target))
+                items = list(related(ctx, target))
             elif t == pseudo.ACCOUNT:
                 items = [_account(session, region)]
             else:

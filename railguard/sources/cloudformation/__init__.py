@@ -27,7 +27,7 @@ from typing import Any
 from railguard.model import Origin, Resource, Unknown
 from railguard.sources.cloudformation.parse import Parsed, TemplateSyntaxError, parse_json, parse_yaml
 from railguard.sources.cloudformation.resolve import NOVALUE, CircularReference, Resolver
-from railguard.sources.loaded import InlineIgnore, Loaded, ParseError, scan_ignore_comments
+from railguard.sources.loaded import NOT_EXPANDED, InlineIgnore, Loaded, ParseError, scan_ignore_comments
 
 __all__ = [
     "MAX_BYTES",
@@ -174,6 +174,7 @@ def _build(parsed: Parsed, text: str, file: str, params: Mapping[str, str], inli
     if not isinstance(data.get("Resources"), dict):
         out.errors.append(ParseError(file, "template has no Resources section"))
         return out
+    out.errors += _macros(data, file)
     built, owner_of, resolver = _resolve_all(parsed, file, params, None, out.errors)
     out.resources = _resources(parsed, file, built, owner_of, resolver)
     if inline_ignores:
@@ -200,10 +201,18 @@ def _resolve_all(
     for lid, spec in data["Resources"].items():
         lid = str(lid)
         line = lines.get(lid)
-        if lid.startswith("Fn::ForEach"):
-            continue  # language-extension loops expand at deployment
+        if lid.startswith("Fn::ForEach"):  # language-extension loops expand at deployment
+            errors.append(ParseError(file, f"{lid}: an Fn::ForEach loop (AWS::LanguageExtensions) expands at "
+                                     "deployment: its resources were not scanned", line, NOT_EXPANDED))
+            continue
         if not isinstance(spec, dict) or not isinstance(spec.get("Type"), str):
-            errors.append(ParseError(file, f"resource {lid}: {_bad_type(spec)}: not scanned", line))
+            why = _bad_type(spec)
+            kind = NOT_EXPANDED if "Rain module" in why else "parse"
+            errors.append(ParseError(file, f"resource {lid}: {why}: not scanned", line, kind))
+            continue
+        if spec["Type"].endswith("::MODULE"):
+            errors.append(ParseError(file, f"resource {lid}: {spec['Type']} is a CloudFormation registry module, "
+                                     "expanded at deployment: not scanned", line, NOT_EXPANDED))
             continue
         try:
             if "Condition" in spec and resolver.condition(spec["Condition"]) is False:
@@ -263,6 +272,22 @@ def _resources(
                 origin=Origin(file=file, line=parsed.parameter_lines.get(str(pname))),
             )
         )
+    return out
+
+
+_EXPANDED_TRANSFORMS = {"AWS::Serverless-2016-10-31", "AWS::LanguageExtensions"}
+
+
+def _macros(data: dict[str, Any], file: str) -> list[ParseError]:
+    """Transforms other than SAM and the language extensions rewrite the template at deployment."""
+    spec = data.get("Transform")
+    names = spec if isinstance(spec, list) else [spec] if spec is not None else []
+    out = []
+    for t in names:
+        name = t.get("Name") if isinstance(t, dict) else t
+        if isinstance(name, str) and name not in _EXPANDED_TRANSFORMS:
+            out.append(ParseError(file, f"Transform {name} is a macro that rewrites the template at deployment: "
+                                  "the resources were scanned as written, not as deployed", None, NOT_EXPANDED))
     return out
 
 

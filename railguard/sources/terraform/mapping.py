@@ -1311,5 +1311,102 @@ def _alarm(b: Builder, r: TFResource) -> None:
     b.add(r, "AWS::CloudWatch::Alarm", p, name=val(c, "alarm_name") if isinstance(c.get("alarm_name"), str) else r.address)
 
 
+# ---- resource policies: Lambda permissions, ECR, Secrets Manager, OpenSearch --------------------
+
+
+@maps("aws_lambda_permission")
+def _lambda_permission(b: Builder, r: TFResource) -> None:
+    p: dict[str, Any] = {}
+    puts(p, r.cfg, Action="action", FunctionName="function_name", Principal="principal", SourceAccount="source_account",
+         SourceArn="source_arn", PrincipalOrgID="principal_org_id", FunctionUrlAuthType="function_url_auth_type",
+         EventSourceToken="event_source_token")
+    b.add(r, "AWS::Lambda::Permission", p, name=r.address)
+
+
+@maps("aws_ecr_repository")
+def _ecr_repository(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"ImageTagMutability": val(c, "image_tag_mutability", "MUTABLE")}
+    put(p, "RepositoryName", c.get("name"))
+    scan = block(c, "image_scanning_configuration")
+    p["ImageScanningConfiguration"] = {"ScanOnPush": val(scan or {}, "scan_on_push", False)}
+    enc = block(c, "encryption_configuration")
+    if enc is not None:
+        e: dict[str, Any] = {}
+        puts(e, enc, EncryptionType="encryption_type", KmsKey="kms_key")
+        p["EncryptionConfiguration"] = e
+    b.add(r, "AWS::ECR::Repository", p)
+
+
+@maps("aws_ecr_repository_policy", fold=True)
+def _ecr_repository_policy(b: Builder, r: TFResource) -> None:
+    t = b.find("AWS::ECR::Repository", r.cfg.get("repository"))
+    if t is None:
+        b.keep(r)
+        return
+    t.props["RepositoryPolicyText"] = policy(r.cfg.get("policy"))
+
+
+@maps("aws_secretsmanager_secret")
+def _secret(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    puts(p, c, Name="name", KmsKeyId="kms_key_id", Description="description")
+    d = b.add(r, "AWS::SecretsManager::Secret", p)
+    if c.get("policy") is not None:
+        b.add(r, "AWS::SecretsManager::ResourcePolicy", {"SecretId": d.id, "ResourcePolicy": policy(c["policy"])},
+              id=f"{r.address}.policy", name=f"{r.address}.policy")
+
+
+@maps("aws_secretsmanager_secret_policy")
+def _secret_policy(b: Builder, r: TFResource) -> None:
+    p: dict[str, Any] = {"SecretId": clean(r.cfg.get("secret_arn")), "ResourcePolicy": policy(r.cfg.get("policy"))}
+    put(p, "BlockPublicPolicy", r.cfg.get("block_public_policy"))
+    b.add(r, "AWS::SecretsManager::ResourcePolicy", p, name=r.address)
+
+
+_DOMAIN_TYPE = {"aws_opensearch_domain": "AWS::OpenSearchService::Domain",
+                "aws_elasticsearch_domain": "AWS::Elasticsearch::Domain"}
+
+
+@maps("aws_opensearch_domain", "aws_elasticsearch_domain")
+def _search_domain(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {}
+    put(p, "DomainName", c.get("domain_name"))
+    put(p, "EngineVersion" if r.type == "aws_opensearch_domain" else "ElasticsearchVersion",
+        c.get("engine_version") if r.type == "aws_opensearch_domain" else c.get("elasticsearch_version"))
+    if c.get("access_policies") is not None:
+        p["AccessPolicies"] = policy(c["access_policies"])
+    vpc = block(c, "vpc_options")
+    if vpc is not None:
+        p["VPCOptions"] = {"SubnetIds": val(vpc, "subnet_ids", []), "SecurityGroupIds": val(vpc, "security_group_ids", [])}
+    ear = block(c, "encrypt_at_rest")
+    if ear is not None:
+        e: dict[str, Any] = {"Enabled": val(ear, "enabled", False)}
+        put(e, "KmsKeyId", ear.get("kms_key_id"))
+        p["EncryptionAtRestOptions"] = e
+    n2n = block(c, "node_to_node_encryption")
+    if n2n is not None:
+        p["NodeToNodeEncryptionOptions"] = {"Enabled": val(n2n, "enabled", False)}
+    dep = block(c, "domain_endpoint_options")
+    if dep is not None:
+        d: dict[str, Any] = {"EnforceHTTPS": val(dep, "enforce_https", True)}
+        put(d, "TLSSecurityPolicy", dep.get("tls_security_policy"))
+        p["DomainEndpointOptions"] = d
+    name = c.get("domain_name")
+    b.add(r, _DOMAIN_TYPE[r.type], p, name=name if isinstance(name, str) else r.address)
+
+
+@maps("aws_opensearch_domain_policy", "aws_elasticsearch_domain_policy", fold=True)
+def _search_domain_policy(b: Builder, r: TFResource) -> None:
+    kind = "AWS::OpenSearchService::Domain" if r.type == "aws_opensearch_domain_policy" else "AWS::Elasticsearch::Domain"
+    t = b.find(kind, r.cfg.get("domain_name"))
+    if t is None:
+        b.keep(r)
+        return
+    t.props["AccessPolicies"] = policy(r.cfg.get("access_policies"))
+
+
 # every type with a CloudFormation mapping, for docs and tests
 MAPPED_TYPES = sorted(set(MAP) | set(FOLD))

@@ -3,6 +3,7 @@ on a freshly re-read resource (the same path verify takes)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,6 +49,11 @@ def plan(sess: AccountSession, action_id: str, resource_type: str, resource_id: 
     return t, get(action_id).plan(t, params or {})
 
 
+def journalled(change: Change) -> Change:
+    """The change as the journal gives it back: through JSON (undo must work from that alone)."""
+    return Change.from_dict(json.loads(json.dumps(change.to_dict())))
+
+
 def calls_during(sess: AccountSession, fn: Any, *args: Any) -> tuple[Any, dict[str, int]]:
     """Run fn and return (its result, the API requests it sent by service:Operation)."""
     before = sess.counter.snapshot()
@@ -58,3 +64,26 @@ def calls_during(sess: AccountSession, fn: Any, *args: Any) -> tuple[Any, dict[s
 
 def state(sess: AccountSession, action_id: str, resource: Resource, region: str = REGION) -> Mapping[str, Any]:
     return get(action_id).current(Target(resource, sess, region))
+
+
+def cycle(sess: AccountSession, action_id: str, control_id: str, rtype: str, rid: str, read: Any,
+          params: dict[str, Any] | None = None, control_type: str | None = None, control_id_of: str | None = None,
+          ) -> None:
+    """FAIL; plan changes nothing; apply: PASS and current() re-reads; undo: as before and FAIL."""
+    cid = control_id_of or rid
+    ctype = control_type or rtype
+    before = read()
+    assert verdict(sess, control_id, cid, resource_type=ctype) == Result.FAIL
+    t, change = plan(sess, action_id, rtype, rid, params)
+    assert not change.noop and read() == before
+    spec = get(action_id)
+    applied = spec.apply(t, change)
+    assert verdict(sess, control_id, cid, resource_type=ctype) == Result.PASS
+    left = spec.current(t)
+    spec.undo(t, journalled(change), applied)
+    assert read() == before
+    assert spec.current(t) != left
+    assert verdict(sess, control_id, cid, resource_type=ctype) == Result.FAIL
+    spec.apply(t, change)
+    _, again = plan(sess, action_id, rtype, rid, params)
+    assert again.noop and again.calls == ()

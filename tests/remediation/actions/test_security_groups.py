@@ -16,7 +16,7 @@ from railguard.remediation.actions import get
 from railguard.remediation.actions.security_groups import SG, plan_rules
 from railguard.sources.aws.session import AccountSession
 from tests.livehelp import live_inventory
-from tests.remediation.actions.support import REGION, calls_during, plan, session, verdict
+from tests.remediation.actions.support import REGION, calls_during, journalled, plan, session, verdict
 
 ADMIN = "ec2.sg-admin-port-open-to-world"
 
@@ -126,9 +126,10 @@ def test_restrict_dry_run_apply_verify_undo(sess: AccountSession) -> None:
     left, reread = calls_during(sess, spec.current, t)
     assert reread == {"ec2:DescribeSecurityGroups": 1}
     assert left["GroupId"] == gid and len(left["SecurityGroupIngress"]) == 3
-    assert change.prior["SecurityGroupIngress"] == spec.state(t.resource)["SecurityGroupIngress"]
+    from_scan, free = calls_during(sess, spec.current, t, t.resource)  # from a re-read resource: no call
+    assert free == {} and change.prior["SecurityGroupIngress"] == from_scan["SecurityGroupIngress"]
 
-    spec.undo(t, change, applied)
+    spec.undo(t, journalled(change), applied)
     assert raw(gid) == before  # descriptions included
     assert verdict(sess, ADMIN, gid) == Result.FAIL
 

@@ -63,24 +63,30 @@ def collect_trails(ctx: CollectContext) -> Iterator[Resource]:
         home = t.get("HomeRegion") or ctx.region
         if home != ctx.region:
             continue  # a shadow of a trail read in its own home region
-        arn = t["TrailARN"]
-        props: dict[str, Any] = {cf: t[k] for k, cf in _FIELDS.items() if t.get(k) not in (None, "")}
-        live: dict[str, Any] = {"home_region": home, "owner_account": arn.split(":")[4]}
-        try:
-            status = client.get_trail_status(Name=arn)
-            props["IsLogging"] = bool(status.get("IsLogging"))
-            live["latest_delivery_time"] = _iso(status.get("LatestDeliveryTime"))
-            live["latest_delivery_error"] = status.get("LatestDeliveryError") or None
-        except Exception as exc:
-            props["IsLogging"] = ctx.unknown(exc, "cloudtrail:GetTrailStatus")
-        try:
-            sel = client.get_event_selectors(TrailName=arn)
-            if sel.get("EventSelectors"):
-                props["EventSelectors"] = sel["EventSelectors"]
-            if sel.get("AdvancedEventSelectors"):
-                props["AdvancedEventSelectors"] = sel["AdvancedEventSelectors"]
-        except Exception as exc:
-            props["EventSelectors"] = props["AdvancedEventSelectors"] = ctx.unknown(
-                exc, "cloudtrail:GetEventSelectors"
-            )
-        yield ctx.resource(TRAIL, arn, props, arn=arn, name=t.get("Name"), live=live)
+        yield trail(ctx, client, t)
+
+
+def trail(ctx: CollectContext, client: Any, t: dict[str, Any]) -> Resource:
+    """One DescribeTrails item as a resource: its status and event selectors read by ARN."""
+    arn = t["TrailARN"]
+    home = t.get("HomeRegion") or ctx.region
+    props: dict[str, Any] = {cf: t[k] for k, cf in _FIELDS.items() if t.get(k) not in (None, "")}
+    live: dict[str, Any] = {"home_region": home, "owner_account": arn.split(":")[4]}
+    try:
+        status = client.get_trail_status(Name=arn)
+        props["IsLogging"] = bool(status.get("IsLogging"))
+        live["latest_delivery_time"] = _iso(status.get("LatestDeliveryTime"))
+        live["latest_delivery_error"] = status.get("LatestDeliveryError") or None
+    except Exception as exc:
+        props["IsLogging"] = ctx.unknown(exc, "cloudtrail:GetTrailStatus")
+    try:
+        sel = client.get_event_selectors(TrailName=arn)
+        if sel.get("EventSelectors"):
+            props["EventSelectors"] = sel["EventSelectors"]
+        if sel.get("AdvancedEventSelectors"):
+            props["AdvancedEventSelectors"] = sel["AdvancedEventSelectors"]
+    except Exception as exc:
+        props["EventSelectors"] = props["AdvancedEventSelectors"] = ctx.unknown(
+            exc, "cloudtrail:GetEventSelectors"
+        )
+    return ctx.resource(TRAIL, arn, props, arn=arn, name=t.get("Name"), live=live)

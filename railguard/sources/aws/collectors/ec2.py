@@ -181,21 +181,26 @@ def collect_network_acls(ctx: CollectContext) -> Iterator[Resource]:
 @collector("ec2-vpcs", yields=[VPC], scope=REGIONAL, calls=["ec2:DescribeVpcs"])
 def collect_vpcs(ctx: CollectContext) -> Iterator[Resource]:
     for v in ctx.paginate("ec2", "describe_vpcs", "Vpcs", **PAGE):
-        vid = v["VpcId"]
-        tags = tag_map(v.get("Tags"))
-        yield ctx.resource(
-            VPC, vid, {"CidrBlock": v.get("CidrBlock"), "InstanceTenancy": v.get("InstanceTenancy")},
-            arn=_arn(ctx, "vpc", vid),
-            tags=tags,
-            live={
-                "is_default": bool(v.get("IsDefault")),
-                "state": v.get("State"),
-                "ipv6_cidr_blocks": [
-                    a["Ipv6CidrBlock"] for a in v.get("Ipv6CidrBlockAssociationSet", []) if a.get("Ipv6CidrBlock")
-                ],
-            },
-            name=tags.get("Name"),
-        )
+        yield vpc(ctx, v)
+
+
+def vpc(ctx: CollectContext, v: Mapping[str, Any]) -> Resource:
+    """One DescribeVpcs item as a resource."""
+    vid = v["VpcId"]
+    tags = tag_map(v.get("Tags"))
+    return ctx.resource(
+        VPC, vid, {"CidrBlock": v.get("CidrBlock"), "InstanceTenancy": v.get("InstanceTenancy")},
+        arn=_arn(ctx, "vpc", vid),
+        tags=tags,
+        live={
+            "is_default": bool(v.get("IsDefault")),
+            "state": v.get("State"),
+            "ipv6_cidr_blocks": [
+                a["Ipv6CidrBlock"] for a in v.get("Ipv6CidrBlockAssociationSet", []) if a.get("Ipv6CidrBlock")
+            ],
+        },
+        name=tags.get("Name"),
+    )
 
 
 _FLOW_LOG_TARGETS = {
@@ -217,29 +222,34 @@ def flow_log_resource_type(resource_id: str) -> str | None:
 @collector("ec2-flow-logs", yields=[FLOW_LOG], scope=REGIONAL, calls=["ec2:DescribeFlowLogs"])
 def collect_flow_logs(ctx: CollectContext) -> Iterator[Resource]:
     for fl in ctx.paginate("ec2", "describe_flow_logs", "FlowLogs", **PAGE):
-        fid, target = fl["FlowLogId"], fl.get("ResourceId", "")
-        props: dict[str, Any] = {
-            "ResourceId": target,
-            "ResourceType": flow_log_resource_type(target),
-            "TrafficType": fl.get("TrafficType"),
-            "LogDestinationType": fl.get("LogDestinationType", "cloud-watch-logs"),
-        }
-        for k in ("LogDestination", "LogGroupName", "DeliverLogsPermissionArn", "MaxAggregationInterval",
-                  "LogFormat"):
-            if fl.get(k) is not None:
-                props[k] = fl[k]
-        tags = tag_map(fl.get("Tags"))
-        yield ctx.resource(
-            FLOW_LOG, fid, props,
-            arn=_arn(ctx, "vpc-flow-log", fid),
-            tags=tags,
-            live={
-                "flow_log_status": fl.get("FlowLogStatus"),
-                "deliver_logs_status": fl.get("DeliverLogsStatus"),
-                "deliver_logs_error": fl.get("DeliverLogsErrorMessage"),
-            },
-            name=tags.get("Name"),
-        )
+        yield flow_log(ctx, fl)
+
+
+def flow_log(ctx: CollectContext, fl: Mapping[str, Any]) -> Resource:
+    """One DescribeFlowLogs item as a resource."""
+    fid, target = fl["FlowLogId"], fl.get("ResourceId", "")
+    props: dict[str, Any] = {
+        "ResourceId": target,
+        "ResourceType": flow_log_resource_type(target),
+        "TrafficType": fl.get("TrafficType"),
+        "LogDestinationType": fl.get("LogDestinationType", "cloud-watch-logs"),
+    }
+    for k in ("LogDestination", "LogGroupName", "DeliverLogsPermissionArn", "MaxAggregationInterval",
+              "LogFormat"):
+        if fl.get(k) is not None:
+            props[k] = fl[k]
+    tags = tag_map(fl.get("Tags"))
+    return ctx.resource(
+        FLOW_LOG, fid, props,
+        arn=_arn(ctx, "vpc-flow-log", fid),
+        tags=tags,
+        live={
+            "flow_log_status": fl.get("FlowLogStatus"),
+            "deliver_logs_status": fl.get("DeliverLogsStatus"),
+            "deliver_logs_error": fl.get("DeliverLogsErrorMessage"),
+        },
+        name=tags.get("Name"),
+    )
 
 
 # ---------------------------------------------------------------- instances
@@ -255,48 +265,53 @@ def collect_instances(ctx: CollectContext) -> Iterator[Resource]:
     filters = [{"Name": "instance-state-name", "Values": LIVE_STATES}]
     for reservation in ctx.paginate("ec2", "describe_instances", "Reservations", Filters=filters, **PAGE):
         for i in reservation.get("Instances", []):
-            iid = i["InstanceId"]
-            profile_arn = (i.get("IamInstanceProfile") or {}).get("Arn")
-            sg_ids = [g["GroupId"] for g in i.get("SecurityGroups", []) if g.get("GroupId")]
-            if not sg_ids:  # moto and some shapes list groups only on the interfaces
-                sg_ids = list(dict.fromkeys(
-                    g["GroupId"] for n in i.get("NetworkInterfaces", []) for g in n.get("Groups", [])
-                    if g.get("GroupId")
-                ))
-            meta = i.get("MetadataOptions")
-            props: dict[str, Any] = {
-                "InstanceId": iid,
-                "ImageId": i.get("ImageId"),
-                "InstanceType": i.get("InstanceType"),
-                "SubnetId": i.get("SubnetId"),
-                "SecurityGroupIds": sg_ids,
-            }
-            if profile_arn:
-                props["IamInstanceProfile"] = _profile_name(profile_arn)
-            if meta is not None:
-                props["MetadataOptions"] = {
-                    k: meta[k] for k in ("HttpTokens", "HttpEndpoint", "HttpPutResponseHopLimit",
-                                         "InstanceMetadataTags") if k in meta
-                }
-            if i.get("KeyName"):
-                props["KeyName"] = i["KeyName"]
-            launch = i.get("LaunchTime")
-            tags = tag_map(i.get("Tags"))
-            yield ctx.resource(
-                INSTANCE, iid, props,
-                arn=_arn(ctx, "instance", iid),
-                tags=tags,
-                live={
-                    "state": (i.get("State") or {}).get("Name"),
-                    "public_ip": i.get("PublicIpAddress"),
-                    "private_ip": i.get("PrivateIpAddress"),
-                    "vpc_id": i.get("VpcId"),
-                    "security_group_ids": sg_ids,
-                    "instance_profile_arn": profile_arn,
-                    "launch_time": launch.isoformat() if hasattr(launch, "isoformat") else launch,
-                },
-                name=tags.get("Name"),
-            )
+            yield instance(ctx, i)
+
+
+def instance(ctx: CollectContext, i: Mapping[str, Any]) -> Resource:
+    """One DescribeInstances instance as a resource."""
+    iid = i["InstanceId"]
+    profile_arn = (i.get("IamInstanceProfile") or {}).get("Arn")
+    sg_ids = [g["GroupId"] for g in i.get("SecurityGroups", []) if g.get("GroupId")]
+    if not sg_ids:  # moto and some shapes list groups only on the interfaces
+        sg_ids = list(dict.fromkeys(
+            g["GroupId"] for n in i.get("NetworkInterfaces", []) for g in n.get("Groups", [])
+            if g.get("GroupId")
+        ))
+    meta = i.get("MetadataOptions")
+    props: dict[str, Any] = {
+        "InstanceId": iid,
+        "ImageId": i.get("ImageId"),
+        "InstanceType": i.get("InstanceType"),
+        "SubnetId": i.get("SubnetId"),
+        "SecurityGroupIds": sg_ids,
+    }
+    if profile_arn:
+        props["IamInstanceProfile"] = _profile_name(profile_arn)
+    if meta is not None:
+        props["MetadataOptions"] = {
+            k: meta[k] for k in ("HttpTokens", "HttpEndpoint", "HttpPutResponseHopLimit",
+                                 "InstanceMetadataTags") if k in meta
+        }
+    if i.get("KeyName"):
+        props["KeyName"] = i["KeyName"]
+    launch: Any = i.get("LaunchTime")
+    tags = tag_map(i.get("Tags"))
+    return ctx.resource(
+        INSTANCE, iid, props,
+        arn=_arn(ctx, "instance", iid),
+        tags=tags,
+        live={
+            "state": (i.get("State") or {}).get("Name"),
+            "public_ip": i.get("PublicIpAddress"),
+            "private_ip": i.get("PrivateIpAddress"),
+            "vpc_id": i.get("VpcId"),
+            "security_group_ids": sg_ids,
+            "instance_profile_arn": profile_arn,
+            "launch_time": launch.isoformat() if hasattr(launch, "isoformat") else launch,
+        },
+        name=tags.get("Name"),
+    )
 
 
 # ---------------------------------------------------------------- VPC peering

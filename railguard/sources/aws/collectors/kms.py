@@ -41,52 +41,56 @@ def collect_keys(ctx: CollectContext) -> Iterator[Resource]:
     want_policy = ctx.wants(KEY_POLICY)
 
     def read(key: dict[str, Any]) -> Resource | None:
-        key_id, arn = key["KeyId"], key.get("KeyArn")
-        try:
-            md = client.describe_key(KeyId=key_id)["KeyMetadata"]
-        except Exception as exc:
-            u = ctx.unknown(exc, "kms:DescribeKey")
-            unknown: dict[str, Any] = dict.fromkeys(
-                ("Enabled", "KeySpec", "KeyUsage", "Origin", "EnableKeyRotation"), u)
-            unknown["KeyPolicy"] = u if want_policy else ctx.not_collected(KEY_POLICY)
-            return ctx.resource(KEY, key_id, unknown, arn=arn, live={"key_state": u})
-        if md.get("KeyManager") == "AWS":
-            return None
-        spec = md.get("KeySpec") or md.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
-        usage = md.get("KeyUsage") or "ENCRYPT_DECRYPT"  # the API default (moto omits it)
-        props: dict[str, Any] = {
-            "Description": md.get("Description", ""),
-            "Enabled": bool(md.get("Enabled")),
-            "KeySpec": spec,
-            "KeyUsage": usage,
-            "MultiRegion": bool(md.get("MultiRegion")),
-            "Origin": md.get("Origin"),
-        }
-        state = md.get("KeyState")
-        if (spec == "SYMMETRIC_DEFAULT" and usage == "ENCRYPT_DECRYPT"
-                and md.get("Origin", "AWS_KMS") == "AWS_KMS" and state == "Enabled"):
-            try:
-                props["EnableKeyRotation"] = bool(
-                    client.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled"))
-            except Exception as exc:
-                props["EnableKeyRotation"] = ctx.unknown(exc, "kms:GetKeyRotationStatus")
-        if want_policy:
-            try:
-                props["KeyPolicy"] = json.loads(
-                    client.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
-            except Exception as exc:
-                props["KeyPolicy"] = ctx.unknown(exc, "kms:GetKeyPolicy")
-        else:
-            props["KeyPolicy"] = ctx.not_collected(KEY_POLICY)
-        created = md.get("CreationDate")
-        live = {
-            "key_state": state,
-            "key_manager": md.get("KeyManager"),
-            "creation_date": created.isoformat() if hasattr(created, "isoformat") else created,
-        }
-        return ctx.resource(KEY, key_id, props, arn=md.get("Arn") or arn, live=live)
+        return key_resource(ctx, client, key["KeyId"], key.get("KeyArn"), want_policy=want_policy)
 
     keys = list(ctx.paginate("kms", "list_keys", "Keys"))
     for res in per_resource(read, keys):
         if res is not None:
             yield res
+
+
+def key_resource(ctx: CollectContext, client: Any, key_id: str, arn: str | None, *, want_policy: bool) -> Resource | None:
+    """One customer-managed key as a resource (None for an AWS-managed key)."""
+    try:
+        md = client.describe_key(KeyId=key_id)["KeyMetadata"]
+    except Exception as exc:
+        u = ctx.unknown(exc, "kms:DescribeKey")
+        unknown: dict[str, Any] = dict.fromkeys(
+            ("Enabled", "KeySpec", "KeyUsage", "Origin", "EnableKeyRotation"), u)
+        unknown["KeyPolicy"] = u if want_policy else ctx.not_collected(KEY_POLICY)
+        return ctx.resource(KEY, key_id, unknown, arn=arn, live={"key_state": u})
+    if md.get("KeyManager") == "AWS":
+        return None
+    spec = md.get("KeySpec") or md.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    usage = md.get("KeyUsage") or "ENCRYPT_DECRYPT"  # the API default (moto omits it)
+    props: dict[str, Any] = {
+        "Description": md.get("Description", ""),
+        "Enabled": bool(md.get("Enabled")),
+        "KeySpec": spec,
+        "KeyUsage": usage,
+        "MultiRegion": bool(md.get("MultiRegion")),
+        "Origin": md.get("Origin"),
+    }
+    state = md.get("KeyState")
+    if (spec == "SYMMETRIC_DEFAULT" and usage == "ENCRYPT_DECRYPT"
+            and md.get("Origin", "AWS_KMS") == "AWS_KMS" and state == "Enabled"):
+        try:
+            props["EnableKeyRotation"] = bool(
+                client.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled"))
+        except Exception as exc:
+            props["EnableKeyRotation"] = ctx.unknown(exc, "kms:GetKeyRotationStatus")
+    if want_policy:
+        try:
+            props["KeyPolicy"] = json.loads(
+                client.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+        except Exception as exc:
+            props["KeyPolicy"] = ctx.unknown(exc, "kms:GetKeyPolicy")
+    else:
+        props["KeyPolicy"] = ctx.not_collected(KEY_POLICY)
+    created = md.get("CreationDate")
+    live = {
+        "key_state": state,
+        "key_manager": md.get("KeyManager"),
+        "creation_date": created.isoformat() if hasattr(created, "isoformat") else created,
+    }
+    return ctx.resource(KEY, key_id, props, arn=md.get("Arn") or arn, live=live)

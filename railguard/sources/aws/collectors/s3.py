@@ -101,12 +101,12 @@ _FACET_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 )
 def collect_s3(ctx: CollectContext) -> Iterator[Resource]:
     if ctx.wants(ACCOUNT_PAB):
-        account_block = _account_public_access_block(ctx)
+        account_block = account_public_access_block(ctx)
         if account_block is not None:
             yield account_block
     if not ctx.wants(BUCKET, POLICY, *FACETS):
         return
-    facets = _wanted_facets(ctx)
+    facets = wanted_facets(ctx)
     try:
         listed = _list_buckets(ctx)
     except Exception as exc:
@@ -115,7 +115,7 @@ def collect_s3(ctx: CollectContext) -> Iterator[Resource]:
             if ctx.wants(t):
                 ctx.gap(t, reason)
         return
-    for out in per_resource(lambda b: _bucket(ctx, b, facets), listed, workers=MAX_THREADS):
+    for out in per_resource(lambda b: bucket_resources(ctx, b, facets), listed, workers=MAX_THREADS):
         yield from out
 
 
@@ -127,14 +127,14 @@ def _list_buckets(ctx: CollectContext) -> list[dict[str, Any]]:
     return list(client.list_buckets().get("Buckets", []))  # botocore older than the paginator
 
 
-def _wanted_facets(ctx: CollectContext) -> set[str]:
+def wanted_facets(ctx: CollectContext) -> set[str]:
     named = {f for f in FACETS if ctx.wants(f)}
     if named or not ctx.wants(BUCKET):
         return named
     return set(FACETS)  # the bucket type with no facet named: the whole bucket
 
 
-def _account_public_access_block(ctx: CollectContext) -> Resource | None:
+def account_public_access_block(ctx: CollectContext) -> Resource | None:
     try:
         resp = ctx.client("s3control").get_public_access_block(AccountId=ctx.account)
         conf = resp.get("PublicAccessBlockConfiguration", {})
@@ -151,7 +151,7 @@ def _account_public_access_block(ctx: CollectContext) -> Resource | None:
     )
 
 
-def _bucket(ctx: CollectContext, listed: dict[str, Any], facets: set[str]) -> list[Resource]:
+def bucket_resources(ctx: CollectContext, listed: dict[str, Any], facets: set[str]) -> list[Resource]:
     name = listed["Name"]
     region = listed.get("BucketRegion")
     live: dict[str, Any] = {}
@@ -180,7 +180,7 @@ def _bucket(ctx: CollectContext, listed: dict[str, Any], facets: set[str]) -> li
     arn = f"arn:{ctx.partition}:s3:::{name}"
     out = [ctx.resource(BUCKET, name, props, arn=arn, live=live, name=name, region=region)]
     if ctx.wants(POLICY):
-        policy = _policy(ctx, client, name, region)
+        policy = bucket_policy(ctx, client, name, region)
         if policy is not None:
             out.append(policy)
     return out
@@ -313,7 +313,7 @@ _FETCH: dict[str, Fetch] = {
 }
 
 
-def _policy(ctx: CollectContext, client: Any, name: str, region: str) -> Resource | None:
+def bucket_policy(ctx: CollectContext, client: Any, name: str, region: str) -> Resource | None:
     document: Any
     try:
         text = client.get_bucket_policy(Bucket=name)["Policy"]
