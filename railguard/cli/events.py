@@ -56,6 +56,10 @@ def replay(
     location: str = typer.Argument(..., help="A log file, a directory of them, or s3://bucket/prefix."),
     fmt: str = typer.Option("text", "--format", help="text or json (one JSON object per detection, per line)."),
     config: Path = typer.Option(None, "--config", help="Configuration file (default: ./railguard.yaml)."),
+    guardrails: Path = typer.Option(
+        None, "--guardrails", help="Also run these guardrails, in assess mode, on the resources events touched."
+    ),
+    db: str = typer.Option(None, "--db", envvar="RAILGUARD_DB", help="Store URL (with --guardrails)."),
     fail_on: str = typer.Option(None, "--fail-on", help="Exit 1 when a detection at or above this severity fires."),
     slack: int = typer.Option(20, "--slack", min=1, help="Minutes a log file may lag its records (merge window)."),
     profile: str = typer.Option(None, "--profile", help="AWS profile, for s3:// locations."),
@@ -81,9 +85,14 @@ def replay(
         if threshold is not None and det.severity >= threshold and not worst:
             worst.append(det)
 
+    on_record = None
+    if guardrails is not None:
+        _, _, store = _claims(db)
+        responder = _responder(guardrails, store, False, profile, endpoint_url, region, None)
+        on_record = responder.handle
     try:
         stats = run_replay(location, detector, found, s3_client=s3_client_factory(profile, endpoint_url, region),
-                           slack=timedelta(minutes=slack))
+                           slack=timedelta(minutes=slack), on_record=on_record)
     except FileNotFoundError:
         raise UserError(f"{location}: no such file or directory") from None
     except Exception as exc:  # listing an S3 prefix failed: name the code, not a traceback
@@ -162,6 +171,9 @@ def watch(
     queue: str = typer.Option(..., "--queue", help="URL of the SQS queue fed by EventBridge or S3 notifications."),
     config: Path = typer.Option(None, "--config", help="Configuration file (default: ./railguard.yaml)."),
     db: str = typer.Option(None, "--db", envvar="RAILGUARD_DB", help="Store URL (processed event ids, journal)."),
+    guardrails: Path = typer.Option(None, "--guardrails", help="Guardrails to run on the resources events touch."),
+    apply: bool = typer.Option(False, "--apply", help="Let guardrails in mode remediate change things."),
+    role_name: str = typer.Option(None, "--role-name", help="Role to assume in other accounts of the organization."),
     metrics_port: int = typer.Option(None, "--metrics-port", help="Serve Prometheus /metrics on this port."),
     metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="Address for /metrics."),
     batch: int = typer.Option(10, "--batch", min=1, max=10, help="Messages per receive."),
@@ -184,9 +196,10 @@ def watch(
     detector = build_detector(config)
     region = region or _queue_region(queue) or ""
     sqs = _client("sqs", profile, endpoint_url, region)
-    claim, release = _claims(db)
+    claim, release, store = _claims(db)
+    responder = _responder(guardrails, store, apply, profile, endpoint_url, region, role_name)
     w = Worker(
-        sqs, queue, Processor(detector, print_detection), claim=claim, release=release,
+        sqs, queue, Processor(detector, print_detection, responder), claim=claim, release=release,
         s3_client=s3_client_factory(profile, endpoint_url, region),
         options=WorkerOptions(batch=batch, wait=wait, visibility=visibility, max_receives=max_receives,
                               heartbeat=heartbeat, idle_exit=idle_exit),
@@ -226,8 +239,8 @@ def _client(service: str, profile: str | None, endpoint_url: str | None, region:
                           config=Config(retries={"mode": "adaptive", "max_attempts": 5}, read_timeout=30))
 
 
-def _claims(db: str | None) -> tuple[Any, Any]:
-    """Claim/release of processed event ids: in the store when it is available, else in memory."""
+def _claims(db: str | None) -> tuple[Any, Any, Any]:
+    """Claim/release of processed event ids (and the store): in the store when it is available, else in memory."""
     try:
         from railguard.store import open_store
     except ImportError:
@@ -247,9 +260,28 @@ def _claims(db: str | None) -> tuple[Any, Any]:
             with lock:
                 seen.discard(eid)
 
-        return claim, release
-    store = open_store(db)
-    return store.events.first_time, store.events.forget
+        return claim, release, None
+    try:
+        store = open_store(db)
+    except Exception as exc:
+        raise UserError(f"--db: cannot open the store ({type(exc).__name__}: {exc})") from None
+    return store.events.first_time, store.events.forget, store
+
+
+def _responder(guardrails: Path | None, store: Any, apply: bool, profile: str | None, endpoint_url: str | None,
+               region: str | None, role_name: str | None) -> Any:
+    if guardrails is None:
+        return None
+    if store is None:
+        raise UserError("--guardrails needs the store (railguard.store), which this installation lacks")
+    from railguard.events.respond import EventResponder, SessionPool, load_guardrails_file
+
+    try:
+        rules = load_guardrails_file(guardrails)
+    except (ValueError, OSError) as exc:
+        raise UserError(str(exc)) from None
+    pool = SessionPool(profile=profile, endpoint_url=endpoint_url, region=region, role_name=role_name)
+    return EventResponder(rules, pool, store, apply=apply)
 
 
 def deploy(

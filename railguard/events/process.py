@@ -69,6 +69,11 @@ class Processor:
             self.on_detection(d)
         if self.responder is not None:
             c.actions += self.responder.handle(rec)
+            heal = getattr(self.responder, "autoheal", None)
+            if heal is not None:
+                for d in found:
+                    if self.detector.contexts[d.rule].rule.autoheal:
+                        c.actions += heal(rec, d.rule)
         return found
 
 
