@@ -44,7 +44,7 @@ def _register() -> None:
     app.add_typer(catalog.frameworks_app, name="frameworks")
     scan.register(app)
     demo.register(app)
-    for name in ("iac", "secrets", "hooks"):
+    for name in ("iac", "secrets", "hooks", "guardrails", "respond", "exceptions", "findings"):
         try:
             module = __import__(f"railguard.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:
