@@ -106,12 +106,14 @@ _MASKED = re.compile(rb"^(?:\*{3,}|x{3,}|X{3,}|\.{3,}|-+|_+|#+|0+|(?:\xe2\x80\xa
 _BOOLISH = frozenset({b"true", b"false", b"yes", b"no", b"on", b"off", b"enabled", b"disabled", b"1", b"0", b"nil",
                       b"none", b"null", b"undefined", b"todo", b"tbd", b"n/a", b"required", b"optional"})
 _PLAIN_URL = re.compile(rb"^[a-z][a-z0-9+.-]*://(?![^/\s]*@)\S*$", re.IGNORECASE)
-_PATHISH = re.compile(rb"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|^[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+/?$")
+# absolute and home paths, and lower-case relative ones (``prod/app/credentials``); base64 has upper case
+_PATHISH = re.compile(rb"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|^[a-z0-9_.\-]+(?:/[a-z0-9_.\-]+)+/?$")
 _CODEISH = re.compile(
-    rb"[()\[\]`]|\?\.|->|::|=>|\|\||&&|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|"
+    rb"\w\(|\(\)|^\[|\]$|`|\?\.|->|::|=>|\|\||&&|^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|"
     rb"getenv|vault:|ssm:|arn:|sha\d+[:-]|md5:|file:|secrets\.|var\.|local\.|data\.|module\.|\$|%|@|&|!)|"
     rb"\.(?:pem|key|json|ya?ml|txt|crt|p12|pfx|env|cfg|conf|ini|properties)$"
 )
+_CODE_START = re.compile(rb"^(?:os\.|process\.|env\.|System\.|config\.|settings\.|self\.|this\.|ENV\[|getenv|vault:|ssm:|arn:|\$)")
 _DOTTED = re.compile(rb"^[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+(?:\(\))?$")
 # identifiers and words: ``password_confirmation``, ``PASSWORD_FIELD``, ``SomeClassName``, ``x-api-key``
 _IDENTIFIERISH = re.compile(
@@ -153,6 +155,18 @@ def uuid_name(name: str) -> bool:
     return _UUID_NAME.search(name) is not None
 
 
+_CAMEL_PARTS = re.compile(rb"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _random_letters(v: bytes) -> bool:
+    """``nagBGobDzrWhuJUkLQ`` is generated, ``PasswordField`` and ``AccessControlAllowCredentials``
+    are names: a generated run of letters switches case every few characters."""
+    if len(v) < 12 or v.lower() == v or v.upper() == v or shannon(v) < 3.5:
+        return False
+    parts = _CAMEL_PARTS.findall(v)
+    return len(v) / max(1, len(parts)) < 3.5
+
+
 def literal_secret(strength: int, value: bytes, quoted: bool = True, uuid_ok: bool = False) -> bool:
     """Is ``value`` a secret written in place, under a name of ``strength``?
 
@@ -162,7 +176,10 @@ def literal_secret(strength: int, value: bytes, quoted: bool = True, uuid_ok: bo
         return False
     v = value
     n = len(v)
-    if n < 6 or n > 200 or b" " in v or _CODEISH.search(v) or _PLAIN_URL.match(v) or _DATE.match(v):
+    if n < 6 or n > 200 or b" " in v or _PLAIN_URL.match(v) or _DATE.match(v):
+        return False
+    # code gives itself away by calls, brackets, member access; a long generated key may hold a "(" too
+    if _CODEISH.search(v) and not (n >= 32 and shannon(v) >= 4.3 and not _CODE_START.match(v)):
         return False
     if _PATHISH.match(v) or _DOTTED.match(v) or is_stand_in(v):
         return False
@@ -177,13 +194,13 @@ def literal_secret(strength: int, value: bytes, quoted: bool = True, uuid_ok: bo
     digits = sum(c in _DIGITS for c in v)
     if strength == STRONG:
         # people choose passwords: a literal that is not a bare word or identifier is one
-        if _IDENTIFIERISH.match(v) and (digits == 0 or b"_" in v):
+        if _IDENTIFIERISH.match(v) and (digits == 0 or b"_" in v) and not _random_letters(v):
             return False
         if not quoted and digits < 2:
             return False
         return char_classes(v) >= 2 and shannon(v) >= 2.5
     # NAMED: generated values (an identifier with a few digits is a name: ``oauth2_token``, ``v1-key``)
-    if (_IDENTIFIERISH.match(v) and digits < 3) or (not quoted and digits < 2):
+    if (_IDENTIFIERISH.match(v) and digits < 3 and not _random_letters(v)) or (not quoted and digits < 2):
         return False
     if _HEX.match(v) and n < 32:
         return False  # short hex: a hash prefix, an id, a colour

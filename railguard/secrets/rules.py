@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from railguard.secrets.shapes import char_classes, is_placeholder, shannon
+from railguard.secrets.shapes import KNOWN_EXAMPLES_B, char_classes, is_placeholder, shannon
 
 HS_MULTILINE = 4  # hyperscan.HS_FLAG_MULTILINE (kept literal: hyperscan is imported lazily)
 SPECIFIC = 3
@@ -128,6 +128,8 @@ def _b64decode(s: bytes) -> bytes | None:
 
 
 def _jwt_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
+    if s.lower() in KNOWN_EXAMPLES_B:
+        return False
     parts = s.split(b".")
     if len(parts) != 3:
         return False
@@ -229,8 +231,8 @@ def _generic_ok(buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
     if not strength:
         return False
     # a name inside a value (``arn:aws:secretsmanager:...``, ``AWS::Location::APIKey``) is no key
-    if start >= 2 and buf[start - 1] in b":/" and buf[start - 2] not in b" \t":
-        return False
+    if start >= 2 and buf[start - 1] in b":/" and buf[start - 2] not in b" \t" and buf[max(0, start - 5) : start].lower() != b"$env:":
+        return False  # (PowerShell's ``$env:NAME = ...`` is an assignment)
     if _VENDOR_SHAPED.match(s) or not literal_secret(strength, s, quoted, uuid_name(name)):
         return False
     st, en = m.start(), m.end()
@@ -273,7 +275,7 @@ def _env_form_list(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPE
     """The ways code and config set an environment variable, each with its name and value groups."""
     return [
         # os.environ.setdefault("DB_PASSWORD", "..."), os.Setenv, putenv, System.setProperty
-        r"(?:setdefault|[sS]etenv|putenv|setProperty|SetEnvironmentVariable)\([ \t]{0,4}[\"'](?P<k1>" + name
+        r"(?:setdefault|[sS]etenv|set_var|putenv|setProperty|SetEnvironmentVariable|define)\([ \t]{0,4}[\"'](?P<k1>" + name
         + r")[\"'][ \t]{0,4},[ \t]{0,4}[\"'`](?P<s>" + q + r")[\"'`]",
         # os.environ["DB_PASSWORD"] = "...", ENV["X"] = , $_ENV['X'] =, process.env["X"] =
         r"(?:environ|ENV|env|_ENV|_SERVER)\[[ \t]{0,2}[\"'](?P<k2>" + name + r")[\"'][ \t]{0,2}\][ \t]{0,4}(?:\|\|)?=[ \t]{0,4}"
@@ -285,11 +287,26 @@ def _env_form_list(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPE
         # Kubernetes / ECS / compose: name: DB_PASSWORD then value: ... (YAML or JSON)
         r"(?i:name)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<k5>" + name + r")[\"']?[ \t]{0,4},?[ \t]{0,4}\r?\n?"
         r"[ \t]{0,40}[\"']?(?i:value)[\"']?[ \t]{0,4}[:=][ \t]{0,4}(?:[\"'](?P<s7>" + q + r")[\"']|(?P<s8>" + b + r"))",
+        # XML configuration (Maven settings.xml, .NET, Spring): <password>...</password>, <gpg.passphrase>
+        r"<(?P<k6>" + name + r")>(?P<s13>" + q + r")</",
     ]
 
 
-def _env_forms(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPER) -> str:
-    return "(?:" + "|".join(_env_form_list(q, b, name, upper)) + ")"
+def _cli_form_list(q: str, b: str) -> list[str]:
+    """Passwords on a command line: ``docker login -p``, ``redis-server --requirepass``, ``curl -u user:pass``,
+    ``sshpass -p``. No name: the flag says password."""
+    return [
+        r"(?:(?:docker|podman|nerdctl|helm|oras|skopeo|buildah)[ \t]+(?:registry[ \t]+)?login[ \t][^\n]{0,160}[ \t]"
+        r"(?:-p|--password)[ \t=]+|--requirepass[\"']?[ \t,]+|sshpass[ \t]+-p[ \t]*)"
+        r"(?:[\"'](?P<s9>" + q + r")[\"']|(?P<s10>" + b + r"))",
+        r"curl[ \t][^\n]{0,200}[ \t](?:-u|--user)[ \t=]+[\"']?[^\s:\"'$]{1,64}:(?:(?P<s11>" + q + r")[\"']|(?P<s12>" + b + r"))",
+        # SQL: CREATE ROLE ... PASSWORD '...', CREATE USER ... IDENTIFIED BY '...'
+        r"(?i:password|identified[ \t]+by)[ \t]+'(?P<s14>" + q + r")'",
+    ]
+
+
+def _env_forms(q: str, b: str) -> str:
+    return "(?:" + "|".join((*_env_form_list(q, b), *_cli_form_list(q, b))) + ")"
 
 
 _ENV_FORMS_RE = _env_forms(_ENV_QUOTED, _ENV_BARE).encode()
@@ -309,13 +326,15 @@ _POINTER_WORDS = ("url", "uri", "name", "names", "id", "ids", "arn", "file", "pa
 _POINTER_SUFFIX = (r"(?-i:[_.\-](?i:" + "|".join(_POINTER_WORDS) + r")|(?:"
                    + "|".join(w.capitalize() for w in _POINTER_WORDS) + r")|[a-z0-9](?:"
                    + "|".join(w.upper() for w in _POINTER_WORDS) + r"))")
-_ENV_PARTS = tuple(_hs_only(f) for f in _env_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS))
+_ENV_PARTS = tuple(_hs_only(f) for f in (*_env_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS), *_cli_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS)))
+_ENV_STAND_IN_Q = r"[^\"'`\s]*" + _STAND_IN + r"[^\"'`\s]*"
+_ENV_STAND_IN_B = r"[^\s\"'`;]*" + _STAND_IN + r"[^\s\"'`;]*(?:[\s\"';]|\z)"
 _ENV_VETOES = tuple(
     _hs_only(f)
     for f in (
         *_env_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS, _ENV_NAME + _POINTER_SUFFIX, _ENV_UPPER + _POINTER_SUFFIX),
-        *_env_form_list(r"[^\"'`\s]*" + _STAND_IN + r"[^\"'`\s]*",
-                        r"[^\s\"'`;]*" + _STAND_IN + r"[^\s\"'`;]*(?:[\s\"';]|\z)"),
+        *_env_form_list(_ENV_STAND_IN_Q, _ENV_STAND_IN_B),
+        *_cli_form_list(_ENV_STAND_IN_Q, _ENV_STAND_IN_B),
     )
 )
 
@@ -323,7 +342,9 @@ _ENV_VETOES = tuple(
 def _env_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
     from railguard.secrets.assign import literal_secret, name_strength, uuid_name
 
-    name = next(g for g in (m.group("k1"), m.group("k2"), m.group("k3"), m.group("k4"), m.group("k5")) if g)
+    # a command-line flag (``-p``, ``--requirepass``, ``-u user:``) has no name: it is a password
+    keys = (m.group("k1"), m.group("k2"), m.group("k3"), m.group("k4"), m.group("k5"), m.group("k6"))
+    name = next((g for g in keys if g), b"password")
     key = name.decode("latin-1")
     if _VENDOR_SHAPED.match(s):
         return False  # a vendor's format: its own rule decides
@@ -332,14 +353,16 @@ def _env_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
 
 # Generic assignment: the pieces of its trigger, shared with its vetoes ------------------------
 
-_G_KW = (r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|credentials?|"
-         r"private_?key|client_?secret|signing_?key|encryption_?key)")
+_G_KW = (r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.\-]?key|access[_.\-]?key|auth[_.\-]?key|credentials?|"
+         r"private[_.\-]?key|client[_.\-]?secret|signing[_.\-]?key|encryption[_.\-]?key)")
 _G_NAME = r"[A-Za-z0-9_.\-]{0,30}"
 # optional TypeScript/Kotlin type annotation (``key: string = "..."``), then the operator
-_G_OP = r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}"
+_G_OP = r"[\"']?(?:[ \t]*:[ \t]*[A-Za-z][A-Za-z0-9_.<>\[\]]{0,30})?[ \t]{0,40}(?::=|\?=|=>|=|:)[ \t]{0,4}"
+# a literal may sit in a decoding call or carry a bytes prefix: ``bytes.fromhex("...")``, ``b"..."``
+_G_WRAP = r"(?:b|bytes\.fromhex\(|Buffer\.from\(|SecretStr\(|b64decode\(|unhexlify\()?"
 # the value for hyperscan: never all lower-case letters (a word is no secret, ``assign`` rejects it, and
 # leaving words out here spares Python thousands of candidates); lengths are checked in Python
-_G_VALUE_HS = (r"(?-i:[\"'](?:[^\"'\s$<{%*a-z][^\"'\s]*|[a-z][^\"'\s]*[^\"'\sa-z][^\"'\s]*)[\"']"
+_G_VALUE_HS = (r"(?-i:" + _G_WRAP + r"[\"'](?:[^\"'\s$<{%*a-z][^\"'\s]*|[a-z][^\"'\s]*[^\"'\sa-z][^\"'\s]*)[\"']"
                r"|(?:[^\s\"'$<{(\[,;%*:`|&!#@?.\-=>a-z][^\s\"',;]*|[a-z][^\s\"',;]*[^\s\"',;a-z][^\s\"',;]*)(?:[\s\"',;]|\z))")
 # Vetoes end where the trigger ends and prove the candidate is rejected, so Python never looks at it:
 # a name that points at a secret (``token_url``, ``secretName``, ``access_key_id``), or a value that is
@@ -736,9 +759,9 @@ RULES: list[Rule] = [
         "datadog-api-key",
         "Datadog API or application key",
         "high",
-        _hs(r"(?i)(?:datadog|dd)_?(?:api|app|application)_?key" + _ASSIGN_HS + r"[0-9a-f]{32}"),
+        _hs(r"(?i)(?:datadog|dd)[_.\-]?(?:api|app|application)[_.\-]?key" + _ASSIGN_HS + r"[0-9a-f]{32}"),
         _rx(
-            rb"(?i)(?:datadog|dd)_?(?:api|app|application)_?key"
+            rb"(?i)(?:datadog|dd)[_.\-]?(?:api|app|application)[_.\-]?key"
             + _ASSIGN_RE
             + rb"(?P<s>[0-9a-f]{40}|[0-9a-f]{32})(?![0-9a-zA-Z])"
         ),
@@ -858,7 +881,7 @@ RULES: list[Rule] = [
     # Environment setters ----------------------------------------------------------------------
     Rule(
         "env-secret",
-        "Password or secret set in the environment",
+        "Password or secret set in the environment or configuration",
         "high",
         _hs(_ENV_FORMS_HS),
         _rx(_ENV_FORMS_RE, re.M),
@@ -871,7 +894,8 @@ RULES: list[Rule] = [
         multiline=True,  # a Kubernetes entry puts the name on the line above the value
         hs_flags=HS_MULTILINE,
         description="os.environ[...] = / setdefault / setenv / putenv, Dockerfile ENV, .env and export "
-        "lines, Kubernetes and ECS name/value env entries, where the name says password or secret.",
+        "lines, Kubernetes and ECS name/value env entries and XML elements, where the name says password or "
+        "secret; passwords on command lines (docker login -p, --requirepass, curl -u) and in SQL (PASSWORD '...').",
     ),
     # Generic ----------------------------------------------------------------------------------
     Rule(
@@ -880,8 +904,8 @@ RULES: list[Rule] = [
         "medium",
         _hs("(?i)" + _G_KW + _G_NAME + _G_OP + _G_VALUE_HS),
         _rx(
-            rb"(?i)(?=[pstacPSTAC])(?P<k>" + _G_KW.encode() + _G_NAME.encode() + rb")" + _G_OP.encode()
-            + rb"(?:[\"'](?P<s>[^\"'\s]{6,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;%*:`|&!#@?.\-=>][^\s\"',;]{7,200}))"
+            rb"(?i)(?=[pstacePSTACE])(?P<k>" + _G_KW.encode() + _G_NAME.encode() + rb")" + _G_OP.encode()
+            + rb"(?:(?-i:" + _G_WRAP.encode() + rb")[\"'](?P<s>[^\"'\s]{6,200})[\"']|(?P<s2>[^\s\"'$<{(\[,;%*:`|&!#@?.\-=>][^\s\"',;]{7,200}))"
         ),
         back=260,
         fwd=2,

@@ -23,6 +23,9 @@ KNOWN_EXAMPLES = frozenset(
         # emulator keys are printed in Microsoft's documentation and baked into the emulators
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/" + "K1SZFPTOtr/KBHBeksoGMGw==",
         "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/" + "Jw==",
+        # the example token of jwt.io and of many JWT tutorials
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
+        + "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
         # localstack and moto accept any key; their docs and examples use these
         "localstack",
         "testing123",
@@ -69,12 +72,15 @@ _PLACEHOLDER_MARKERS = re.compile(
 )
 
 
+KNOWN_EXAMPLES_B = frozenset(v.encode("latin-1") for v in KNOWN_EXAMPLES)
+
+
 def is_placeholder(value: bytes) -> bool:
     """True for documented examples and obvious stand-ins (``${VAR}``, ``<your-key>``, ``xxxx``)."""
     v = value.strip(b"\"' ")
     if not v:
         return True
-    if v.decode("latin-1").lower() in KNOWN_EXAMPLES:
+    if v.lower() in KNOWN_EXAMPLES_B:
         return True
     return _PLACEHOLDER_MARKERS.search(v) is not None
 
