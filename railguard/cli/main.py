@@ -40,7 +40,18 @@ def _root(
 
 
 def _register() -> None:
-    from railguard.cli import catalog, demo, hooks, iac, scan, secrets
+    from railguard.cli import (
+        catalog,
+        demo,
+        exceptions,
+        findings,
+        guardrails,
+        hooks,
+        iac,
+        respond,
+        scan,
+        secrets,
+    )
 
     app.add_typer(catalog.controls_app, name="controls")
     app.add_typer(catalog.frameworks_app, name="frameworks")
@@ -49,6 +60,10 @@ def _register() -> None:
     iac.register(app)
     secrets.register(app)
     hooks.register(app)
+    guardrails.register(app)
+    respond.register(app)
+    exceptions.register(app)
+    findings.register(app)
 
 
 _register()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -53,6 +53,8 @@ def scan(
     config: Path = typer.Option(
         None, "--config", help="Configuration file (default: ./railguard.yaml when present)."
     ),
+    db: str = typer.Option(None, "--db", help="Record the run and the findings' lifecycle in this store "
+                           "(URL or SQLite path; see `railguard findings`)."),
 ) -> None:
     """Scan live AWS accounts and report each framework item as PASS, FAIL, UNKNOWN or MANUAL."""
     from railguard import frameworks as fwmod
@@ -78,10 +80,14 @@ def scan(
     if dry_run:
         _print_plan(plan)
         return
+    store = _open_store(db) if db else None  # a bad store URL fails before any API call
     run = _run(plan, regions, profile, endpoint_url, role_arn, accounts, org, role_name, workers, quiet)
     from railguard.report import write_reports
 
     paths = write_reports(run, fmts, output_dir)
+    if store is not None:
+        with store:
+            typer.echo(_record(store, plan, run))
     if not quiet:
         from railguard.cli.summary import print_summary
 
@@ -143,3 +149,29 @@ def _print_plan(plan: Plan) -> None:
     typer.echo("IAM permissions needed:")
     for perm in sorted({p for c in cols for p in c.permissions} | {"ec2:DescribeRegions", "sts:GetCallerIdentity"}):
         typer.echo(f"  {perm}")
+
+
+def _open_store(url: str) -> Any:
+    from railguard.cli.respond_opts import open_db
+
+    return open_db(url)
+
+
+def _record(store: Any, plan: Plan, run: RunResult) -> str:
+    """Record the scan as a run and its findings' lifecycle; one line saying what changed."""
+    from collections import Counter
+    from datetime import datetime
+
+    from railguard.store.findings import Covered
+
+    started = datetime.fromisoformat(run.started_at)
+    row = store.runs.start("scan", trigger="scan", now=started,
+                           meta={"frameworks": [f.id for f in run.frameworks], "accounts": run.accounts,
+                                 "regions": run.regions, "api_calls": run.api_call_total})
+    covered = Covered({pc.control.id for pc in plan.controls}, run.accounts, run.regions)
+    seen = store.findings.record(row.id, run.findings, now=started, covered=covered)
+    counts = Counter(s.status for s in seen.values())
+    store.runs.finish(row.id, counts=dict(counts))
+    summary = ", ".join(f"{counts[k]} {k}" for k in ("new", "reopened", "escalated", "open", "resolved", "suppressed")
+                        if counts[k])
+    return f"recorded run {row.id} in {store.url}: {summary or 'no findings'}"

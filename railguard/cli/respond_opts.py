@@ -1,0 +1,50 @@
+"""Options shared by the respond commands: the store (`--db`) and the AWS sessions."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+import typer
+
+from railguard.cli import exitcodes
+from railguard.cli.exitcodes import UserError
+from railguard.store import Store
+
+DB_HELP = "Store URL (sqlite:///path, postgresql://...) or a file path; default $RAILGUARD_DB, else ~/.local/state/railguard/railguard.db."
+
+
+def db_option() -> Any:
+    return typer.Option(None, "--db", envvar="RAILGUARD_DB", help=DB_HELP)
+
+
+def open_db(url: str | None) -> Store:
+    from railguard.store import StoreError, open_store
+
+    try:
+        return open_store(url)
+    except StoreError as exc:
+        raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+
+
+def sessions(profile: str | None, endpoint_url: str | None, role_arn: str | None,
+             accounts: list[str] | None, role_name: str) -> dict[str, Any]:
+    from railguard.cli.options import split_csv
+    from railguard.sources.aws.session import AwsSetupError, open_sessions
+
+    try:
+        out = open_sessions(profile=profile, endpoint_url=endpoint_url, role_arn=role_arn,
+                            accounts=split_csv(accounts), role_name=role_name)
+    except AwsSetupError as exc:
+        raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+    return {s.account: s for s in out}
+
+
+def who(by: str | None) -> str:
+    """The person recorded as approver: `--by`, else the OS user."""
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"

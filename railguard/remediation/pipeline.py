@@ -1,0 +1,355 @@
+"""One pipeline for every trigger (scan, schedule, event, manual):
+
+    find -> scope -> exceptions -> safeguards -> record prior state -> apply -> verify -> journal -> notify
+
+`run_pipeline` is a plain function over guardrails, findings and the resources they were judged on,
+the account sessions, the store and the clock. Nothing changes unless the guardrail's mode is
+`remediate` *and* `apply` is true; `approve` records a pending change for `railguard approvals`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from railguard.engine.plan import PlannedControl
+from railguard.guardrails.controls import guardrail_controls
+from railguard.guardrails.load import Rule
+from railguard.guardrails.match import ExceptionLike, check_exceptions, from_spec, mode_for, out_of_scope
+from railguard.model import GLOBAL, Finding, Resource, Result, Severity
+from railguard.remediation.action import ActionSpec, Change, Target
+from railguard.remediation.execute import error_text, execute
+from railguard.remediation.safeguards import principal_user, quiet_period
+from railguard.store import Store, utcnow
+from railguard.store.findings import Covered
+from railguard.store.journal import DRY_RUN, HELD, PENDING, SKIPPED, idempotency_key
+
+# item statuses beside the journal's: where a finding stood when the guardrail looked at it
+OUT_OF_SCOPE, EXCEPTED, UNKNOWN = "out-of-scope", "excepted", "unknown"
+
+
+@dataclass(frozen=True)
+class Item:
+    """What one guardrail did about one finding (or one countermeasure), for reports and notifications."""
+
+    guardrail: str
+    control: str
+    resource_type: str
+    resource_id: str
+    account: str | None
+    region: str | None
+    status: str  # a finding lifecycle status (assess), or dry-run/pending/applied/failed/rolled-back/held/skipped,
+                 # or out-of-scope/excepted/unknown
+    severity: Severity = Severity.MEDIUM
+    summary: str = ""
+    action_id: str | None = None
+    journal_id: str | None = None
+    history: str = ""
+    notify: bool = False
+    fingerprint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"guardrail": self.guardrail, "control": self.control, "resource_type": self.resource_type,
+                "resource_id": self.resource_id, "account": self.account, "region": self.region,
+                "status": self.status, "severity": self.severity.value, "summary": self.summary,
+                "action_id": self.action_id, "journal_id": self.journal_id, "history": self.history,
+                "notify": self.notify}
+
+
+@dataclass
+class PipelineResult:
+    run_id: str
+    items: list[Item] = field(default_factory=list)
+    needs_human: list[str] = field(default_factory=list)  # guardrails whose breaker paged a human
+    deliveries: dict[str, Any] = field(default_factory=dict)  # channel -> Delivery
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(i.status for i in self.items))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "counts": self.counts, "needs_human": self.needs_human,
+                "items": [i.to_dict() for i in self.items],
+                "notifications": {k: {"ok": d.ok, "attempts": d.attempts, "error": d.error}
+                                  for k, d in self.deliveries.items()}}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who and what triggered the run: the events issue passes the principal of a CloudTrail record."""
+
+    trigger: str = "manual"
+    principal: str | None = None
+    source_ip: str | None = None
+    user_agent: str | None = None
+
+
+def _key(r: Resource) -> tuple[str, str, str | None, str | None]:
+    return (r.type, r.id, r.account, r.region)
+
+
+class _Run:
+    """The state of one pipeline run (kept off the function signature)."""
+
+    def __init__(self, store: Store, sessions: Mapping[str, Any], now: datetime, apply: bool, ctx: Context,
+                 run_id: str) -> None:
+        self.store, self.sessions, self.now, self.apply, self.ctx, self.run_id = store, sessions, now, apply, ctx, run_id
+        self.items: list[Item] = []
+        self.paged: list[str] = []
+        self.identity_cache: dict[int, str | None] = {}
+        self.store_exceptions = store.exceptions.list()
+
+    def session_for(self, account: str | None) -> Any:
+        if account is not None and account in self.sessions:
+            return self.sessions[account]
+        if len(self.sessions) == 1:
+            return next(iter(self.sessions.values()))
+        return None
+
+    def exceptions(self, rule: Rule) -> list[ExceptionLike]:
+        out = [from_spec(rule.name, i, e) for i, e in enumerate(rule.guardrail.exceptions)]
+        for x in self.store_exceptions:
+            if x.guardrail in (None, rule.name):
+                tag = (x.tag_key, x.tag_value or "") if x.tag_key else None
+                out.append(ExceptionLike(x.id, x.resource, tag, x.account, x.reason, x.owner, x.expires))
+        return out
+
+
+def run_pipeline(
+    guardrails: Iterable[Rule],
+    findings: Iterable[Finding],
+    resources: Iterable[Resource],
+    sessions: Mapping[str, Any] | Sequence[Any],
+    store: Store,
+    *,
+    now: datetime | None = None,
+    apply: bool = False,
+    context: Context | None = None,
+    run_id: str | None = None,
+    covered: Covered | None = None,
+    record_findings: bool = True,
+    notify: bool = True,
+) -> PipelineResult:
+    """Run every guardrail over the findings. `now` is when the resources were read (before collection):
+    the idempotency key of a claim depends on the claims made before it, so two runs over the same
+    data act once. `sessions`: account id -> AccountSession (or a list of them)."""
+    now = now or utcnow()
+    ctx = context or Context()
+    if not isinstance(sessions, Mapping):
+        sessions = {s.account: s for s in sessions}
+    rules = list(guardrails)
+    owned = run_id is None
+    if run_id is None:
+        run_id = store.runs.start("guardrails", trigger=ctx.trigger, now=now,
+                                  meta={"guardrails": [r.name for r in rules], "apply": apply}).id
+    run = _Run(store, sessions, now, apply, ctx, run_id)
+    by_key = {_key(r): r for r in resources}
+    all_findings = list(findings)
+    seen: dict[str, Any] = {}
+    if record_findings:
+        wanted = {pc.control.id for r in rules for pc in guardrail_controls(r.guardrail)}
+        excepted = _suppressed(rules, all_findings, by_key, run)
+        recorded = [replace(f, result=Result.SUPPRESSED, suppressed_by=excepted[f.fingerprint])
+                    if f.fingerprint in excepted else f for f in all_findings if f.control_id in wanted]
+        seen = store.findings.record(run_id, recorded, now=now, covered=covered, principal=ctx.principal,
+                                     source_ip=ctx.source_ip, user_agent=ctx.user_agent)
+    for rule in rules:
+        if ctx.trigger in ("schedule", "event") and ctx.trigger not in rule.guardrail.trigger:
+            continue
+        _guardrail(run, rule, all_findings, by_key, seen)
+    result = PipelineResult(run_id, run.items, run.paged)
+    if notify:
+        from railguard.remediation.alerts import send
+
+        result.deliveries = send(store, rules, result)
+    if owned:
+        store.runs.finish(run_id, counts=result.counts, meta={"needs_human": run.paged})
+    return result
+
+
+def _suppressed(rules: list[Rule], findings: list[Finding], by_key: Mapping[Any, Resource], run: _Run) -> dict[str, str]:
+    """fingerprint -> the exception that covers it (for the findings store: `suppressed`)."""
+    out: dict[str, str] = {}
+    for rule in rules:
+        ids = {pc.control.id for pc in guardrail_controls(rule.guardrail)}
+        exc = run.exceptions(rule)
+        for f in findings:
+            if f.control_id in ids and f.result == Result.FAIL:
+                r = by_key.get((f.resource_type, f.resource_id, f.account, f.region)) or _stub(f)
+                active = check_exceptions(r, exc, run.now).active
+                if active is not None:
+                    out[f.fingerprint] = active.id
+    return out
+
+
+def _stub(f: Finding) -> Resource:
+    return Resource(type=f.resource_type, id=f.resource_id, account=f.account, region=f.region, arn=f.arn,
+                    name=f.resource_name)
+
+
+def _guardrail(run: _Run, rule: Rule, findings: list[Finding], by_key: Mapping[Any, Resource],
+               seen: Mapping[str, Any]) -> None:
+    g = rule.guardrail
+    controls = {pc.control.id: pc for pc in guardrail_controls(g)}
+    exceptions = run.exceptions(rule)
+    spec = _spec(g.action.id) if g.action else None
+    for f in findings:
+        pc = controls.get(f.control_id)
+        if pc is None or f.result not in (Result.FAIL, Result.UNKNOWN):
+            continue
+        resource = by_key.get((f.resource_type, f.resource_id, f.account, f.region)) or _stub(f)
+        status = getattr(seen.get(f.fingerprint), "status", "open")
+        hist = run.store.findings.history(resource_id=f.resource_id, account=f.account, fingerprint=f.fingerprint,
+                                          principal=run.ctx.principal, before=run.now).line()
+        base = Item(rule.name, f.control_id, f.resource_type, f.resource_id, f.account, f.region, status,
+                    f.severity, f.reason, history=hist, fingerprint=f.fingerprint,
+                    notify=status in ("new", "reopened", "escalated"))
+        why = out_of_scope(g, resource, rule.environments)
+        if why is not None:
+            run.items.append(replace(base, status=OUT_OF_SCOPE, summary=why, notify=False))
+            continue
+        checked = check_exceptions(resource, exceptions, run.now)
+        if checked.active is not None:
+            run.items.append(replace(base, status=EXCEPTED, summary=checked.active.describe(), notify=False))
+            continue
+        if f.result == Result.UNKNOWN:
+            item = replace(base, status=UNKNOWN, summary=f"not assessed: {f.reason}; no action")
+        else:
+            mode, why_mode = mode_for(g, resource, rule.environments)
+            item = base if mode == "assess" or spec is None else _act(run, rule, spec, resource, pc, base, mode, why_mode)
+        if checked.expired:  # an expired exception fires again, and the message says so
+            item = replace(item, summary=f"{item.summary} [{checked.expired_note()}]", notify=True)
+        run.items.append(item)
+    if g.countermeasure is not None and run.ctx.principal:
+        counter = _countermeasure(run, rule)
+        if counter is not None:
+            run.items.append(counter)
+
+
+def _spec(action_id: str) -> ActionSpec:
+    from railguard.remediation.actions import get
+
+    return get(action_id)
+
+
+def _act(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, pc: PlannedControl | None, base: Item,
+         mode: str, why_mode: str, params: Mapping[str, Any] | None = None) -> Item:
+    """Plan, then (by mode and --apply) record a dry run, a pending approval, or claim, apply, verify."""
+    g = rule.guardrail
+    params = dict(params if params is not None else (g.action.params if g.action else {}))
+    base = replace(base, action_id=spec.id)
+    session = run.session_for(resource.account)
+    if session is None:
+        return replace(base, status=HELD, notify=True, summary=f"no session for account {resource.account}; held")
+    region = resource.region if resource.region and resource.region != GLOBAL else str(session.session.region_name or "us-east-1")
+    target = Target(resource, session, region)
+    try:
+        change = spec.plan(target, params)
+    except Exception as exc:
+        return replace(base, status=HELD, notify=True, summary=f"cannot plan {spec.id}: {error_text(exc)}; held")
+    if change.noop:
+        return replace(base, status=SKIPPED, summary=f"nothing to do: {change.summary}")
+    fields = _fields(run, rule, spec, resource, base, change, mode, state=spec.state(resource))
+    note = f" ({why_mode})" if why_mode else ""
+    if mode == "remediate" and not run.apply:
+        row = run.store.journal.add(status=DRY_RUN, **fields)
+        return replace(base, status=DRY_RUN, journal_id=row.id, summary=f"would {change.summary}{note}")
+    sg = g.safeguards
+    window_start = run.now - sg.window
+    fp = base.fingerprint or f"{resource.type}:{resource.account}:{resource.id}"
+    key = idempotency_key(rule.name, spec.id, fp, change.to_dict(),
+                          run.store.journal.generation(rule.name, fp, before=run.now))
+    if mode == "approve":
+        waiting = run.store.journal.query(statuses=[PENDING], guardrail=rule.name, resource_id=resource.id)
+        if any(w.fingerprint == fp for w in waiting):
+            return replace(base, status=SKIPPED, journal_id=waiting[0].id, notify=False,
+                           summary=f"already awaiting approval ({waiting[0].id})")
+        claim = run.store.journal.claim(key=key, max_actions=sg.max_actions, window_start=window_start,
+                                        status=PENDING, **fields)
+        if claim.outcome == "duplicate":
+            return replace(base, status=SKIPPED, notify=False, summary=f"already handled ({claim.row.id if claim.row else '?'})")
+        assert claim.row is not None
+        return replace(base, status=PENDING, journal_id=claim.row.id, notify=True,
+                       summary=f"awaiting approval: {change.summary}{note} (railguard approvals approve {claim.row.id})")
+    if sg.quiet_minutes:
+        quiet = quiet_period(session, resource, region, sg.quiet_minutes, run.now, run.identity_cache)
+        if quiet.hold:
+            row = run.store.journal.add(status=HELD, error=quiet.reason, **fields)
+            return replace(base, status=HELD, journal_id=row.id, summary=quiet.reason,
+                           notify=_first_hold(run, rule.name, fp, window_start, row.id))
+    claim = run.store.journal.claim(key=key, max_actions=sg.max_actions, window_start=window_start, **fields)
+    if claim.outcome == "duplicate":
+        other = claim.row
+        return replace(base, status=SKIPPED, journal_id=other.id if other else None, notify=False,
+                       summary=f"already handled by run {other.run_id if other else '?'} ({other.status if other else '?'})")
+    assert claim.row is not None
+    if claim.outcome == "held":
+        if run.store.journal.page_once(rule.name, window_start, now=utcnow()):
+            run.paged.append(rule.name)
+        return replace(base, status=HELD, journal_id=claim.row.id,
+                       notify=_first_hold(run, rule.name, fp, window_start, claim.row.id),
+                       summary=f"circuit breaker: {claim.count} action(s) in the last {_window(sg.window)} "
+                               f"(limit {sg.max_actions}); needs a human: {change.summary}")
+    row = execute(run.store, claim.row, spec, target, change, pc, run.now)
+    summary = change.summary if row.status == "applied" else (row.error or row.status)
+    return replace(base, status=row.status, journal_id=row.id, notify=True, summary=summary)
+
+
+def _fields(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, base: Item, change: Change, mode: str,
+            state: Mapping[str, Any]) -> dict[str, Any]:
+    g = rule.guardrail
+    return dict(
+        run_id=run.run_id, guardrail=rule.name, action_id=spec.id, control_id=base.control,
+        fingerprint=base.fingerprint, resource_type=resource.type, resource_id=resource.id,
+        account=resource.account, region=resource.region, mode=mode, summary=change.summary,
+        params=dict(change.params), prior=dict(change.prior),
+        plan={"change": change.to_dict(), "before": dict(state),
+              "safeguards": {"max_actions": g.safeguards.max_actions,
+                             "window_s": int(g.safeguards.window.total_seconds())}},
+        trigger=run.ctx.trigger, principal=run.ctx.principal, source_ip=run.ctx.source_ip,
+        user_agent=run.ctx.user_agent,
+    )
+
+
+def _first_hold(run: _Run, guardrail: str, fp: str, since: datetime, this: str) -> bool:
+    """A hold notifies once per window for the same finding, not on every run."""
+    held = run.store.journal.query(statuses=[HELD], guardrail=guardrail)
+    return not any(h.fingerprint == fp and h.id != this and h.created_at >= since for h in held)
+
+
+def _window(td: Any) -> str:
+    from railguard.guardrails.duration import format_duration
+
+    return format_duration(td)
+
+
+def _countermeasure(run: _Run, rule: Rule) -> Item | None:
+    """After `after` violations by the run's principal within the window: act on the principal."""
+    cm = rule.guardrail.countermeasure
+    principal = run.ctx.principal
+    assert cm is not None and principal is not None
+    count = run.store.findings.violations_by(principal, run.now - cm.window)
+    if count < cm.after:
+        return None
+    spec = _spec(cm.action.id)
+    user = principal_user(principal)
+    base = Item(rule.name, f"countermeasure:{rule.name}", "AWS::IAM::User", user.id if user else principal,
+                user.account if user else None, GLOBAL, "held", Severity.HIGH, action_id=spec.id, notify=True,
+                fingerprint=f"countermeasure:{principal}",
+                history=f"{count} violation(s) by {principal} within {_window(cm.window)} (threshold {cm.after})")
+    if user is None:
+        return replace(base, summary=f"{principal} is not an IAM user: countermeasure {spec.id} cannot act; held")
+    session = run.session_for(user.account)
+    if session is None:
+        return replace(base, summary=f"no session for account {user.account}; held")
+    try:
+        fresh = spec.impl.reread(Target(user, session, session.session.region_name or "us-east-1"))
+    except Exception as exc:
+        return replace(base, summary=f"cannot read {principal}: {error_text(exc)}; held")
+    mode, why = mode_for(rule.guardrail, fresh, rule.environments)
+    if mode == "assess":
+        return replace(base, status="open", summary=f"repeat offender {principal} ({count} violations); assess only")
+    return _act(run, rule, spec, fresh, None, base, mode, why, params=cm.action.params)

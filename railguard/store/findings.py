@@ -1,0 +1,284 @@
+"""Findings and their lifecycle across runs, and the "has this happened before?" answer.
+
+Lifecycle of a fingerprint: a failing result first seen is `new`; seen again, `open`; a PASS (or the
+resource gone from a run that covered it) makes it `resolved`; failing again after that, `reopened`;
+covered by an exception, `suppressed`. UNKNOWN is tracked like a failure (it is not a PASS) but its
+`result` says UNKNOWN; a change from UNKNOWN to FAIL is reported as `escalated`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from railguard.model import GLOBAL, Finding, Result
+from railguard.store.models import ActionRow, FindingHistory, FindingRow
+from railguard.store.store import utcnow
+
+if TYPE_CHECKING:
+    from railguard.store.store import Store
+
+NEW, OPEN, RESOLVED, REOPENED, SUPPRESSED = "new", "open", "resolved", "reopened", "suppressed"
+ESCALATED = "escalated"  # not stored: an open finding whose result got worse (UNKNOWN -> FAIL)
+NOTIFY = frozenset({NEW, REOPENED, ESCALATED})
+_TRACKED = {Result.FAIL, Result.UNKNOWN, Result.ERROR}
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Covered:
+    """What a run looked at: a tracked finding of these controls/accounts/regions not seen again is resolved."""
+
+    controls: Collection[str]
+    accounts: Collection[str]
+    regions: Collection[str] = ()
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Where this run left a finding: its lifecycle status, and whether that is worth a notification."""
+
+    status: str  # new | open | resolved | reopened | suppressed | escalated
+    first_seen: datetime
+    times_seen: int
+
+    @property
+    def notify(self) -> bool:
+        return self.status in NOTIFY
+
+
+@dataclass(frozen=True)
+class History:
+    """What the store knows of a resource before now: "has this happened before?"."""
+
+    times_seen: int = 0  # earlier sightings of this very finding
+    first_seen: datetime | None = None
+    times_reopened: int = 0
+    other_findings: int = 0  # other controls that flagged the same resource
+    actions: int = 0  # earlier actions on the resource
+    last_action: str | None = None  # "applied 2026-11-30 by guardrail x"
+    principal: str | None = None
+    principal_findings: int = 0  # findings recorded against that principal
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def before(self) -> bool:
+        return bool(self.times_seen or self.other_findings or self.actions or self.principal_findings > 1)
+
+    def line(self) -> str:
+        parts: list[str] = []
+        if self.times_seen and self.first_seen is not None:
+            parts.append(f"seen {self.times_seen} time(s) before since {self.first_seen:%Y-%m-%d}")
+        if self.times_reopened:
+            parts.append(f"reopened {self.times_reopened} time(s)")
+        if self.other_findings:
+            parts.append(f"{self.other_findings} other finding(s) on this resource")
+        if self.actions:
+            parts.append(f"{self.actions} earlier action(s) (last: {self.last_action})")
+        if self.principal:
+            parts.append(f"last by {self.principal} ({self.principal_findings} finding(s) by them)")
+        return "; ".join(parts) if parts else "first time seen"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "times_seen": self.times_seen,
+            "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+            "times_reopened": self.times_reopened,
+            "other_findings": self.other_findings,
+            "actions": self.actions,
+            "last_action": self.last_action,
+            "principal": self.principal,
+            "principal_findings": self.principal_findings,
+            "line": self.line(),
+        }
+
+
+class FindingRepo:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def record(
+        self,
+        run_id: str,
+        findings: Iterable[Finding],
+        *,
+        now: datetime | None = None,
+        covered: Covered | None = None,
+        principal: str | None = None,
+        source_ip: str | None = None,
+        user_agent: str | None = None,
+    ) -> dict[str, Seen]:
+        """Record what `run_id` saw; returns fingerprint -> where the finding now stands."""
+        now = now or utcnow()
+        latest: dict[str, Finding] = {}
+        for f in findings:
+            if f.result in _TRACKED or f.result in (Result.PASS, Result.SUPPRESSED):
+                latest[f.fingerprint] = f
+        for attempt in range(3):  # two runs inserting the same new finding at once: the loser re-reads
+            try:
+                return self._record(run_id, latest, now, covered, principal, source_ip, user_agent)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record(self, run_id: str, latest: dict[str, Finding], now: datetime, covered: Covered | None,
+                principal: str | None, source_ip: str | None, user_agent: str | None) -> dict[str, Seen]:
+        out: dict[str, Seen] = {}
+        with self._store.transaction() as s:
+            rows = self._rows(s, list(latest))
+            history: list[FindingHistory] = []
+            for fp, f in latest.items():
+                row = rows.get(fp)
+                status = _next_status(row, f.result)
+                if status is None:
+                    continue
+                changed = row is None or row.status != status
+                escalated = row is not None and row.result == Result.UNKNOWN and f.result == Result.FAIL
+                if row is None:
+                    row = FindingRow(
+                        fingerprint=fp, control_id=f.control_id, title=f.title, severity=f.severity.value,
+                        resource_type=f.resource_type, resource_id=f.resource_id, resource_name=f.resource_name,
+                        account=f.account, region=f.region, status=status, result=f.result.value,
+                        reason=f.reason, first_seen=now, last_seen=now, times_seen=1, times_reopened=0,
+                    )
+                    s.add(row)
+                else:
+                    if status == REOPENED and row.status != REOPENED:
+                        row.times_reopened += 1
+                    if f.result != Result.PASS:
+                        row.times_seen += 1
+                        row.last_seen = now
+                    row.status, row.result, row.reason = status, f.result.value, f.reason
+                    row.resource_name = f.resource_name or row.resource_name
+                row.resolved_at = now if status == RESOLVED else None
+                row.last_run_id = run_id
+                if principal:
+                    row.last_principal, row.last_source_ip, row.last_user_agent = principal, source_ip, user_agent
+                history.append(FindingHistory(run_id=run_id, fingerprint=fp, result=f.result.value, status=status,
+                                              changed=int(changed), at=now, principal=principal))
+                out[fp] = Seen(ESCALATED if escalated else status, row.first_seen, row.times_seen)
+            if covered is not None:
+                history += self._resolve_unseen(s, run_id, covered, set(latest), now)
+            s.add_all(history)
+        return out
+
+    @staticmethod
+    def _rows(s: Any, fps: list[str]) -> dict[str, FindingRow]:
+        rows: dict[str, FindingRow] = {}
+        for i in range(0, len(fps), _CHUNK):
+            chunk = fps[i : i + _CHUNK]
+            rows.update({r.fingerprint: r for r in s.scalars(select(FindingRow).where(FindingRow.fingerprint.in_(chunk)))})
+        return rows
+
+    @staticmethod
+    def _resolve_unseen(s: Any, run_id: str, covered: Covered, seen: set[str], now: datetime) -> list[FindingHistory]:
+        q = select(FindingRow).where(
+            FindingRow.status.in_([NEW, OPEN, REOPENED]),
+            FindingRow.control_id.in_(list(covered.controls)),
+            FindingRow.account.in_(list(covered.accounts)),
+        )
+        out = []
+        regions = set(covered.regions)
+        for row in s.scalars(q):
+            if row.fingerprint in seen:
+                continue
+            if regions and row.region not in regions and row.region not in (None, GLOBAL):
+                continue
+            row.status, row.resolved_at, row.last_run_id = RESOLVED, now, run_id
+            row.reason = "no longer seen (resource gone)"
+            out.append(FindingHistory(run_id=run_id, fingerprint=row.fingerprint, result="GONE", status=RESOLVED,
+                                      changed=1, at=now))
+        return out
+
+    def get(self, fingerprint: str) -> FindingRow | None:
+        with self._store.transaction() as s:
+            return s.get(FindingRow, fingerprint)
+
+    def query(self, *, statuses: Collection[str] = (), control: str | None = None, limit: int | None = None) -> list[FindingRow]:
+        with self._store.transaction() as s:
+            q = select(FindingRow).order_by(FindingRow.last_seen.desc(), FindingRow.fingerprint)
+            if statuses:
+                q = q.where(FindingRow.status.in_(list(statuses)))
+            if control:
+                q = q.where(FindingRow.control_id == control)
+            if limit:
+                q = q.limit(limit)
+            return list(s.scalars(q))
+
+    def diff(self, since: datetime) -> dict[str, list[FindingRow]]:
+        """Findings whose lifecycle changed after `since`, by where they stand now: new, reopened, fixed."""
+        with self._store.transaction() as s:
+            changed = select(FindingHistory.fingerprint).where(FindingHistory.at > since, FindingHistory.changed == 1)
+            rows = list(s.scalars(select(FindingRow).where(FindingRow.fingerprint.in_(changed))
+                                  .order_by(FindingRow.control_id, FindingRow.resource_id)))
+        out: dict[str, list[FindingRow]] = {"new": [], "reopened": [], "fixed": [], "suppressed": []}
+        for r in rows:
+            if r.status == RESOLVED:
+                if r.first_seen <= since:
+                    out["fixed"].append(r)  # new and fixed within the window: nothing to report
+            elif r.status == SUPPRESSED:
+                out["suppressed"].append(r)
+            elif r.first_seen > since:
+                out["new"].append(r)
+            elif r.status == REOPENED or r.times_reopened:
+                out["reopened"].append(r)
+        return out
+
+    def history(self, *, resource_id: str, account: str | None, fingerprint: str | None = None,
+                principal: str | None = None, before: datetime | None = None) -> History:
+        """Has this happened before? Earlier sightings, other findings on the resource, actions, the principal."""
+        with self._store.transaction() as s:
+            times_seen, first_seen, reopened = 0, None, 0
+            if fingerprint:
+                row = s.get(FindingRow, fingerprint)
+                if row is not None:
+                    q = select(func.count()).select_from(FindingHistory).where(
+                        FindingHistory.fingerprint == fingerprint, FindingHistory.result.in_([r.value for r in _TRACKED]))
+                    if before is not None:
+                        q = q.where(FindingHistory.at < before)
+                    times_seen = int(s.scalar(q) or 0)
+                    first_seen, reopened = row.first_seen, row.times_reopened
+                    principal = principal or row.last_principal
+            others = int(s.scalar(select(func.count()).select_from(FindingRow).where(
+                FindingRow.resource_id == resource_id, FindingRow.account == account,
+                FindingRow.fingerprint != (fingerprint or ""))) or 0)
+            aq = select(ActionRow).where(ActionRow.resource_id == resource_id, ActionRow.account == account,
+                                         ActionRow.status.in_(["applied", "verified", "undone", "failed", "rolled-back"]))
+            if before is not None:
+                aq = aq.where(ActionRow.created_at < before)
+            actions = list(s.scalars(aq.order_by(ActionRow.created_at.desc())))
+            last = None
+            if actions:
+                a = actions[0]
+                last = f"{a.status} {a.created_at:%Y-%m-%d} by guardrail {a.guardrail}"
+            by_principal = 0
+            if principal:
+                by_principal = int(s.scalar(select(func.count()).select_from(FindingHistory).where(
+                    FindingHistory.principal == principal)) or 0)
+        return History(times_seen=times_seen, first_seen=first_seen, times_reopened=reopened, other_findings=others,
+                       actions=len(actions), last_action=last, principal=principal, principal_findings=by_principal)
+
+    def violations_by(self, principal: str, since: datetime) -> int:
+        """Failing findings attributed to `principal` since `since` (the countermeasure rule counts these)."""
+        with self._store.transaction() as s:
+            return int(s.scalar(select(func.count(func.distinct(FindingHistory.fingerprint))).where(
+                FindingHistory.principal == principal, FindingHistory.at >= since,
+                FindingHistory.result == Result.FAIL.value)) or 0)
+
+
+def _next_status(row: FindingRow | None, result: Result) -> str | None:
+    if result == Result.SUPPRESSED:
+        return SUPPRESSED
+    if result == Result.PASS:
+        return None if row is None or row.status == RESOLVED else RESOLVED
+    if row is None:
+        return NEW
+    if row.status in (RESOLVED, SUPPRESSED):  # fixed, or its exception lapsed: it fires again
+        return REOPENED
+    return OPEN
