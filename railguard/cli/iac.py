@@ -118,6 +118,8 @@ def scan(
     baseline: Path = typer.Option(None, "--baseline", help="Baseline file from `railguard iac baseline`: "
                                   "its findings are reported as SUPPRESSED."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Text output: only failures, errors and the summary."),
+    show_pass: bool = typer.Option(False, "--show-pass", help="List every PASS result in the reports (default: "
+                                   "counted per control and file, which keeps large scans small)."),
     skip_non_templates: bool = typer.Option(False, "--skip-non-templates", help="Skip files given by name that "
                                             "are not templates, as in a directory (for pre-commit, which passes "
                                             "every changed YAML/JSON file)."),
@@ -135,6 +137,7 @@ def scan(
     threshold = severity(fail_on, "--fail-on")
     opts = _options(exclude, param, var, var_file, controls, min_severity, no_inline_ignores, baseline)
     opts.explicit_files = not skip_non_templates
+    opts.show_pass = show_pass
     run = _run(paths, opts)
     _emit(run, fmts, output, quiet)
     raise typer.Exit(exit_code(run, threshold))
@@ -215,20 +218,22 @@ def _emit(run: RunResult, fmts: list[str], output: Path | None, quiet: bool) -> 
     if output.parent and not output.parent.exists():
         output.parent.mkdir(parents=True, exist_ok=True)
     if machine:
+        from railguard.report import write_to
+
         _console(run, fmts, quiet)
-        output.write_text(_render(run, machine[0]), encoding="utf-8")
+        write_to(run, machine[0], output)
     else:
         output.write_text(render_text(run, quiet=quiet, color=False), encoding="utf-8")
     typer.echo(f"wrote {output}", err=True)
 
 
 def _write_dir(run: RunResult, fmts: list[str], directory: Path) -> None:
-    from railguard.report import FORMATS
+    from railguard.report import FORMATS, write_to
 
     directory.mkdir(parents=True, exist_ok=True)
     for fmt in fmts:
         path = directory / MACHINE_FILES.get(fmt, FORMATS[fmt][1])
-        path.write_text(_render(run, fmt), encoding="utf-8")
+        write_to(run, fmt, path)
         typer.echo(f"wrote {path}", err=True)
 
 
@@ -283,7 +288,7 @@ def summary_line(run: RunResult) -> str:
     parts = [
         f"{meta.get('files', 0)} file(s) ({inputs}), {meta.get('resources', 0)} resource(s), "
         f"{meta.get('controls', 0)} control(s)",
-        f"{counts[Result.FAIL]} failed, {counts[Result.PASS]} passed, {counts[Result.UNKNOWN]} unknown, "
+        f"{counts[Result.FAIL]} failed, {counts[Result.PASS] + meta.get('passed', {}).get('total', 0)} passed, {counts[Result.UNKNOWN]} unknown, "
         f"{counts[Result.SUPPRESSED]} suppressed, {counts[Result.ERROR]} error(s) in {error_files} file(s)",
     ]
     skipped = len(meta.get("skipped", []))

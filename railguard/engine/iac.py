@@ -84,6 +84,7 @@ class IacOptions:
     max_bytes: int = 5 * 1024 * 1024
     max_plan_bytes: int = 200 * 1024 * 1024
     explicit_files: bool = True  # a file named on the command line must be an input (else: ERROR)
+    show_pass: bool = False  # keep every PASS finding (else counted per control and file, in meta["passed"])
 
 
 @dataclass(frozen=True)
@@ -574,6 +575,7 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
     ignores: list[InlineIgnore] = []
     files: list[str] = []
     kinds: dict[str, int] = defaultdict(int)
+    passed: dict[tuple[str, str], int] = defaultdict(int)  # (file, control) -> PASS findings not kept
     n_resources = 0
     for unit in collected.units:
         loaded = unit.loaded
@@ -587,6 +589,11 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
                 found = decide_by_variants(found, variants, getattr(loaded, "undecided", []), plan, now)
             if unit.kind in (TERRAFORM, TERRAFORM_PLAN):
                 found = [_in_terraform_terms(f) for f in found]
+            if not opts.show_pass:  # the bulk of a large scan: counted, not kept
+                for f in found:
+                    if f.result == Result.PASS:
+                        passed[(f.origin.file or "", f.control_id)] += 1
+                found = [f for f in found if f.result != Result.PASS]
             findings += found
         if opts.inline_ignores:
             ignores += _place_ignores(loaded.ignores, loaded.resources)
@@ -602,6 +609,11 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
     findings.sort(key=lambda f: (f.origin.file or "", f.origin.line or 0, f.control_id, f.resource_id))
 
     infos, items = map_items(plan, findings)
+    pass_counts = _pass_counts(passed)
+    for item in items:
+        n = sum(pass_counts["by_control"].get(c, 0) for c in item.controls)
+        if n and item.result == Result.PASS and not item.findings:
+            item.reason = f"{n} resource(s) checked, none offends (PASS results are counted; --show-pass lists them)"
     items.append(_parse_item(plan, findings))
     unexpanded = [f for f in findings if f.control_id == NOT_EXPANDED_ID]
     if unexpanded:
@@ -630,8 +642,19 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
             "controls": len(plan.controls),
             "inline_ignores": opts.inline_ignores,
             "baseline": display_path(opts.baseline) if opts.baseline else None,
+            "passed": pass_counts,
         },
     )
+
+
+def _pass_counts(passed: Mapping[tuple[str, str], int]) -> dict[str, Any]:
+    """PASS results not kept as findings: in total, per control, per file and control."""
+    by_control: dict[str, int] = defaultdict(int)
+    by_file: dict[str, dict[str, int]] = defaultdict(dict)
+    for (file, control), n in sorted(passed.items()):
+        by_control[control] += n
+        by_file[file][control] = n
+    return {"total": sum(passed.values()), "by_control": dict(by_control), "by_file": dict(by_file)}
 
 
 def _in_terraform_terms(f: Finding) -> Finding:

@@ -37,12 +37,23 @@ def render(run: RunResult, fmt: str) -> str:
     return str(importlib.import_module(module).render(run))
 
 
+def write_to(run: RunResult, fmt: str, path: Path) -> None:
+    """Write one format to `path`; a writer with `write(run, file)` streams instead of building
+    the whole text in memory."""
+    module = importlib.import_module(FORMATS[fmt][0])
+    with path.open("w", encoding="utf-8") as fh:
+        if hasattr(module, "write"):
+            module.write(run, fh)
+        else:
+            fh.write(str(module.render(run)))
+
+
 def write_reports(run: RunResult, formats: Iterable[str], output_dir: Path) -> list[Path]:
     output_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:
         _, name = FORMATS[fmt]
         path = output_dir / name
-        path.write_text(render(run, fmt), encoding="utf-8")
+        write_to(run, fmt, path)
         paths.append(path)
     return paths

@@ -19,10 +19,11 @@ Shape (stable; new keys may be added, none removed):
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+from typing import Any, TextIO
 
-from railguard.model import Finding, RunResult
+from railguard.model import Finding, ItemResult, RunResult
 from railguard.report._common import (
     failed_findings,
     finding_key,
@@ -41,9 +42,27 @@ def _finding(f: Finding, refs: dict[tuple[str, str, str], list[str]]) -> dict[st
     return d
 
 
-def to_dict(run: RunResult) -> dict[str, Any]:
-    refs = finding_refs(run)
-    irefs = item_refs(run)
+def _item(i: ItemResult, refs: dict[tuple[str, str, str], list[str]], irefs: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        "framework": i.framework,
+        "id": i.id,
+        "title": i.title,
+        "section": i.section,
+        "level": i.level,
+        "assessment": i.assessment,
+        "result": i.result.value,
+        "severity": i.severity.value if i.severity else None,
+        "controls": i.controls,
+        "note": i.note,
+        "reason": i.reason,
+        "offenders": [_finding(f, refs) for f in i.offenders],
+        "suppressed": [_finding(f, refs) for f in suppressed(i)],
+        "checked": len(i.findings),
+        "refs": irefs.get(item_ref(i), []),
+    }
+
+
+def _head(run: RunResult) -> dict[str, Any]:
     return {
         "kind": run.kind,
         "started_at": run.started_at,
@@ -52,27 +71,11 @@ def to_dict(run: RunResult) -> dict[str, Any]:
         "regions": run.regions,
         "frameworks": [{"id": f.id, "title": f.title, "version": f.version} for f in run.frameworks],
         "summary": {f.id: run.counts(run.items_of(f.id)) for f in run.frameworks},
-        "items": [
-            {
-                "framework": i.framework,
-                "id": i.id,
-                "title": i.title,
-                "section": i.section,
-                "level": i.level,
-                "assessment": i.assessment,
-                "result": i.result.value,
-                "severity": i.severity.value if i.severity else None,
-                "controls": i.controls,
-                "note": i.note,
-                "reason": i.reason,
-                "offenders": [_finding(f, refs) for f in i.offenders],
-                "suppressed": [_finding(f, refs) for f in suppressed(i)],
-                "checked": len(i.findings),
-                "refs": irefs.get(item_ref(i), []),
-            }
-            for i in run.items
-        ],
-        "findings": [_finding(f, refs) for f in failed_findings(run)],
+    }
+
+
+def _tail(run: RunResult) -> dict[str, Any]:
+    return {
         "gaps": [{"type": g.type, "account": g.account, "region": g.region, "reason": g.reason} for g in run.gaps],
         "api_calls": {"total": run.api_call_total, "by_operation": dict(sorted(run.api_calls.items()))},
         "errors": run.errors,
@@ -80,5 +83,45 @@ def to_dict(run: RunResult) -> dict[str, Any]:
     }
 
 
+def to_dict(run: RunResult) -> dict[str, Any]:
+    refs = finding_refs(run)
+    irefs = item_refs(run)
+    return {
+        **_head(run),
+        "items": [_item(i, refs, irefs) for i in run.items],
+        "findings": [_finding(f, refs) for f in failed_findings(run)],
+        **_tail(run),
+    }
+
+
+def _dumps(value: Any, level: int) -> str:
+    """`value` as indented JSON nested `level` deep (JSON strings hold no raw newline)."""
+    return json.dumps(value, indent=2, default=str, ensure_ascii=False).replace("\n", "\n" + "  " * level)
+
+
+def write(run: RunResult, out: TextIO) -> None:
+    """The report written piece by piece: one item or finding in memory at a time, never the
+    whole document (a large IaC scan's report is hundreds of megabytes)."""
+    refs = finding_refs(run)
+    irefs = item_refs(run)
+    out.write("{\n")
+    for key, value in _head(run).items():
+        out.write(f"  {json.dumps(key)}: {_dumps(value, 1)},\n")
+    for key, rows in (("items", (_item(i, refs, irefs) for i in run.items)),
+                      ("findings", (_finding(f, refs) for f in failed_findings(run)))):
+        out.write(f"  {json.dumps(key)}: [")
+        sep = "\n"
+        for row in rows:
+            out.write(f"{sep}    {_dumps(row, 2)}")
+            sep = ",\n"
+        out.write("\n  ],\n" if sep != "\n" else "],\n")
+    tail = list(_tail(run).items())
+    for n, (key, value) in enumerate(tail):
+        out.write(f"  {json.dumps(key)}: {_dumps(value, 1)}{',' if n < len(tail) - 1 else ''}\n")
+    out.write("}\n")
+
+
 def render(run: RunResult) -> str:
-    return json.dumps(to_dict(run), indent=2, default=str, ensure_ascii=False) + "\n"
+    buf = io.StringIO()
+    write(run, buf)
+    return buf.getvalue()
