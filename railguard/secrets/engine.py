@@ -11,6 +11,7 @@ import codecs
 import hashlib
 import os
 import re
+import threading
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -82,6 +83,9 @@ def iter_utf8_chunks(read: Callable[[int], bytes], codec: str, size: int = CHUNK
             return
 
 
+_SHARED_LOCK = threading.Lock()
+
+
 class Engine:
     """Compiled rules. Build once per process (compiling takes ~0.1 s): see ``Engine.shared``."""
 
@@ -89,11 +93,12 @@ class Engine:
 
     @classmethod
     def shared(cls, disabled: Iterable[str] = ()) -> Engine:
-        """One engine per set of disabled rules, reused across scans in this process."""
+        """One engine per set of disabled rules, reused across scans and threads in this process."""
         key = tuple(sorted(set(disabled)))
-        if key not in cls._shared:
-            cls._shared[key] = cls(disabled=key)
-        return cls._shared[key]
+        with _SHARED_LOCK:
+            if key not in cls._shared:
+                cls._shared[key] = cls(disabled=key)
+            return cls._shared[key]
 
     def __init__(self, rules: Iterable[Rule] = RULES, disabled: Iterable[str] = ()) -> None:
         import hyperscan
@@ -104,7 +109,10 @@ class Engine:
         self._n_triggers = len(triggers)
         self._target = [rid for rid, _p in triggers] + [rid for rid, _p in vetoes]  # hyperscan id -> rule
         self._db = _compiled(self.rules)
-        self._scratch = hyperscan.Scratch(self._db)  # allocating scratch per scan() costs ~1 ms
+        # Scratch space is not thread-safe: one per thread (collectors redact gap reasons from a
+        # thread pool), allocated once per thread because allocating it per scan() costs ~1 ms.
+        self._scratch_proto = hyperscan.Scratch(self._db)
+        self._local = threading.local()
         # per rule, what the hot loop needs, looked up once (attribute access costs per hit)
         self._plans = [(r, r.regex.finditer, r.back, r.fwd, r.multiline, r.validate) for r in self.rules]
         self._has_aws_id = any(r.id == "aws-access-key-id" for r in self.rules)
@@ -118,7 +126,10 @@ class Engine:
         def on_match(rid: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
             append((rid, to))
 
-        self._db.scan(buf, match_event_handler=on_match, scratch=self._scratch)
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = self._scratch_proto.clone()
+        self._db.scan(buf, match_event_handler=on_match, scratch=scratch)
         target, n = self._target, self._n_triggers
         if any(eid >= n for eid, _ in hits):
             # a veto ending where a candidate ends rejects it: drop both before Python verifies anything

@@ -81,7 +81,7 @@ def test_scan_writes_every_report_and_shows_every_cis_item(moto_url: str, tmp_pa
     failed = json.loads((tmp_path / "railguard-failed.json").read_text())
     assert "5.2" in failed["Failed"]
     assert (tmp_path / "railguard-report.csv").read_text().splitlines()[0].count(",") >= 5
-    html = (tmp_path / "railguard-report.html").read_text()
+    html = (tmp_path / "railguard-report.html").read_text().replace("<wbr>", "")  # break hints in ids
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 

@@ -22,9 +22,12 @@ from railguard.sources.aws.collector import REGIONAL, CollectContext, collector,
 
 FUNCTION = "AWS::Lambda::Function"
 FUNCTION_POLICY = "AWS::Lambda::Function#Policy"  # facet read by railguard.controls.lambda_fn
+# Live, an `AWS::Lambda::Permission` is a statement of its function's policy (read as the facet
+# above), never a resource of its own: this collector covers the type by yielding none of it.
+PERMISSION = "AWS::Lambda::Permission"
 
 
-@collector("lambda", yields=[FUNCTION, FUNCTION_POLICY], scope=REGIONAL,
+@collector("lambda", yields=[FUNCTION, FUNCTION_POLICY, PERMISSION], scope=REGIONAL,
            calls=["lambda:ListFunctions", "lambda:GetPolicy"])
 def collect_functions(ctx: CollectContext) -> Iterator[Resource]:
     client = ctx.client("lambda")
