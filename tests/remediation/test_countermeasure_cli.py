@@ -43,19 +43,20 @@ def _client(url: str, service: str) -> Any:
                         aws_secret_access_key="testing")
 
 
-def _keys(url: str) -> set[str]:
-    return {k["Status"] for k in _client(url, "iam").list_access_keys(UserName="mallory")["AccessKeyMetadata"]}
+def _keys(url: str, user: str = "mallory") -> set[str]:
+    return {k["Status"] for k in _client(url, "iam").list_access_keys(UserName=user)["AccessKeyMetadata"]}
 
 
-def _record(gid: str, n: int) -> dict[str, Any]:
+def _record(gid: str, n: int, user: str = "mallory") -> dict[str, Any]:
     """An AuthorizeSecurityGroupIngress record as CloudTrail writes it (the fields replay reads)."""
     return {
         "eventVersion": "1.09", "eventTime": f"2026-12-01T10:0{n}:00Z", "eventSource": "ec2.amazonaws.com",
         "eventName": "AuthorizeSecurityGroupIngress", "awsRegion": REGION, "sourceIPAddress": "203.0.113.9",
         "userAgent": "aws-cli/2.15.0", "eventID": f"ev-cm-{n}", "eventType": "AwsApiCall", "readOnly": False,
         "managementEvent": True, "recipientAccountId": ACCOUNT, "eventCategory": "Management",
-        "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLEMALLORY", "arn": MALLORY,
-                         "accountId": ACCOUNT, "accessKeyId": "AKIAEXAMPLEMALLORY1", "userName": "mallory"},
+        "userIdentity": {"type": "IAMUser", "principalId": f"AIDAEXAMPLE{user.upper()}",
+                         "arn": f"arn:aws:iam::{ACCOUNT}:user/{user}", "accountId": ACCOUNT,
+                         "accessKeyId": f"AKIAEXAMPLE{user.upper()}", "userName": user},
         "requestParameters": {"groupId": gid, "ipPermissions": {"items": [
             {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}},
         "responseElements": {"_return": True},
@@ -107,13 +108,11 @@ def test_repeat_offender_from_replayed_events_loses_their_keys(moto_url: str, tm
 
 
 def test_the_countermeasure_is_behind_the_breaker_from_the_cli(moto_url: str, tmp_path: Path) -> None:
-    """Breaker at 3: the three groups take the window, the countermeasure is held and a human is asked."""
-    from railguard.demo.run import reset_moto
-
-    reset_moto(moto_url)
+    """Breaker at 3: the three groups take the window, the countermeasure is held and a human is asked.
+    (No moto reset: another user and new groups; groups other tests left are compliant or fixed here.)"""
     iam, ec2 = _client(moto_url, "iam"), _client(moto_url, "ec2")
-    iam.create_user(UserName="mallory")
-    iam.create_access_key(UserName="mallory")
+    iam.create_user(UserName="trudy")
+    iam.create_access_key(UserName="trudy")
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     gids = []
     for name in ("d", "e", "f"):
@@ -121,7 +120,7 @@ def test_the_countermeasure_is_behind_the_breaker_from_the_cli(moto_url: str, tm
         ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[WORLD_SSH])
         gids.append(gid)
     logs = tmp_path / "trail.json"
-    logs.write_text(json.dumps({"Records": [_record(g, i) for i, g in enumerate(gids)]}))
+    logs.write_text(json.dumps({"Records": [_record(g, i, "trudy") for i, g in enumerate(gids)]}))
     gfile = tmp_path / "g.yaml"
     gfile.write_text(GUARDRAIL.format(limit=3))
     db = str(tmp_path / "rg.db")
@@ -129,4 +128,4 @@ def test_the_countermeasure_is_behind_the_breaker_from_the_cli(moto_url: str, tm
     p = railguard(moto_url, "guardrails", "run", str(gfile), "--db", db, "--apply")
     assert p.returncode == 1, p.stderr  # something needs a person
     assert "circuit breaker" in p.stdout and "NEEDS A HUMAN: guardrail no-admin-ports" in p.stdout
-    assert _keys(moto_url) == {"Active"}
+    assert _keys(moto_url, "trudy") == {"Active"}
