@@ -113,7 +113,8 @@ class _Run:
         return self.generations[(guardrail, fp)]
 
     def first_hold(self, rule: Rule, fp: str) -> bool:
-        """A hold notifies once per window for the same finding, not on every run."""
+        """A hold notifies once per window for the same finding, not on every run. Called (with fp "")
+        before this run writes its own holds, so that only earlier runs' holds count."""
         if rule.name not in self.held_before:
             since = self.now - rule.guardrail.safeguards.window
             self.held_before[rule.name] = self.store.journal.held_since(rule.name, since)
@@ -295,6 +296,7 @@ def _settle(run: _Run, rule: Rule, batch: list[Item | _Pending]) -> None:
 def _apply_batch(run: _Run, rule: Rule, batch: list[_Pending]) -> dict[int, Item]:
     sg = rule.guardrail.safeguards
     window_start = run.now - sg.window
+    run.first_hold(rule, "")  # earlier holds, read before this batch writes its own
     claims = run.store.journal.claim_many([(p.key, p.fields) for p in batch], max_actions=sg.max_actions,
                                           window_start=window_start)
     out: dict[int, Item] = {}
@@ -381,8 +383,9 @@ def _act(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, pc: Planne
     if sg.quiet_minutes:
         quiet = quiet_period(session, resource, region, sg.quiet_minutes, run.now, run.identity_cache)
         if quiet.hold:
+            first = run.first_hold(rule, fp)
             row = run.store.journal.add(status=HELD, error=quiet.reason, **fields)
-            return replace(base, status=HELD, journal_id=row.id, summary=quiet.reason, notify=run.first_hold(rule, fp))
+            return replace(base, status=HELD, journal_id=row.id, summary=quiet.reason, notify=first)
     return _Pending(base, spec, target, change, pc, fields, key=key, note=note)
 
 
