@@ -47,6 +47,9 @@ class Rule:
     hs_parts: tuple[str, ...] = ()  # hyperscan patterns used instead of ``trigger`` (an alternation split up)
     vetoes: tuple[str, ...] = ()  # hyperscan patterns that, ending where the trigger ends, reject the candidate
     multiline: bool = False  # the match may span lines (PEM bodies, name/value pairs); others sit on one line
+    #: per ``hs_parts`` entry, the verifying regex of that part alone and whether it may span lines: a hit
+    #: is verified by the form that fired, not by the alternation of every form (empty: ``regex`` for all)
+    part_regexes: tuple[tuple[re.Pattern[bytes], bool], ...] = ()
 
 
 _B62_DIGITS_UPPER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -61,16 +64,6 @@ def base62_encode(n: int, width: int = 6, alphabet: str = _B62_DIGITS_UPPER) -> 
     return out.rjust(width, alphabet[0])
 
 
-def _base62_decode(s: str, alphabet: str) -> int | None:
-    n = 0
-    for ch in s:
-        i = alphabet.find(ch)
-        if i < 0:
-            return None
-        n = n * 62 + i
-    return n
-
-
 def crc32_token_ok(token: bytes) -> bool:
     """GitHub/npm token checksum: the last 6 chars are base62(CRC32(the 30 random chars)).
 
@@ -79,7 +72,8 @@ def crc32_token_ok(token: bytes) -> bool:
     """
     body, check = token[4:-6], token[-6:].decode("ascii", "replace")
     crc = binascii.crc32(body)
-    return any(_base62_decode(check, a) == crc for a in (_B62_DIGITS_UPPER, _B62_DIGITS_LOWER))
+    # encoding the checksum (two divmod loops) is cheaper than decoding both ways
+    return check in (base62_encode(crc, 6, _B62_DIGITS_UPPER), base62_encode(crc, 6, _B62_DIGITS_LOWER))
 
 
 _SECRET_GROUPS: dict[re.Pattern[bytes], tuple[int, ...]] = {}
@@ -339,12 +333,18 @@ _ENV_VETOES = tuple(
 )
 
 
+#: each form alone, for verifying a hit of that form (the Kubernetes name/value form spans two lines)
+_ENV_PART_RES = tuple(
+    (re.compile(f.encode(), re.M), r"\r?\n?" in f)
+    for f in (*_env_form_list(_ENV_QUOTED, _ENV_BARE), *_cli_form_list(_ENV_QUOTED, _ENV_BARE))
+)
+
+
 def _env_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
     from railguard.secrets.assign import literal_secret, name_strength, uuid_name
 
     # a command-line flag (``-p``, ``--requirepass``, ``-u user:``) has no name: it is a password
-    keys = (m.group("k1"), m.group("k2"), m.group("k3"), m.group("k4"), m.group("k5"), m.group("k6"))
-    name = next((g for g in keys if g), b"password")
+    name = next((v for k, v in m.groupdict().items() if v and k[0] == "k"), b"password")
     key = name.decode("latin-1")
     if _VENDOR_SHAPED.match(s):
         return False  # a vendor's format: its own rule decides
@@ -890,6 +890,7 @@ RULES: list[Rule] = [
         validate=_env_ok,
         priority=SETTER,
         hs_parts=_ENV_PARTS,
+        part_regexes=_ENV_PART_RES,
         vetoes=_ENV_VETOES,
         multiline=True,  # a Kubernetes entry puts the name on the line above the value
         hs_flags=HS_MULTILINE,
