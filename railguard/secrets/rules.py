@@ -268,8 +268,10 @@ _ENV_BARE_HS = r"(?:[^\s\"'`$<{%*#;a-z][^\s\"'`;]*|[a-z][^\s\"'`;]*[^\s\"'`;a-z]
 def _env_form_list(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPER) -> list[str]:
     """The ways code and config set an environment variable, each with its name and value groups."""
     return [
-        # os.environ.setdefault("DB_PASSWORD", "..."), os.Setenv, putenv, System.setProperty
-        r"(?:setdefault|[sS]etenv|set_var|putenv|setProperty|SetEnvironmentVariable|define)\([ \t]{0,4}[\"'](?P<k1>" + name
+        # os.environ.setdefault("DB_PASSWORD", "..."), os.Setenv, putenv, System.setProperty, and a lookup's
+        # default: os.environ.get("SECRET_KEY", "..."), getenv, ENV.fetch, PHP env('DB_PASSWORD', '...'), getProperty
+        r"(?:setdefault|[sS]etenv|set_var|putenv|setProperty|SetEnvironmentVariable|define|get|[gG]etenv|env|fetch"
+        r"|getOrDefault|getProperty|get_env)\([ \t]{0,4}[\"'](?P<k1>" + name
         + r")[\"'][ \t]{0,4},[ \t]{0,4}[\"'`](?P<s>" + q + r")[\"'`]",
         # os.environ["DB_PASSWORD"] = "...", ENV["X"] = , $_ENV['X'] =, process.env["X"] =
         r"(?:environ|ENV|env|_ENV|_SERVER)\[[ \t]{0,2}[\"'](?P<k2>" + name + r")[\"'][ \t]{0,2}\][ \t]{0,4}(?:\|\|)?=[ \t]{0,4}"
@@ -278,15 +280,23 @@ def _env_form_list(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPE
         r"^[ \t]*ENV[ \t]+(?P<k3>" + name + r")(?:[ \t]+|=)(?:[\"'](?P<s3>" + q + r")[\"']|(?P<s4>" + b + r"))",
         # .env files and shell: DB_PASSWORD=... / export DB_PASSWORD=...
         r"^[ \t]*(?:export[ \t]+)?(?P<k4>" + upper + r")=(?:[\"'](?P<s5>" + q + r")[\"']|(?P<s6>" + b + r"))",
-        # Kubernetes / ECS / compose: name: DB_PASSWORD then value: ... (YAML or JSON)
-        r"(?i:name)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<k5>" + name + r")[\"']?[ \t]{0,4},?[ \t]{0,4}\r?\n?"
+        # Kubernetes / ECS / compose: name: DB_PASSWORD then value: ... (YAML or JSON); Postman and
+        # CloudFormation parameter lists say key: ... value: ...
+        r"(?i:name|key)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<k5>" + name + r")[\"']?[ \t]{0,4},?[ \t]{0,4}\r?\n?"
         r"[ \t]{0,40}[\"']?(?i:value)[\"']?[ \t]{0,4}[:=][ \t]{0,4}(?:[\"'](?P<s7>" + q + r")[\"']|(?P<s8>" + b + r"))",
         # XML configuration (Maven settings.xml, .NET, Spring): <password>...</password>, <gpg.passphrase>
         r"<(?P<k6>" + name + r")>(?P<s13>" + q + r")</",
+        # property lists (iOS Info.plist): <key>APIToken</key> then <string>...</string>
+        r"<key>(?P<k7>" + name + r")</key>[ \t]{0,8}\r?\n?[ \t]{0,40}<string>(?P<s15>" + q + r")</string>",
+        # .NET appSettings: <add key="ApiToken" value="..." />
+        r"<add[ \t]+key=[\"'](?P<k8>" + name + r")[\"'][ \t]+value=[\"'](?P<s16>" + q + r")[\"']",
     ]
 
 
-def _cli_form_list(q: str, b: str) -> list[str]:
+_PIPED = r"[^\s\"'`$<{%*#;|][^\s\"'`;|]{5,199}"  # a bare value piped on: ends where the pipe starts
+
+
+def _cli_form_list(q: str, b: str, piped: str = _PIPED) -> list[str]:
     """Passwords on a command line: ``docker login -p``, ``redis-server --requirepass``, ``curl -u user:pass``,
     ``sshpass -p``. No name: the flag says password."""
     return [
@@ -296,6 +306,17 @@ def _cli_form_list(q: str, b: str) -> list[str]:
         r"curl[ \t][^\n]{0,200}[ \t](?:-u|--user)[ \t=]+[\"']?[^\s:\"'$]{1,64}:(?:(?P<s11>" + q + r")[\"']|(?P<s12>" + b + r"))",
         # SQL: CREATE ROLE ... PASSWORD '...', CREATE USER ... IDENTIFIED BY '...'
         r"(?i:password|identified[ \t]+by)[ \t]+'(?P<s14>" + q + r")'",
+        # MySQL clients take the password glued to -p: mysql -u app -p'...' / -p... / --password=...
+        r"(?:mysql|mysqldump|mysqladmin|mariadb)[ \t][^\n]{0,160}[ \t](?:-p|--password=)"
+        r"(?:[\"'](?P<s17>" + q + r")[\"']|(?P<s18>" + b + r"))",
+        # a password piped into a registry login: echo "..." | docker login ... --password-stdin
+        r"echo[ \t]+(?:-n[ \t]+)?(?:[\"'](?P<s19>" + q + r")[\"']|(?P<s20>" + piped + r"))[ \t]*\|[ \t]*"
+        r"(?:docker|podman|nerdctl|helm|oras|skopeo|buildah)[ \t]+(?:registry[ \t]+)?login[ \t][^\n]{0,160}--password-stdin",
+        # HTTP basic authentication in code: req.SetBasicAuth("user", "..."), HTTPBasicAuth(...), auth=("user", "...")
+        r"(?:SetBasicAuth|HTTPBasicAuth|BasicAuth|basic_auth|basicAuth|withBasicAuth|auth[ \t]{0,2}=[ \t]{0,2})"
+        r"\([ \t]{0,4}[\"'][^\"'\n]{1,64}[\"'][ \t]{0,4},[ \t]{0,4}[\"'](?P<s21>" + q + r")[\"']",
+        # Redis configuration: requirepass ... / masterauth ...
+        r"^[ \t]*(?:requirepass|masterauth)[ \t]+(?:[\"'](?P<s22>" + q + r")[\"']|(?P<s23>" + b + r"))",
     ]
 
 
@@ -328,7 +349,7 @@ _ENV_VETOES = tuple(
     for f in (
         *_env_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS, _ENV_NAME + _POINTER_SUFFIX, _ENV_UPPER + _POINTER_SUFFIX),
         *_env_form_list(_ENV_STAND_IN_Q, _ENV_STAND_IN_B),
-        *_cli_form_list(_ENV_STAND_IN_Q, _ENV_STAND_IN_B),
+        *_cli_form_list(_ENV_STAND_IN_Q, _ENV_STAND_IN_B, r"[^\s\"'`;|]*" + _STAND_IN + r"[^\s\"'`;|]*"),
     )
 )
 
