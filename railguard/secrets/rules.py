@@ -315,6 +315,11 @@ def _cli_form_list(q: str, b: str, piped: str = _PIPED) -> list[str]:
         # HTTP basic authentication in code: req.SetBasicAuth("user", "..."), HTTPBasicAuth(...), auth=("user", "...")
         r"(?:SetBasicAuth|HTTPBasicAuth|BasicAuth|basic_auth|basicAuth|withBasicAuth|auth[ \t]{0,2}=[ \t]{0,2})"
         r"\([ \t]{0,4}[\"'][^\"'\n]{1,64}[\"'][ \t]{0,4},[ \t]{0,4}[\"'](?P<s21>" + q + r")[\"']",
+        # database connect calls whose third argument is the password: Perl DBI->connect(dsn, user, pw), JDBC
+        # DriverManager.getConnection(url, user, pw), PHP mysqli_connect / new mysqli / new PDO
+        r"(?:DBI->connect|DriverManager\.getConnection|mysqli_connect|new[ \t]+mysqli|new[ \t]+PDO)\("
+        r"[ \t]{0,4}[\"'][^\"'\n]{0,200}[\"'][ \t]{0,4},[ \t]{0,4}[\"'][^\"'\n]{0,64}[\"'][ \t]{0,4},[ \t]{0,4}"
+        r"[\"'](?P<s24>" + q + r")[\"']",
         # Redis configuration: requirepass ... / masterauth ...
         r"^[ \t]*(?:requirepass|masterauth)[ \t]+(?:[\"'](?P<s22>" + q + r")[\"']|(?P<s23>" + b + r"))",
     ]

@@ -127,6 +127,8 @@ def test_a_real_azure_key_next_to_the_emulator_shape_is_reported(engine: Engine)
     f'echo "{PW}" | docker login ghcr.io -u bot --password-stdin\n',
     f'req.SetBasicAuth("api", "{PW}")\n',
     f'requests.get(url, auth=("api", "{PW}"))\n',
+    f'my $dbh = DBI->connect("dbi:Pg:dbname=reports;host=db", "reports", "{PW}");\n',
+    f'DriverManager.getConnection("jdbc:postgresql://db/shop", "shop", "{PW}");\n',
 ])
 def test_more_ways_of_setting_a_password_are_found(engine: Engine, text: str) -> None:
     assert _ids(engine, text) == ["env-secret"]
@@ -143,6 +145,9 @@ def test_more_ways_of_setting_a_password_are_found(engine: Engine, text: str) ->
     'echo "$DOCKER_PASSWORD" | docker login -u bot --password-stdin\n',
     'req.SetBasicAuth(user, os.Getenv("API_PASSWORD"))\n',
     'System.getProperty("db.password", "${DB_PASS}")\n',
+    '$db = new PDO("mysql:host=localhost;dbname=shop", "shop", "");\n',
+    "db_password: ENC[AES256_GCM,data:1pmAg0jlidxjyRtClehpkg==,iv:oA0U38kYr9grgr6DJpwzEJl0JG9goAFDwnF4dzA2KDk=,type:str]\n",
+    "spring.datasource.password: ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)\n",
 ])
 def test_their_stand_ins_and_references_are_not(engine: Engine, text: str) -> None:
     assert _ids(engine, text) == []
