@@ -89,6 +89,6 @@ def test_detections_list() -> None:
     ids = {r["id"] for r in rules}
     assert {"root.console-login", "cloudtrail.logging-stopped", "iam.access-key-many-ips"} <= ids
     stop = next(r for r in rules if r["id"] == "cloudtrail.logging-stopped")
-    assert stop["autoheal"] == "cloudtrail.start-logging" and stop["technique"] == "T1562.008"
+    assert stop["autoheal"] == ["cloudtrail.start-logging"] and stop["technique"] == "T1562.008"
     code, out, _ = invoke("detections", "list")
     assert "signin.failed-login-burst" in out and "threshold=5" in out
