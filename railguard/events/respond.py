@@ -20,6 +20,7 @@ from typing import Any
 
 from railguard.events import record as R
 from railguard.events.touched import Touch, touched
+from railguard.model.redact import redact_text
 
 log = logging.getLogger("railguard.events")
 
@@ -171,7 +172,7 @@ class EventResponder:
                     inv = inventory_for(session, pc.control, t.id, t.region, resource_type=t.type)
                 except ReadError as exc:
                     out.unread += 1
-                    log.warning("cannot re-read %s %s: %s", t.type, t.id, exc)
+                    log.warning("cannot re-read %s %s: %s", t.type, t.id, redact_text(str(exc)))
                     continue
                 findings += evaluate([pc], inv, now=now)
                 resources += list(inv)

@@ -119,8 +119,9 @@ def test_watch_closes_the_port_once_and_dead_letters_bad_input(url: str, tmp_pat
     sqs.send_message(QueueUrl=q, MessageBody="{not json")
     sqs.send_message(QueueUrl=q, MessageBody=json.dumps({"detail-type": "EC2 Instance State-change Notification",
                                                          "source": "aws.ec2", "detail": {}}))
-    out, err = finish(watch(url, q, tmp_path))
+    out, err = finish(watch(url, q, tmp_path, "--metrics-port", "0"))
     assert not is_open(url, gid)
+    assert "metrics on http://127.0.0.1:" in err  # opt-in, loopback by default
     store = open_store(f"sqlite:///{tmp_path / 'rg.db'}")
     rows = store.journal.query()
     assert [(r.resource_id, r.status, r.trigger) for r in rows] == [(gid, "applied", "event")]
