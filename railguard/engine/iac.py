@@ -407,14 +407,20 @@ def _place_ignores(ignores: list[InlineIgnore], resources: Iterable[Any]) -> lis
     return out
 
 
+def _ignore_scope(file: str) -> str:
+    """Terraform addresses are unique in a directory, and a finding may point at a rule written in
+    another file of it than its group: an ignore on the group covers it there too."""
+    return os.path.dirname(file) + "/*.tf" if file.endswith(".tf") else file
+
+
 def inline_suppressor(ignores: Iterable[InlineIgnore]) -> suppress.Suppressor:
     by_resource: dict[tuple[str, str], list[InlineIgnore]] = defaultdict(list)
     for ig in ignores:
         if ig.resource_id:
-            by_resource[(ig.file, ig.resource_id)].append(ig)
+            by_resource[(_ignore_scope(ig.file), ig.resource_id)].append(ig)
 
     def covers(f: Finding) -> str | None:
-        for ig in by_resource.get((f.origin.file or "", f.resource_id), ()):
+        for ig in by_resource.get((_ignore_scope(f.origin.file or ""), f.resource_id), ()):
             if fnmatch.fnmatchcase(f.control_id, ig.control_id):
                 where = f"{ig.file}:{ig.line}" if ig.line else ig.file
                 return f"inline ignore ({where}): {ig.reason}"

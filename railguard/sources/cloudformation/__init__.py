@@ -27,7 +27,14 @@ from typing import Any
 from railguard.model import Origin, Resource, Unknown
 from railguard.sources.cloudformation.parse import Parsed, TemplateSyntaxError, parse_json, parse_yaml
 from railguard.sources.cloudformation.resolve import NOVALUE, CircularReference, Resolver
-from railguard.sources.loaded import NOT_EXPANDED, InlineIgnore, Loaded, ParseError, scan_ignore_comments
+from railguard.sources.loaded import (
+    NOT_EXPANDED,
+    InlineIgnore,
+    Loaded,
+    ParseError,
+    Piece,
+    scan_ignore_comments,
+)
 
 __all__ = [
     "MAX_BYTES",
@@ -281,7 +288,7 @@ def _resolve_all(
             continue
         type_ = SAM_TYPES.get(spec["Type"], spec["Type"])
         built[lid] = {"type": type_, "properties": resolved, "name": name, "line": line, "spec": spec}
-    owner_of = _fold_security_group_rules(built)
+    owner_of = _fold_security_group_rules(built, file)
     return built, owner_of, resolver
 
 
@@ -379,7 +386,7 @@ def _tags(props: Any) -> dict[str, str]:
     return out
 
 
-def _fold_security_group_rules(built: dict[str, dict[str, Any]]) -> dict[str, str]:
+def _fold_security_group_rules(built: dict[str, dict[str, Any]], file: str | None = None) -> dict[str, str]:
     """Append stand-alone SG rules to their group; returns rule logical id -> owner logical id."""
     groups = {lid: b for lid, b in built.items() if b["type"] == "AWS::EC2::SecurityGroup"}
     by_ref: dict[str, str] = {}
@@ -392,7 +399,7 @@ def _fold_security_group_rules(built: dict[str, dict[str, Any]]) -> dict[str, st
         key = SG_RULE_TYPES.get(b["type"])
         if key is None or not isinstance(b["properties"], dict):
             continue
-        rule = dict(b["properties"])
+        rule = Piece(b["properties"], file, b["line"])  # findings on the group point at this rule's line
         target = rule.pop("GroupId", None)
         if target is None:
             target = rule.pop("GroupName", None)
