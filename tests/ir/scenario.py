@@ -31,7 +31,7 @@ class Scenario:
 
 
 def client(service: str, **kw: Any) -> Any:
-    return boto3.client(service, region_name=REGION, **kw)
+    return boto3.client(service, **{"region_name": REGION, **kw})
 
 
 def build(instances: int = 1, *, endpoint_url: str | None = None) -> Scenario:
