@@ -265,6 +265,68 @@ def report(
         raise UserError(f"--output: cannot write {output}: {exc.strerror}") from None
 
 
+@ir_app.command("from-events")
+def from_events(
+    source: str = typer.Argument(..., help="JSON lines: detections (`railguard events replay --format json`) or "
+                                           "CloudTrail records; a CloudTrail file ({\"Records\": [...]}); - for stdin."),
+    apply: bool = typer.Option(False, "--apply", help="Open and run the cases (default: say what would open)."),
+    max_isolations: int = typer.Option(2, "--max-isolations", min=0),
+    window: int = typer.Option(60, "--window-minutes", min=1),
+    notify: list[str] = typer.Option(None, "--notify"),
+    by: str = typer.Option(None, "--by"),
+    db: str = db_option(),
+    profile: str = _profile(),
+    endpoint_url: str = _endpoint(),
+) -> None:
+    """Open cases from detections and Tainted tags (with every safeguard of a manual case)."""
+    import sys
+
+    from railguard.ir import service
+    from railguard.ir.triggers import read_items, request_for
+    from railguard.ir.workflow import IrError
+    from railguard.store import cases as C
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{source}: cannot read ({exc.strerror})") from None
+    try:
+        items = read_items(text)
+    except ValueError as exc:
+        raise UserError(f"{source}: {exc}") from None
+    requests = list(dict.fromkeys(r for r in (request_for(i) for i in items) if r is not None))
+    if not requests:
+        typer.echo("no detection or tag calls for a case")
+        return
+    if not apply:
+        for r in requests:
+            typer.echo(f"would open: {r.kind} {r.subject} ({r.trigger}: {r.reason})")
+        typer.echo("nothing was changed (--apply opens and runs the cases)")
+        return
+    channels = _channels(notify)
+    needs_person = False
+    with open_db(db) as store:
+        for r in requests:
+            session = _session(profile, endpoint_url, r.region)
+            where = r.region or session.session.region_name or "us-east-1"
+            if r.kind == service.ISOLATE:
+                case = service.open_isolation(store, session, r.subject, where, trigger=r.trigger, actor=who(by),
+                                              reason=r.reason)
+            else:
+                case = service.open_containment(store, session, r.subject, where, trigger=r.trigger, actor=who(by),
+                                                reason=r.reason)
+            try:
+                result = service.run(store, session, case.id, actor=who(by), options={
+                    "max_isolations": max_isolations, "window_s": window * 60, "channels": channels})
+                status, message = result.status, result.message
+            except IrError as exc:
+                status, message = C.STOPPED, str(exc)
+            needs_person |= status != C.DONE
+            typer.echo(f"case {case.id}: {r.kind} {r.subject}: {status}" + (f" ({message})" if status != C.DONE else ""))
+    if needs_person:
+        raise typer.Exit(1)
+
+
 @ir_app.command("marker-script")
 def marker_script() -> None:
     """A PAM hook that tags the instance Tainted on interactive login (install on immutable hosts)."""

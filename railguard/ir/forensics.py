@@ -45,9 +45,13 @@ def _shareable(ctx: Ctx, snap: str, account: str, detail: dict[str, Any]) -> str
     s = ec2.describe_snapshots(SnapshotIds=[snap])["Snapshots"][0]
     if not s.get("Encrypted"):
         return snap
-    kms = ctx.client("kms")
-    if kms.describe_key(KeyId=s["KmsKeyId"])["KeyMetadata"].get("KeyManager") != "AWS":
-        return snap  # a customer key: its policy must let the forensics account use it (recorded)
+    key_id = s.get("KmsKeyId") or next((v.get("kms_key_id") for v in ctx.facts.get("volumes", [])
+                                         if v["id"] == s.get("VolumeId")), None)
+    manager = ctx.client("kms").describe_key(KeyId=key_id)["KeyMetadata"].get("KeyManager") if key_id else None
+    if manager == "CUSTOMER":
+        detail.setdefault("customer_keys", {})[snap] = key_id  # its key policy must let the forensics account in
+        return snap
+    # the AWS-managed key (or a key we cannot name): a copy under a one-time key can be shared
     existing = ec2.describe_snapshots(OwnerIds=["self"], Filters=[
         {"Name": f"tag:{CASE_TAG}", "Values": [ctx.case.id]}, {"Name": "tag:railguard:copy-of", "Values": [snap]}])
     if existing.get("Snapshots"):

@@ -78,7 +78,7 @@ opened {{ c.created_at }} by {{ c.opened_by or "?" }} ({{ c.trigger }}).</p>
 <th>what</th><th>API requests</th></tr>
 {% for s in c.steps %}<tr><td>{{ s.seq }}</td><td>{{ s.phase }}</td><td>{{ s.name }}</td>
 <td class="{{ s.status }}">{{ s.status }}</td><td>{{ s.actor or "" }}</td><td>{{ s.started_at }}</td>
-<td>{{ s.finished_at or "" }}</td><td>{{ s.summary }}{% if s.error %}<br><b>{{ s.error }}</b>{% endif %}</td>
+<td>{{ s.finished_at or "" }}</td><td>{{ s.summary }}{% if s.error %}<br><strong>{{ s.error }}</strong>{% endif %}</td>
 <td>{{ s.calls }}</td></tr>
 {% endfor %}</table>
 <h2>Evidence (chain of custody)</h2>

@@ -33,6 +33,34 @@ class CaseRequest:
     trigger: str
 
 
+def read_items(text: str) -> list[dict[str, Any]]:
+    """JSON lines of detections or records, or one CloudTrail file document ({"Records": [...]})."""
+    import json
+
+    stripped = text.strip()
+    if not stripped:
+        return []
+    try:
+        doc = json.loads(stripped)
+    except ValueError:
+        doc = None  # JSON lines
+    if isinstance(doc, dict):
+        return [r for r in doc.get("Records", [doc]) if isinstance(r, dict)]
+    if isinstance(doc, list):
+        return [r for r in doc if isinstance(r, dict)]
+    out = []
+    for n, line in enumerate(stripped.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"line {n}: not JSON ({exc.msg})") from None
+        if isinstance(item, dict):
+            out.append(item)
+    return out
+
+
 def request_for(item: dict[str, Any]) -> CaseRequest | None:
     if "rule" in item:
         return _from_detection(item)
