@@ -59,7 +59,7 @@ def test_control_fixture(control_id: str, expect: str) -> None:
 
     if not has_control(control_id):
         pytest.skip(f"{control_id} is not in this build")
-    run = scan(CFN / control_id / f"{expect}.yaml", only_controls=[control_id])
+    run = scan(CFN / control_id / f"{expect}.yaml", only_controls=[control_id], show_pass=True)
     got = results_of(run, control_id)
     assert not [f for f in run.findings if f.result == Result.ERROR], run.findings
     if expect == "fail":
@@ -368,7 +368,7 @@ Resources:
 def test_conditions_left_open_are_decided_when_every_branch_agrees(tmp_path: Path) -> None:
     p = tmp_path / "t.yaml"
     p.write_text(BRANCHES)
-    run = scan(p, only_controls=["ec2.sg-admin-port-open-to-world"])
+    run = scan(p, only_controls=["ec2.sg-admin-port-open-to-world"], show_pass=True)
     got = {f.resource_id: f for f in run.findings}
     assert got["BothPrivate"].result == Result.PASS and "whichever way Prod go" in got["BothPrivate"].reason
     assert got["BothOpen"].result == Result.FAIL
