@@ -77,4 +77,6 @@ FIXES_TF: dict[str, str] = {
     "rds.cluster-backup-retention": "Set backup_retention_period = 7 (or more) on the aws_rds_cluster.",
     "rds.cluster-deletion-protection": "Set deletion_protection = true on the aws_rds_cluster.",
     "rds.cluster-storage-encrypted": "Set storage_encrypted = true (and kms_key_id) on the aws_rds_cluster; an existing cluster: restore an encrypted snapshot copy.",
+    "ecr.scan-on-push": "Add image_scanning_configuration { scan_on_push = true } to the aws_ecr_repository.",
+    "ecr.tag-immutability": "Set image_tag_mutability = \"IMMUTABLE\" on the aws_ecr_repository.",
 }

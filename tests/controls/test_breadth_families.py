@@ -109,3 +109,30 @@ def test_live_world_open_families(aws: None) -> None:
     risky = results(run_control(RISK, inventory=inv))
     assert risky["all-world"] == risky["pg-world"] == Result.FAIL
     assert risky["pg-vpc"] == risky["https"] == Result.PASS
+
+
+def _repo(**props: Any) -> Resource:
+    from railguard.model import Origin
+
+    return Resource("AWS::ECR::Repository", "Repo", {"RepositoryName": "app", **props}, origin=Origin(file="t.yaml", line=3))
+
+
+def test_ecr_scan_on_push_and_tag_immutability() -> None:
+    assert result("ecr.scan-on-push", _repo(ImageScanningConfiguration={"ScanOnPush": True})) == Result.PASS
+    assert result("ecr.scan-on-push", _repo()) == Result.FAIL
+    assert result("ecr.scan-on-push", _repo(ImageScanningConfiguration={"ScanOnPush": Unknown("var.scan")})) == Result.UNKNOWN
+    assert result("ecr.tag-immutability", _repo(ImageTagMutability="IMMUTABLE")) == Result.PASS
+    assert result("ecr.tag-immutability", _repo()) == Result.FAIL
+    assert result("ecr.tag-immutability", _repo(ImageTagMutability="MUTABLE")) == Result.FAIL
+
+
+def test_live_ecr_repositories(aws: None) -> None:
+    ecr = boto3.client("ecr", region_name="us-east-1")
+    ecr.create_repository(repositoryName="loose")
+    ecr.create_repository(repositoryName="tight", imageTagMutability="IMMUTABLE",
+                          imageScanningConfiguration={"scanOnPush": True})
+    inv = live_inventory(["AWS::ECR::Repository"])
+    scan = results(run_control("ecr.scan-on-push", inventory=inv))
+    tags = results(run_control("ecr.tag-immutability", inventory=inv))
+    assert scan == {"loose": Result.FAIL, "tight": Result.PASS}
+    assert tags == {"loose": Result.FAIL, "tight": Result.PASS}
