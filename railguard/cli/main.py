@@ -61,6 +61,7 @@ def _register() -> None:
     demo.register(app)
     for module in (iac, secrets, hooks, actions, events, guardrails, respond, exceptions, findings):
         module.register(app)
+    __import__("railguard.cli.ir", fromlist=["register"]).register(app)  # incident response (issue 16)
 
 
 _register()
