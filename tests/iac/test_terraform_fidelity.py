@@ -296,3 +296,23 @@ def _write(root: Path, text: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "main.tf").write_text(text)
     return root
+
+
+def test_heredoc_policy_with_unknown_interpolations_keeps_its_principal(tmp_path: Path) -> None:
+    """terraform-provider-aws examples/elasticsearch-domain: the ARN interpolates data sources, the
+    principal is "*": the exposure is seen, the unknown ARN stays unknown."""
+    found = _scan(tmp_path, '''
+data "aws_region" "current" {}
+variable "domain" {}
+resource "aws_elasticsearch_domain" "test" {
+  domain_name = var.domain
+  access_policies = <<POLICY
+{
+  "Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*",
+                 "Resource": "arn:aws:es:${data.aws_region.current.region}:1:domain/${var.domain}/*"}]
+}
+POLICY
+}
+''', "opensearch.domain-policy-exposed")
+    assert _results(found, "opensearch.domain-policy-exposed") == {"aws_elasticsearch_domain.test": Result.FAIL}
