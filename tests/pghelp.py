@@ -3,6 +3,8 @@
 Looks for the binaries on PATH and under /usr/lib/postgresql/*/bin. Without them the PostgreSQL
 variants of the store tests are skipped with that reason (CI installs Debian's `postgresql`).
 PostgreSQL refuses to run as root: as root the server runs as the `postgres` (or `nobody`) user.
+A watchdog process stops the server if pytest dies without its fixtures finishing (killed, or a
+crash): no server is left running.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -66,15 +69,38 @@ def postgres_server() -> Iterator[str]:
         subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "railguard", "--auth=trust",
                         "-E", "UTF8", "--no-sync", "--no-instructions"], check=True, capture_output=True, timeout=120)
         opts = f"-p {port} -c listen_addresses=127.0.0.1 -k {tmp} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        stop = [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
         subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", opts, "-w", "-t", "60", "start"],
                        check=True, capture_output=True, timeout=120)
+        watchdog(os.getpid(), data, stop, tmp)
         try:
             yield f"postgresql://railguard@127.0.0.1:{port}/postgres"
         finally:
-            subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                           capture_output=True, timeout=60)
+            subprocess.run(stop, capture_output=True, timeout=60)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+pid, data, tmp, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+while os.path.exists(os.path.join(data, "postmaster.pid")):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        subprocess.run(stop, capture_output=True, timeout=60)
+        shutil.rmtree(tmp, ignore_errors=True)
+        break
+    time.sleep(0.5)
+"""
+
+
+def watchdog(owner: int, data: Path, stop: list[str], tmp: Path) -> subprocess.Popen[bytes]:
+    """A small process that stops the server once `owner` (pytest) is gone; it ends by itself when
+    the server is stopped normally. In its own session, so a signal to pytest's group spares it."""
+    return subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(owner), str(data), str(tmp), *stop],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
 
 
 def fresh_database(admin_url: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from railguard.cli import exitcodes
+from railguard.cli import respond_opts as opts
 from railguard.cli.exitcodes import UserError
 from railguard.cli.respond_opts import db_option, open_db
 
@@ -52,11 +53,11 @@ def run(
     apply: bool = typer.Option(False, "--apply", help="Change things (only where mode is remediate). Default: dry run."),
     db: str = db_option(),
     regions: list[str] = typer.Option(None, "--regions", "-r", help="Regions to read (default: the guardrails' scope, else all)."),
-    profile: str = typer.Option(None, "--profile", help="AWS profile."),
-    endpoint_url: str = typer.Option(None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (moto)."),
-    role_arn: str = typer.Option(None, "--role-arn", help="Assume this role first."),
-    accounts: list[str] = typer.Option(None, "--accounts", help="Account ids, entered via --role-name."),
-    role_name: str = typer.Option("OrganizationAccountAccessRole", "--role-name"),
+    profile: opts.Profile = None,
+    endpoint_url: opts.EndpointUrl = None,
+    role_arn: opts.RoleArn = None,
+    accounts: opts.Accounts = None,
+    role_name: opts.RoleName = opts.ROLE_NAME,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable result on stdout."),
     workers: int = typer.Option(8, "--workers", help="Concurrent API tasks while collecting."),
 ) -> None:

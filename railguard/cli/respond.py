@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from railguard.cli import respond_opts as opts
 from railguard.cli.exitcodes import UserError
 from railguard.cli.respond_opts import db_option, open_db, sessions, who
 
@@ -45,11 +46,11 @@ def approvals_approve(
     action_id: str = typer.Argument(..., help="Journal id from `railguard approvals list`."),
     by: str = typer.Option(None, "--by", help="Approver (default: the OS user)."),
     db: str = db_option(),
-    profile: str = typer.Option(None, "--profile"),
-    endpoint_url: str = typer.Option(None, "--endpoint-url", envvar="AWS_ENDPOINT_URL"),
-    role_arn: str = typer.Option(None, "--role-arn"),
-    accounts: list[str] = typer.Option(None, "--accounts"),
-    role_name: str = typer.Option("OrganizationAccountAccessRole", "--role-name"),
+    profile: opts.Profile = None,
+    endpoint_url: opts.EndpointUrl = None,
+    role_arn: opts.RoleArn = None,
+    accounts: opts.Accounts = None,
+    role_name: opts.RoleName = opts.ROLE_NAME,
 ) -> None:
     """Approve a pending change: re-planned against the resource now, refused if it changed, then applied and verified."""
     from railguard.remediation.approvals import ApprovalError, approve
@@ -87,11 +88,11 @@ def undo(
     force: bool = typer.Option(False, "--force", help="Undo even if the resource changed since the action."),
     by: str = typer.Option(None, "--by", help="Who undoes (default: the OS user)."),
     db: str = db_option(),
-    profile: str = typer.Option(None, "--profile"),
-    endpoint_url: str = typer.Option(None, "--endpoint-url", envvar="AWS_ENDPOINT_URL"),
-    role_arn: str = typer.Option(None, "--role-arn"),
-    accounts: list[str] = typer.Option(None, "--accounts"),
-    role_name: str = typer.Option("OrganizationAccountAccessRole", "--role-name"),
+    profile: opts.Profile = None,
+    endpoint_url: opts.EndpointUrl = None,
+    role_arn: opts.RoleArn = None,
+    accounts: opts.Accounts = None,
+    role_name: opts.RoleName = opts.ROLE_NAME,
 ) -> None:
     """Restore the prior state an applied action recorded, and verify the restore."""
     from railguard.remediation.undo import UndoError, undo_action

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +12,15 @@ from railguard.cli.exitcodes import UserError
 from railguard.store import Store
 
 DB_HELP = "Store URL (sqlite:///path, postgresql://...) or a file path; default $RAILGUARD_DB, else ~/.local/state/railguard/railguard.db."
+
+
+# the AWS options of every respond command, defined once
+Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile.")]
+EndpointUrl = Annotated[str | None, typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (moto).")]
+RoleArn = Annotated[str | None, typer.Option("--role-arn", help="Assume this role first.")]
+Accounts = Annotated[list[str] | None, typer.Option("--accounts", help="Account ids, entered via --role-name.")]
+RoleName = Annotated[str, typer.Option("--role-name", help="Role assumed in each of --accounts.")]
+ROLE_NAME = "OrganizationAccountAccessRole"
 
 
 def db_option() -> Any:

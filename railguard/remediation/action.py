@@ -15,6 +15,7 @@ prints and the pipeline reads before anything runs. The four methods keep the sa
 
 from __future__ import annotations
 
+import abc
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,22 +113,26 @@ class Change:
         )
 
 
-class Action:
+class Action(abc.ABC):
     """Base class of the actions: validates params and builds `Change`s; subclasses implement
-    `build`, `apply`, `undo` and `state`, and `reread` when `single.read_one` is not the way."""
+    `build`, `apply`, `undo` and `state` (or `read_state`), and `reread` when `single.read_one`
+    is not the way."""
 
     spec: ClassVar[ActionSpec]
     params_model: ClassVar[type[Params]] = NoParams
 
     # ---- what a subclass writes
+    @abc.abstractmethod
     def build(self, target: Target, params: Any) -> Change:
-        raise NotImplementedError
+        """The change `params` asks for on `target.resource`, with `prior` (noop when compliant)."""
 
+    @abc.abstractmethod
     def apply(self, target: Target, change: Change) -> Mapping[str, Any]:
-        raise NotImplementedError
+        """Make exactly the planned calls; return what was created (JSON)."""
 
+    @abc.abstractmethod
     def undo(self, target: Target, change: Change, applied: Mapping[str, Any]) -> None:
-        raise NotImplementedError
+        """Restore `change.prior`."""
 
     def state(self, resource: Resource) -> Mapping[str, Any] | None:
         """The part of a (re-read) resource `prior` describes, as plain JSON data, when the
@@ -138,7 +143,7 @@ class Action:
         """The state `prior` describes, read now. Default: re-read the resource and take `state`."""
         s = self.state(self.reread(target))
         if s is None:
-            raise NotImplementedError(f"{self.spec.id}: read_state or state must be written")
+            raise ActionError(f"{self.spec.id}: the action reads no state (write `state` or `read_state`)")
         return s
 
     # ---- shared

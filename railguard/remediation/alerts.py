@@ -16,11 +16,14 @@ if TYPE_CHECKING:
 
 def send(store: Store, rules: Iterable[Rule], result: PipelineResult) -> dict[str, Any]:
     """Deliver the run's notifications; channel name -> Delivery. Never raises."""
+    by_rule = {r.name: r for r in rules}
+    if not any(item.notify and item.guardrail in by_rule and by_rule[item.guardrail].guardrail.notify
+               for item in result.items):
+        return {}  # nothing to say, or nowhere to say it: the channels are not even imported
     try:
         from railguard.notify import NoteItem, deliver_all, per_channel
     except ModuleNotFoundError:  # notification channels not installed in this build
         return {}
-    by_rule = {r.name: r for r in rules}
     items: dict[str, list[Any]] = {}
     channels: dict[str, Any] = {}
     for item in result.items:

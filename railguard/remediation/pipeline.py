@@ -21,11 +21,12 @@ from railguard.guardrails.load import Rule
 from railguard.guardrails.match import ExceptionLike, check_exceptions, from_spec, mode_for, out_of_scope
 from railguard.model import GLOBAL, Finding, Resource, Result, Severity
 from railguard.remediation.action import ActionSpec, Change, Target
-from railguard.remediation.execute import error_text, execute, state_now
+from railguard.remediation.execute import error_text, perform_many, state_now
 from railguard.remediation.safeguards import principal_user, quiet_period
 from railguard.store import Store, utcnow
 from railguard.store.findings import Covered
 from railguard.store.journal import APPLIED, DRY_RUN, HELD, PENDING, SKIPPED, UNDONE, idempotency_key
+from railguard.store.models import ActionRow
 
 # item statuses beside the journal's: where a finding stood when the guardrail looked at it
 OUT_OF_SCOPE, EXCEPTED, UNKNOWN = "out-of-scope", "excepted", "unknown"
@@ -95,12 +96,28 @@ class _Run:
     """The state of one pipeline run (kept off the function signature)."""
 
     def __init__(self, store: Store, sessions: Mapping[str, Any], now: datetime, apply: bool, ctx: Context,
-                 run_id: str) -> None:
+                 run_id: str, workers: int = 8) -> None:
         self.store, self.sessions, self.now, self.apply, self.ctx, self.run_id = store, sessions, now, apply, ctx, run_id
+        self.workers = max(1, workers)
         self.items: list[Item] = []
         self.paged: list[str] = []
         self.identity_cache: dict[int, str | None] = {}
         self.store_exceptions = store.exceptions.list()
+        self.generations: dict[tuple[str, str], int] = {}  # (guardrail, fingerprint) -> earlier claims
+        self.held_before: dict[str, set[str]] = {}  # guardrail -> fingerprints held earlier in the window
+        self.waiting: dict[str, list[Any]] = {}  # guardrail -> its pending approvals
+
+    def generation(self, guardrail: str, fp: str) -> int:
+        if (guardrail, fp) not in self.generations:
+            self.generations[(guardrail, fp)] = self.store.journal.generation(guardrail, fp, before=self.now)
+        return self.generations[(guardrail, fp)]
+
+    def first_hold(self, rule: Rule, fp: str) -> bool:
+        """A hold notifies once per window for the same finding, not on every run."""
+        if rule.name not in self.held_before:
+            since = self.now - rule.guardrail.safeguards.window
+            self.held_before[rule.name] = self.store.journal.held_since(rule.name, since)
+        return fp not in self.held_before[rule.name]
 
     def session_for(self, account: str | None) -> Any:
         if account is not None and account in self.sessions:
@@ -132,10 +149,12 @@ def run_pipeline(
     covered: Covered | None = None,
     record_findings: bool = True,
     notify: bool = True,
+    workers: int = 8,
 ) -> PipelineResult:
     """Run every guardrail over the findings. `now` is when the resources were read (before collection):
     the idempotency key of a claim depends on the claims made before it, so two runs over the same
-    data act once. `sessions`: account id -> AccountSession (or a list of them)."""
+    data act once. `sessions`: account id -> AccountSession (or a list of them). `workers`: how many
+    resources are changed (apply, verify) at once; claims and outcomes are written per batch."""
     now = now or utcnow()
     ctx = context or Context()
     if not isinstance(sessions, Mapping):
@@ -145,7 +164,7 @@ def run_pipeline(
     if run_id is None:
         run_id = store.runs.start("guardrails", trigger=ctx.trigger, now=now,
                                   meta={"guardrails": [r.name for r in rules], "apply": apply}).id
-    run = _Run(store, sessions, now, apply, ctx, run_id)
+    run = _Run(store, sessions, now, apply, ctx, run_id, workers)
     by_key = {_key(r): r for r in resources}
     all_findings = list(findings)
     seen: dict[str, Any] = {}
@@ -190,42 +209,125 @@ def _stub(f: Finding) -> Resource:
                     name=f.resource_name)
 
 
+@dataclass
+class _Pending:
+    """A change waiting for the batch: a dry run to journal, or a claim to make, apply and verify."""
+
+    base: Item
+    spec: ActionSpec
+    target: Target
+    change: Change
+    control: PlannedControl | None
+    fields: dict[str, Any]
+    key: str = ""  # the idempotency key ("" for a dry run)
+    note: str = ""
+    expired: str = ""  # an expired exception's note, said in the summary
+
+
 def _guardrail(run: _Run, rule: Rule, findings: list[Finding], by_key: Mapping[Any, Resource],
                seen: Mapping[str, Any]) -> None:
     g = rule.guardrail
     controls = {pc.control.id: pc for pc in guardrail_controls(g)}
     exceptions = run.exceptions(rule)
     spec = _spec(g.action.id) if g.action else None
-    for f in findings:
-        pc = controls.get(f.control_id)
-        if pc is None or f.result not in (Result.FAIL, Result.UNKNOWN):
-            continue
+    relevant = [f for f in findings if f.control_id in controls and f.result in (Result.FAIL, Result.UNKNOWN)]
+    history = run.store.findings.history_many([(f.resource_id, f.account, f.fingerprint) for f in relevant],
+                                              principal=run.ctx.principal, before=run.now)
+    if spec is not None and relevant:
+        gens = run.store.journal.generations(rule.name, [f.fingerprint for f in relevant], run.now)
+        run.generations.update({(rule.name, f.fingerprint): gens.get(f.fingerprint, 0) for f in relevant})
+    out: list[Item | _Pending] = []
+    for f in relevant:
+        pc = controls[f.control_id]
         resource = by_key.get((f.resource_type, f.resource_id, f.account, f.region)) or _stub(f)
         status = getattr(seen.get(f.fingerprint), "status", "open")
-        hist = run.store.findings.history(resource_id=f.resource_id, account=f.account, fingerprint=f.fingerprint,
-                                          principal=run.ctx.principal, before=run.now).line()
+        hist = history[(f.resource_id, f.account, f.fingerprint)].line()
         base = Item(rule.name, f.control_id, f.resource_type, f.resource_id, f.account, f.region, status,
                     f.severity, f.reason, history=hist, fingerprint=f.fingerprint,
                     notify=status in ("new", "reopened", "escalated"))
         why = out_of_scope(g, resource, rule.environments)
         if why is not None:
-            run.items.append(replace(base, status=OUT_OF_SCOPE, summary=why, notify=False))
+            out.append(replace(base, status=OUT_OF_SCOPE, summary=why, notify=False))
             continue
         checked = check_exceptions(resource, exceptions, run.now)
         if checked.active is not None:
-            run.items.append(replace(base, status=EXCEPTED, summary=checked.active.describe(), notify=False))
+            out.append(replace(base, status=EXCEPTED, summary=checked.active.describe(), notify=False))
             continue
+        item: Item | _Pending
         if f.result == Result.UNKNOWN:
             item = replace(base, status=UNKNOWN, summary=f"not assessed: {f.reason}; no action")
         else:
             mode, why_mode = mode_for(g, resource, rule.environments)
             item = base if mode == "assess" or spec is None else _act(run, rule, spec, resource, pc, base, mode, why_mode)
         if checked.expired:  # an expired exception fires again, and the message says so
-            item = replace(item, summary=f"{item.summary} [{checked.expired_note()}]", notify=True)
-        run.items.append(item)
+            if isinstance(item, _Pending):
+                item.expired = checked.expired_note()
+            else:
+                item = replace(item, summary=f"{item.summary} [{checked.expired_note()}]", notify=True)
+        out.append(item)
+    _settle(run, rule, out)
     if g.countermeasure is not None:
         for principal, count in _offenders(run, rule, set(controls)):
-            run.items.append(_countermeasure(run, rule, principal, count))
+            _settle(run, rule, [_countermeasure(run, rule, principal, count)])
+
+
+def _settle(run: _Run, rule: Rule, batch: list[Item | _Pending]) -> None:
+    """Journal the batch's dry runs in one transaction; claim its changes in batches (one transaction
+    each: idempotency keys and the breaker decide exactly as one by one), apply and verify the claimed
+    ones `run.workers` at a time, and write their outcomes in one transaction; items keep their order."""
+    pending = [p for p in batch if isinstance(p, _Pending)]
+    done: dict[int, Item] = {}
+    dry = [p for p in pending if not p.key]
+    for p, row in zip(dry, run.store.journal.add_many([{**p.fields, "status": DRY_RUN} for p in dry]), strict=True):
+        done[id(p)] = replace(p.base, status=DRY_RUN, journal_id=row.id, summary=f"would {p.change.summary}{p.note}")
+    claims = [p for p in pending if p.key]
+    size = max(16, 4 * run.workers)
+    for i in range(0, len(claims), size):
+        done.update(_apply_batch(run, rule, claims[i : i + size]))
+    for p in pending:
+        item = done[id(p)]
+        if p.expired:
+            item = replace(item, summary=f"{item.summary} [{p.expired}]", notify=True)
+        done[id(p)] = item
+    run.items.extend(done[id(x)] if isinstance(x, _Pending) else x for x in batch)
+
+
+def _apply_batch(run: _Run, rule: Rule, batch: list[_Pending]) -> dict[int, Item]:
+    sg = rule.guardrail.safeguards
+    window_start = run.now - sg.window
+    claims = run.store.journal.claim_many([(p.key, p.fields) for p in batch], max_actions=sg.max_actions,
+                                          window_start=window_start)
+    out: dict[int, Item] = {}
+    go: list[tuple[_Pending, ActionRow]] = []
+    for p, claim in zip(batch, claims, strict=True):
+        base, other = p.base, claim.row
+        if claim.outcome == "duplicate":
+            out[id(p)] = replace(base, status=SKIPPED, journal_id=other.id if other else None, notify=False,
+                                 summary=f"already handled by run {other.run_id if other else '?'} "
+                                         f"({other.status if other else '?'})")
+        elif claim.outcome == "held":
+            assert other is not None
+            if rule.name not in run.paged and run.store.journal.page_once(rule.name, window_start, now=utcnow()):
+                run.paged.append(rule.name)
+            out[id(p)] = replace(base, status=HELD, journal_id=other.id, notify=run.first_hold(rule, p.fields["fingerprint"]),
+                                 summary=f"circuit breaker: {claim.count} action(s) in the last {_window(sg.window)} "
+                                         f"(limit {sg.max_actions}); needs a human: {p.change.summary}")
+        else:
+            assert other is not None
+            go.append((p, other))
+    outcomes = _perform_all(run, go)
+    rows = run.store.journal.update_many({row.id: outcomes[id(p)] for p, row in go})
+    for p, row in go:
+        r = rows[row.id]
+        summary = p.change.summary if r.status == APPLIED else (r.error or r.status)
+        out[id(p)] = replace(p.base, status=r.status, journal_id=r.id, notify=True, summary=summary)
+    return out
+
+
+def _perform_all(run: _Run, go: list[tuple[_Pending, ActionRow]]) -> dict[int, dict[str, Any]]:
+    """Apply and verify the claimed changes, at most `run.workers` at once (each on its own resource)."""
+    outcomes = perform_many([(p.spec, p.target, p.change, p.control) for p, _ in go], workers=run.workers, now=run.now)
+    return {id(p): o for (p, _), o in zip(go, outcomes, strict=True)}
 
 
 def _spec(action_id: str) -> ActionSpec:
@@ -235,8 +337,8 @@ def _spec(action_id: str) -> ActionSpec:
 
 
 def _act(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, pc: PlannedControl | None, base: Item,
-         mode: str, why_mode: str, params: Mapping[str, Any] | None = None) -> Item:
-    """Plan, then (by mode and --apply) record a dry run, a pending approval, or claim, apply, verify."""
+         mode: str, why_mode: str, params: Mapping[str, Any] | None = None) -> Item | _Pending:
+    """Plan, then (by mode and --apply) a dry run or a claim for the batch (`_settle`), or a pending approval."""
     g = rule.guardrail
     params = dict(params if params is not None else (g.action.params if g.action else {}))
     base = replace(base, action_id=spec.id)
@@ -256,16 +358,17 @@ def _act(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, pc: Planne
                      state=state_now(spec, target, resource) if acting else {})
     note = f" ({why_mode})" if why_mode else ""
     if mode == "remediate" and not run.apply:
-        row = run.store.journal.add(status=DRY_RUN, **fields)
-        return replace(base, status=DRY_RUN, journal_id=row.id, summary=f"would {change.summary}{note}")
+        return _Pending(base, spec, target, change, pc, fields, note=note)
     sg = g.safeguards
     window_start = run.now - sg.window
     fp = base.fingerprint or f"{resource.type}:{resource.account}:{resource.id}"
-    key = idempotency_key(rule.name, spec.id, fp, change.to_dict(),
-                          run.store.journal.generation(rule.name, fp, before=run.now))
+    fields["fingerprint"] = fp
+    key = idempotency_key(rule.name, spec.id, fp, change.to_dict(), run.generation(rule.name, fp))
     if mode == "approve":
-        waiting = run.store.journal.query(statuses=[PENDING], guardrail=rule.name, resource_id=resource.id)
-        if any(w.fingerprint == fp for w in waiting):
+        if rule.name not in run.waiting:
+            run.waiting[rule.name] = run.store.journal.query(statuses=[PENDING], guardrail=rule.name)
+        waiting = [w for w in run.waiting[rule.name] if w.fingerprint == fp]
+        if waiting:
             return replace(base, status=SKIPPED, journal_id=waiting[0].id, notify=False,
                            summary=f"already awaiting approval ({waiting[0].id})")
         claim = run.store.journal.claim(key=key, max_actions=sg.max_actions, window_start=window_start,
@@ -279,24 +382,8 @@ def _act(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, pc: Planne
         quiet = quiet_period(session, resource, region, sg.quiet_minutes, run.now, run.identity_cache)
         if quiet.hold:
             row = run.store.journal.add(status=HELD, error=quiet.reason, **fields)
-            return replace(base, status=HELD, journal_id=row.id, summary=quiet.reason,
-                           notify=_first_hold(run, rule.name, fp, window_start, row.id))
-    claim = run.store.journal.claim(key=key, max_actions=sg.max_actions, window_start=window_start, **fields)
-    if claim.outcome == "duplicate":
-        other = claim.row
-        return replace(base, status=SKIPPED, journal_id=other.id if other else None, notify=False,
-                       summary=f"already handled by run {other.run_id if other else '?'} ({other.status if other else '?'})")
-    assert claim.row is not None
-    if claim.outcome == "held":
-        if run.store.journal.page_once(rule.name, window_start, now=utcnow()):
-            run.paged.append(rule.name)
-        return replace(base, status=HELD, journal_id=claim.row.id,
-                       notify=_first_hold(run, rule.name, fp, window_start, claim.row.id),
-                       summary=f"circuit breaker: {claim.count} action(s) in the last {_window(sg.window)} "
-                               f"(limit {sg.max_actions}); needs a human: {change.summary}")
-    row = execute(run.store, claim.row, spec, target, change, pc, run.now)
-    summary = change.summary if row.status == "applied" else (row.error or row.status)
-    return replace(base, status=row.status, journal_id=row.id, notify=True, summary=summary)
+            return replace(base, status=HELD, journal_id=row.id, summary=quiet.reason, notify=run.first_hold(rule, fp))
+    return _Pending(base, spec, target, change, pc, fields, key=key, note=note)
 
 
 def _fields(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, base: Item, change: Change, mode: str,
@@ -313,12 +400,6 @@ def _fields(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, base: I
         trigger=run.ctx.trigger, principal=run.ctx.principal, source_ip=run.ctx.source_ip,
         user_agent=run.ctx.user_agent,
     )
-
-
-def _first_hold(run: _Run, guardrail: str, fp: str, since: datetime, this: str) -> bool:
-    """A hold notifies once per window for the same finding, not on every run."""
-    held = run.store.journal.query(statuses=[HELD], guardrail=guardrail)
-    return not any(h.fingerprint == fp and h.id != this and h.created_at >= since for h in held)
 
 
 def _window(td: Any) -> str:
@@ -348,7 +429,7 @@ def _offenders(run: _Run, rule: Rule, controls: set[str]) -> list[tuple[str, int
     return out
 
 
-def _countermeasure(run: _Run, rule: Rule, principal: str, count: int) -> Item:
+def _countermeasure(run: _Run, rule: Rule, principal: str, count: int) -> Item | _Pending:
     """Act on a repeat offender (`count` violations within the window) with the countermeasure's action,
     through the same scope, mode, breaker and idempotent claim as any other action."""
     cm = rule.guardrail.countermeasure

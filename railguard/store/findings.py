@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from railguard.model import GLOBAL, Finding, Result
@@ -28,6 +28,8 @@ ESCALATED = "escalated"  # not stored: an open finding whose result got worse (U
 NOTIFY = frozenset({NEW, REOPENED, ESCALATED})
 _TRACKED = {Result.FAIL, Result.UNKNOWN, Result.ERROR}
 _CHUNK = 500
+# the columns a bulk insert of new findings always names (executemany wants the same keys in every row)
+_ROW_DEFAULTS: dict[str, Any] = {"last_principal": None, "last_source_ip": None, "last_user_agent": None}
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,14 @@ class FindingRepo:
 
     def _record(self, run_id: str, latest: dict[str, Finding], now: datetime, covered: Covered | None,
                 principal: str | None, source_ip: str | None, user_agent: str | None) -> dict[str, Seen]:
+        """One transaction; new findings and the history rows are bulk inserts (executemany), seen ones
+        are updated in place: thousands of findings cost a few statements, not one per finding."""
         out: dict[str, Seen] = {}
         with self._store.transaction() as s:
             rows = self._rows(s, list(latest))
-            history: list[FindingHistory] = []
+            new: list[dict[str, Any]] = []
+            history: list[dict[str, Any]] = []
+            who = {"last_principal": principal, "last_source_ip": source_ip, "last_user_agent": user_agent}
             for fp, f in latest.items():
                 row = rows.get(fp)
                 status = _next_status(row, f.result)
@@ -141,13 +147,14 @@ class FindingRepo:
                 changed = row is None or row.status != status
                 escalated = row is not None and row.result == Result.UNKNOWN and f.result == Result.FAIL
                 if row is None:
-                    row = FindingRow(
-                        fingerprint=fp, control_id=f.control_id, title=f.title, severity=f.severity.value,
-                        resource_type=f.resource_type, resource_id=f.resource_id, resource_name=f.resource_name,
-                        account=f.account, region=f.region, status=status, result=f.result.value,
-                        reason=f.reason, first_seen=now, last_seen=now, times_seen=1, times_reopened=0,
-                    )
-                    s.add(row)
+                    new.append({"fingerprint": fp, "control_id": f.control_id, "title": f.title,
+                                "severity": f.severity.value, "resource_type": f.resource_type,
+                                "resource_id": f.resource_id, "resource_name": f.resource_name, "account": f.account,
+                                "region": f.region, "status": status, "result": f.result.value, "reason": f.reason,
+                                "first_seen": now, "last_seen": now, "times_seen": 1, "times_reopened": 0,
+                                "resolved_at": now if status == RESOLVED else None, "last_run_id": run_id,
+                                **(who if principal else {})})
+                    out[fp] = Seen(status, now, 1)
                 else:
                     if status == REOPENED and row.status != REOPENED:
                         row.times_reopened += 1
@@ -156,16 +163,20 @@ class FindingRepo:
                         row.last_seen = now
                     row.status, row.result, row.reason = status, f.result.value, f.reason
                     row.resource_name = f.resource_name or row.resource_name
-                row.resolved_at = now if status == RESOLVED else None
-                row.last_run_id = run_id
-                if principal:
-                    row.last_principal, row.last_source_ip, row.last_user_agent = principal, source_ip, user_agent
-                history.append(FindingHistory(run_id=run_id, fingerprint=fp, result=f.result.value, status=status,
-                                              changed=int(changed), at=now, principal=principal))
-                out[fp] = Seen(ESCALATED if escalated else status, row.first_seen, row.times_seen)
+                    row.resolved_at = now if status == RESOLVED else None
+                    row.last_run_id = run_id
+                    if principal:
+                        row.last_principal, row.last_source_ip, row.last_user_agent = principal, source_ip, user_agent
+                    out[fp] = Seen(ESCALATED if escalated else status, row.first_seen, row.times_seen)
+                history.append({"run_id": run_id, "fingerprint": fp, "result": f.result.value, "status": status,
+                                "changed": int(changed), "at": now, "principal": principal})
+            if new:
+                for i in range(0, len(new), _CHUNK):
+                    s.execute(insert(FindingRow), [{**_ROW_DEFAULTS, **r} for r in new[i : i + _CHUNK]])
             if covered is not None:
                 history += self._resolve_unseen(s, run_id, covered, set(latest), now)
-            s.add_all(history)
+            for i in range(0, len(history), _CHUNK):
+                s.execute(insert(FindingHistory), history[i : i + _CHUNK])
         return out
 
     @staticmethod
@@ -177,24 +188,20 @@ class FindingRepo:
         return rows
 
     @staticmethod
-    def _resolve_unseen(s: Any, run_id: str, covered: Covered, seen: set[str], now: datetime) -> list[FindingHistory]:
-        q = select(FindingRow).where(
+    def _resolve_unseen(s: Any, run_id: str, covered: Covered, seen: set[str], now: datetime) -> list[dict[str, Any]]:
+        q = select(FindingRow.fingerprint, FindingRow.region).where(
             FindingRow.status.in_([NEW, OPEN, REOPENED]),
             FindingRow.control_id.in_(list(covered.controls)),
             FindingRow.account.in_(list(covered.accounts)),
         )
-        out = []
         regions = set(covered.regions)
-        for row in s.scalars(q):
-            if row.fingerprint in seen:
-                continue
-            if regions and row.region not in regions and row.region not in (None, GLOBAL):
-                continue
-            row.status, row.resolved_at, row.last_run_id = RESOLVED, now, run_id
-            row.reason = "no longer seen (resource gone)"
-            out.append(FindingHistory(run_id=run_id, fingerprint=row.fingerprint, result="GONE", status=RESOLVED,
-                                      changed=1, at=now))
-        return out
+        gone = [str(fp) for fp, region in s.execute(q) if fp not in seen
+                and not (regions and region not in regions and region not in (None, GLOBAL))]
+        for i in range(0, len(gone), _CHUNK):
+            s.execute(update(FindingRow).where(FindingRow.fingerprint.in_(gone[i : i + _CHUNK])).values(
+                status=RESOLVED, resolved_at=now, last_run_id=run_id, reason="no longer seen (resource gone)"))
+        return [{"run_id": run_id, "fingerprint": fp, "result": "GONE", "status": RESOLVED, "changed": 1, "at": now,
+                 "principal": None} for fp in gone]
 
     def get(self, fingerprint: str) -> FindingRow | None:
         with self._store.transaction() as s:
@@ -233,36 +240,64 @@ class FindingRepo:
     def history(self, *, resource_id: str, account: str | None, fingerprint: str | None = None,
                 principal: str | None = None, before: datetime | None = None) -> History:
         """Has this happened before? Earlier sightings, other findings on the resource, actions, the principal."""
+        return self.history_many([(resource_id, account, fingerprint)], principal=principal,
+                                 before=before)[(resource_id, account, fingerprint)]
+
+    def history_many(self, keys: Iterable[tuple[str, str | None, str | None]], *, principal: str | None = None,
+                     before: datetime | None = None) -> dict[tuple[str, str | None, str | None], History]:
+        """`history` for many (resource id, account, fingerprint) at once, in a handful of queries
+        whatever their number (a run asks it for every finding)."""
+        wanted = list(dict.fromkeys(keys))
+        fps = sorted({fp for _, _, fp in wanted if fp})
+        ids = sorted({rid for rid, _, _ in wanted})
+        rows: dict[str, FindingRow] = {}
+        seen: dict[str, int] = {}
+        per_resource: dict[tuple[str, str | None], int] = {}
+        actions: dict[tuple[str, str | None], list[ActionRow]] = {}
+        by_principal: dict[str, int] = {}
         with self._store.transaction() as s:
-            times_seen, first_seen, reopened = 0, None, 0
-            if fingerprint:
-                row = s.get(FindingRow, fingerprint)
-                if row is not None:
-                    q = select(func.count()).select_from(FindingHistory).where(
-                        FindingHistory.fingerprint == fingerprint, FindingHistory.result.in_([r.value for r in _TRACKED]))
-                    if before is not None:
-                        q = q.where(FindingHistory.at < before)
-                    times_seen = int(s.scalar(q) or 0)
-                    first_seen, reopened = row.first_seen, row.times_reopened
-                    principal = principal or row.last_principal
-            others = int(s.scalar(select(func.count()).select_from(FindingRow).where(
-                FindingRow.resource_id == resource_id, FindingRow.account == account,
-                FindingRow.fingerprint != (fingerprint or ""))) or 0)
-            aq = select(ActionRow).where(ActionRow.resource_id == resource_id, ActionRow.account == account,
-                                         ActionRow.status.in_(["applied", "verified", "undone", "failed", "rolled-back"]))
-            if before is not None:
-                aq = aq.where(ActionRow.created_at < before)
-            actions = list(s.scalars(aq.order_by(ActionRow.created_at.desc())))
-            last = None
-            if actions:
-                a = actions[0]
-                last = f"{a.status} {a.created_at:%Y-%m-%d} by guardrail {a.guardrail}"
-            by_principal = 0
-            if principal:
-                by_principal = int(s.scalar(select(func.count()).select_from(FindingHistory).where(
-                    FindingHistory.principal == principal)) or 0)
-        return History(times_seen=times_seen, first_seen=first_seen, times_reopened=reopened, other_findings=others,
-                       actions=len(actions), last_action=last, principal=principal, principal_findings=by_principal)
+            for chunk in _chunks(fps):
+                rows.update({r.fingerprint: r for r in s.scalars(select(FindingRow).where(
+                    FindingRow.fingerprint.in_(chunk)))})
+                q = (select(FindingHistory.fingerprint, func.count())
+                     .where(FindingHistory.fingerprint.in_(chunk),
+                            FindingHistory.result.in_([r.value for r in _TRACKED]))
+                     .group_by(FindingHistory.fingerprint))
+                if before is not None:
+                    q = q.where(FindingHistory.at < before)
+                seen.update({str(fp): int(n) for fp, n in s.execute(q)})
+            for chunk in _chunks(ids):
+                for rid, acct, n in s.execute(
+                        select(FindingRow.resource_id, FindingRow.account, func.count())
+                        .where(FindingRow.resource_id.in_(chunk))
+                        .group_by(FindingRow.resource_id, FindingRow.account)):
+                    per_resource[(rid, acct)] = int(n)
+                aq = select(ActionRow).where(ActionRow.resource_id.in_(chunk), ActionRow.status.in_(
+                    ["applied", "verified", "undone", "failed", "rolled-back"]))
+                if before is not None:
+                    aq = aq.where(ActionRow.created_at < before)
+                for a in s.scalars(aq.order_by(ActionRow.created_at.desc())):
+                    actions.setdefault((a.resource_id, a.account), []).append(a)
+            principals = {principal or (rows[fp].last_principal if fp in rows else None) for _, _, fp in wanted}
+            names = sorted(p for p in principals if p)
+            for chunk in _chunks(names):
+                by_principal.update({str(p): int(n) for p, n in s.execute(
+                    select(FindingHistory.principal, func.count()).where(FindingHistory.principal.in_(chunk))
+                    .group_by(FindingHistory.principal))})
+        out: dict[tuple[str, str | None, str | None], History] = {}
+        for rid, acct, fp in wanted:
+            row = rows.get(fp) if fp else None
+            who = principal or (row.last_principal if row is not None else None)
+            own = int(row is not None and row.resource_id == rid and row.account == acct)
+            acted = actions.get((rid, acct), [])
+            last = f"{acted[0].status} {acted[0].created_at:%Y-%m-%d} by guardrail {acted[0].guardrail}" if acted else None
+            out[(rid, acct, fp)] = History(
+                times_seen=seen.get(fp, 0) if row is not None and fp else 0,
+                first_seen=row.first_seen if row is not None else None,
+                times_reopened=row.times_reopened if row is not None else 0,
+                other_findings=per_resource.get((rid, acct), 0) - own, actions=len(acted), last_action=last,
+                principal=who, principal_findings=by_principal.get(who, 0) if who else 0)
+        return out
 
     def violations_by(self, principal: str, since: datetime, controls: Collection[str] | None = None) -> int:
         """Failing findings attributed to `principal` since `since`, of `controls` when given (the
@@ -284,6 +319,11 @@ class FindingRepo:
                 select(FindingRow.fingerprint).where(FindingRow.control_id.in_(list(controls)))))
         with self._store.transaction() as s:
             return {str(p): int(n) for p, n in s.execute(q)}
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for i in range(0, len(values), _CHUNK):
+        yield values[i : i + _CHUNK]
 
 
 def _next_status(row: FindingRow | None, result: Result) -> str | None:

@@ -75,6 +75,102 @@ class Journal:
                 ActionRow.guardrail == guardrail, ActionRow.fingerprint == fingerprint,
                 ActionRow.idempotency_key.is_not(None), ActionRow.created_at < before)) or 0)
 
+    def generations(self, guardrail: str, fingerprints: Collection[str], before: datetime) -> dict[str, int]:
+        """`generation` for many fingerprints in one query (missing ones: 0)."""
+        fps = sorted(set(fingerprints))
+        out: dict[str, int] = {}
+        with self._store.transaction() as s:
+            for i in range(0, len(fps), 500):
+                out.update({str(fp): int(n) for fp, n in s.execute(
+                    select(ActionRow.fingerprint, func.count()).where(
+                        ActionRow.guardrail == guardrail, ActionRow.fingerprint.in_(fps[i : i + 500]),
+                        ActionRow.idempotency_key.is_not(None), ActionRow.created_at < before)
+                    .group_by(ActionRow.fingerprint))})
+        return out
+
+    def held_since(self, guardrail: str, since: datetime) -> set[str]:
+        """Fingerprints held by this guardrail since `since` (a hold notifies once per window)."""
+        with self._store.transaction() as s:
+            return {str(fp) for fp in s.scalars(select(ActionRow.fingerprint).where(
+                ActionRow.guardrail == guardrail, ActionRow.status == HELD, ActionRow.created_at >= since))}
+
+    def claim_many(self, claims: list[tuple[str, dict[str, Any]]], *, max_actions: int,
+                   window_start: datetime) -> list[Claim]:
+        """`claim` for a batch of (key, fields) of one guardrail, in one transaction: the same decisions
+        in the same order as claiming them one by one (duplicates back off, the breaker holds the
+        rest once the window is full), with one commit. A race on a key retries the batch."""
+        if not claims:
+            return []
+        guardrail = claims[0][1]["guardrail"]
+        for attempt in range(3):
+            try:
+                with self._store.transaction() as s:
+                    now = utcnow()
+                    keys = [k for k, _ in claims]
+                    existing: dict[str, ActionRow] = {}
+                    for i in range(0, len(keys), 500):
+                        existing.update({str(r.idempotency_key): r for r in s.scalars(
+                            select(ActionRow).where(ActionRow.idempotency_key.in_(keys[i : i + 500])))})
+                    self._lock_breaker(s, guardrail)
+                    count = self._count(s, guardrail, window_start)
+                    out: list[Claim] = []
+                    rows: list[ActionRow] = []
+                    tripped = False
+                    for key, fields in claims:
+                        if key in existing:
+                            out.append(Claim("duplicate", existing[key]))
+                            continue
+                        if count >= max_actions:
+                            row = ActionRow(id=new_id("a"), created_at=now, updated_at=now, **_defaults(
+                                {**fields, "status": HELD,
+                                 "error": f"circuit breaker: {count} action(s) in the window, limit {max_actions}"}))
+                            out.append(Claim("held", row, count))
+                            tripped = True
+                        else:
+                            row = ActionRow(id=new_id("a"), idempotency_key=key, created_at=now, updated_at=now,
+                                            **_defaults({**fields, "status": CLAIMED}))
+                            existing[key] = row
+                            out.append(Claim("claimed", row, count))
+                            count += 1
+                        rows.append(row)
+                    s.add_all(rows)
+                    if tripped:
+                        breaker = s.get(Breaker, guardrail)
+                        assert breaker is not None
+                        breaker.tripped_at = now
+                    return out
+            except IntegrityError:  # another run inserted one of the keys meanwhile: decide again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def update_many(self, changes: Mapping[str, Mapping[str, Any]]) -> dict[str, ActionRow]:
+        """Several rows' new fields (journal id -> fields) in one transaction."""
+        out: dict[str, ActionRow] = {}
+        if not changes:
+            return out
+        with self._store.transaction() as s:
+            ids = list(changes)
+            rows = {r.id: r for i in range(0, len(ids), 500)
+                    for r in s.scalars(select(ActionRow).where(ActionRow.id.in_(ids[i : i + 500])))}
+            now = utcnow()
+            for action_id, fields in changes.items():
+                row = rows[action_id]
+                for k, v in fields.items():
+                    setattr(row, k, v)
+                row.updated_at = now
+                out[action_id] = row
+        return out
+
+    def add_many(self, rows: list[dict[str, Any]]) -> list[ActionRow]:
+        """Several `add`s (dry runs of a whole run) in one transaction."""
+        now = utcnow()
+        out = [ActionRow(id=new_id("a"), created_at=now, updated_at=now, **_defaults(dict(f))) for f in rows]
+        if out:
+            with self._store.transaction() as s:
+                s.add_all(out)
+        return out
+
     def claim(self, *, key: str, max_actions: int, window_start: datetime, status: str = CLAIMED,
               **fields: Any) -> Claim:
         """Claim the right to act (see the module doc). `status` PENDING claims an approval slot instead."""

@@ -249,3 +249,31 @@ def test_history_on_every_item(store: Store) -> None:
     assert next(i for i in run(gs, store).items if i.resource_id == gid).history == "first time seen"
     later = next(i for i in run(gs, store).items if i.resource_id == gid)
     assert later.history.startswith("seen 1 time(s) before since") and later.status == "open" and not later.notify
+
+
+def test_a_batch_of_groups_is_fixed_concurrently_with_one_reread_and_exact_breaker(store: Store) -> None:
+    """Eight groups, breaker at 6, four workers: six applied (one of them cannot verify and is rolled
+    back: the breaker counts it), two held; apply is one call per group and verify re-reads the whole
+    batch in one DescribeSecurityGroups: at most 3 requests per security-group action."""
+    from railguard.remediation.pipeline import run_pipeline
+
+    halves = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+              "IpRanges": [{"CidrIp": "0.0.0.0/1"}, {"CidrIp": "128.0.0.0/1"}]}
+    gids = [world_open_group(f"batch{i}") for i in range(7)] + [world_open_group("halves", extra=[halves])]
+    gs = guardrails(text(max_actions=6))
+    seen = look(gs)
+    counter = seen.sessions[0].counter
+    before = counter.snapshot()
+    result = run_pipeline(gs, seen.findings, seen.inventory, seen.sessions, store, now=seen.now, apply=True,
+                          covered=seen.covered, workers=4)
+    calls = {k: v - before.get(k, 0) for k, v in counter.snapshot().items() if v != before.get(k, 0)}
+    statuses = by_resource(result)
+    acted = [g for g in gids if statuses[g] in ("applied", "rolled-back")]
+    assert len(acted) == 6 and sum(statuses[g] == "held" for g in gids) == 2, statuses
+    assert statuses[gids[-1]] in ("rolled-back", "held")
+    assert all(not world_open(g) for g in gids if statuses[g] == "applied")
+    assert all(world_open(g) for g in gids if statuses[g] != "applied")
+    assert calls.get("ec2:DescribeSecurityGroups") == 1, calls  # the batch's verify
+    assert sum(calls.values()) <= 3 * len(acted), calls
+    rows = store.journal.query(run_id=result.run_id)
+    assert sum(r.status in ("applied", "rolled-back") for r in rows) == 6 and all(r.prior for r in rows)

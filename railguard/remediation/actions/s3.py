@@ -8,6 +8,7 @@ already stronger than asked is kept.
 
 from __future__ import annotations
 
+import abc
 import json
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -68,14 +69,17 @@ class _Block(Action):
     params_model = BlockParams
     call_put = ""
 
+    @abc.abstractmethod
     def _read(self, target: Target) -> dict[str, bool] | None:
-        raise NotImplementedError
+        """The block configuration now (None: there is none)."""
 
+    @abc.abstractmethod
     def _put(self, target: Target, conf: Mapping[str, bool]) -> None:
-        raise NotImplementedError
+        """Write the block configuration."""
 
+    @abc.abstractmethod
     def _delete(self, target: Target) -> None:
-        raise NotImplementedError
+        """Remove the block configuration (undo of a first one)."""
 
     def build(self, target: Target, params: Any) -> Change:
         prior = self._read(target)

@@ -14,6 +14,7 @@ not fixed, which rolls the change back.
 
 from __future__ import annotations
 
+import abc
 import ipaddress
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -222,8 +223,9 @@ def _describe(rules: Sequence[Rule]) -> str:
 class _WorldIngress(Action):
     """Shared by both security-group actions; subclasses choose the ports and what is put back."""
 
+    @abc.abstractmethod
     def _select(self, p: Any) -> tuple[Sequence[int] | None, Sequence[str], bool]:
-        raise NotImplementedError
+        """(ports, or None for every port; ranges allowed instead; put back the rest of a range?)."""
 
     def build(self, target: Target, params: Any) -> Change:
         r = target.resource

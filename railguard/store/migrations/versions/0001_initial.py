@@ -18,6 +18,26 @@ depends_on = None
 TS = sa.DateTime(timezone=True)
 
 
+def _resource() -> list[sa.Column[str]]:
+    """The resource a finding or an action is about (findings and actions share these columns)."""
+    return [sa.Column("resource_type", sa.String(128), nullable=False),
+            sa.Column("resource_id", sa.String(512), nullable=False),
+            sa.Column("account", sa.String(32), nullable=True),
+            sa.Column("region", sa.String(32), nullable=True)]
+
+
+def _who(prefix: str) -> list[sa.Column[str]]:
+    """Who did it, when an event said so: principal, source address, user agent."""
+    return [sa.Column(f"{prefix}principal", sa.String(512), nullable=True),
+            sa.Column(f"{prefix}source_ip", sa.String(64), nullable=True),
+            sa.Column(f"{prefix}user_agent", sa.Text, nullable=True)]
+
+
+def _indexes(table: str, *columns: str) -> None:
+    for column in columns:
+        op.create_index(f"ix_{table}_{column}", table, [column])
+
+
 def upgrade() -> None:
     op.create_table(
         "runs",
@@ -36,11 +56,8 @@ def upgrade() -> None:
         sa.Column("control_id", sa.String(128), nullable=False),
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("severity", sa.String(16), nullable=False),
-        sa.Column("resource_type", sa.String(128), nullable=False),
-        sa.Column("resource_id", sa.String(512), nullable=False),
+        *_resource(),
         sa.Column("resource_name", sa.String(512), nullable=True),
-        sa.Column("account", sa.String(32), nullable=True),
-        sa.Column("region", sa.String(32), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("result", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
@@ -50,13 +67,9 @@ def upgrade() -> None:
         sa.Column("last_run_id", sa.String(32), nullable=True),
         sa.Column("times_seen", sa.Integer, nullable=False),
         sa.Column("times_reopened", sa.Integer, nullable=False),
-        sa.Column("last_principal", sa.String(512), nullable=True),
-        sa.Column("last_source_ip", sa.String(64), nullable=True),
-        sa.Column("last_user_agent", sa.Text, nullable=True),
+        *_who("last_"),
     )
-    op.create_index("ix_findings_control_id", "findings", ["control_id"])
-    op.create_index("ix_findings_resource_id", "findings", ["resource_id"])
-    op.create_index("ix_findings_status", "findings", ["status"])
+    _indexes("findings", "control_id", "resource_id", "status")
     op.create_table(
         "finding_history",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -68,7 +81,7 @@ def upgrade() -> None:
         sa.Column("at", TS, nullable=False),
         sa.Column("principal", sa.String(512), nullable=True),
     )
-    op.create_index("ix_finding_history_run_id", "finding_history", ["run_id"])
+    _indexes("finding_history", "run_id")
     op.create_index("ix_finding_history_fp_at", "finding_history", ["fingerprint", "at"])
     op.create_table(
         "exceptions",
@@ -93,10 +106,7 @@ def upgrade() -> None:
         sa.Column("action_id", sa.String(128), nullable=False),
         sa.Column("control_id", sa.String(128), nullable=True),
         sa.Column("fingerprint", sa.String(64), nullable=True),
-        sa.Column("resource_type", sa.String(128), nullable=False),
-        sa.Column("resource_id", sa.String(512), nullable=False),
-        sa.Column("account", sa.String(32), nullable=True),
-        sa.Column("region", sa.String(32), nullable=True),
+        *_resource(),
         sa.Column("status", sa.String(24), nullable=False),
         sa.Column("mode", sa.String(16), nullable=False),
         sa.Column("summary", sa.Text, nullable=False),
@@ -107,9 +117,7 @@ def upgrade() -> None:
         sa.Column("after", sa.JSON, nullable=False),
         sa.Column("error", sa.Text, nullable=True),
         sa.Column("trigger", sa.String(32), nullable=False),
-        sa.Column("principal", sa.String(512), nullable=True),
-        sa.Column("source_ip", sa.String(64), nullable=True),
-        sa.Column("user_agent", sa.Text, nullable=True),
+        *_who(""),
         sa.Column("approver", sa.String(256), nullable=True),
         sa.Column("undo_of", sa.String(32), nullable=True),
         sa.Column("created_at", TS, nullable=False),
@@ -118,10 +126,7 @@ def upgrade() -> None:
         sa.Column("verified_at", TS, nullable=True),
         sa.Column("undone_at", TS, nullable=True),
     )
-    op.create_index("ix_actions_run_id", "actions", ["run_id"])
-    op.create_index("ix_actions_fingerprint", "actions", ["fingerprint"])
-    op.create_index("ix_actions_resource_id", "actions", ["resource_id"])
-    op.create_index("ix_actions_status", "actions", ["status"])
+    _indexes("actions", "run_id", "fingerprint", "resource_id", "status")
     op.create_index("ix_actions_guardrail_created", "actions", ["guardrail", "created_at"])
     op.create_table(
         "breakers",
@@ -143,7 +148,7 @@ def upgrade() -> None:
         sa.Column("items", sa.JSON, nullable=False),
         sa.Column("sent_at", TS, nullable=False),
     )
-    op.create_index("ix_notifications_run_id", "notifications", ["run_id"])
+    _indexes("notifications", "run_id")
     op.create_table(
         "seen_events",
         sa.Column("event_id", sa.String(128), primary_key=True),
