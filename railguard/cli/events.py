@@ -198,11 +198,22 @@ def watch(
     sqs = _client("sqs", profile, endpoint_url, region)
     claim, release, store = _claims(db)
     responder = _responder(guardrails, store, apply, profile, endpoint_url, region, role_name)
+    on_beat = None
+    if store is not None:  # the detector's windows survive a restart
+        from railguard.events.windows import StoredWindows
+
+        windows = StoredWindows(store, detector, queue)
+        windows.restore()
+
+        def on_beat(counters: dict[str, int | float], final: bool) -> None:
+            windows.save(counters, final=final)
+
     w = Worker(
         sqs, queue, Processor(detector, print_detection, responder), claim=claim, release=release,
         s3_client=s3_client_factory(profile, endpoint_url, region),
         options=WorkerOptions(batch=batch, wait=wait, visibility=visibility, max_receives=max_receives,
                               heartbeat=heartbeat, idle_exit=idle_exit),
+        on_beat=on_beat,
     )
     server = None
     if metrics_port is not None:

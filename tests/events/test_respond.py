@@ -64,6 +64,8 @@ def test_event_closes_the_port_and_journals_who_did_it(store: Store) -> None:
     (finding,) = store.findings.query(control="ec2.sg-admin-port-open-to-world")
     who = f"arn:aws:sts::{account}:assumed-role/dev/bob"
     assert (finding.last_principal, finding.resource_id) == (who, gid)
+    assert finding.last_source_ip == "203.0.113.8" and finding.last_user_agent  # who, from where, with what
+    assert (row.source_ip, row.principal) == ("203.0.113.8", who)
     history = store.findings.history(resource_id=gid, account=account, fingerprint=finding.fingerprint)
     assert history.principal == who and f"last by {who}" in history.line()
 
