@@ -38,8 +38,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpora" / "secrets-independent"
 #: ``templates``: the first set, measured once as written, then used to fix the rules (both figures are
-#: reported); ``holdout``: written after the last rule change and never used to change a rule
-SETS = ("templates", "holdout")
+#: reported); ``holdout``: written after those fixes, measured once, then used to fix the rules too;
+#: ``holdout2``: written later by another hand (issue 13), measured first as written (both figures reported)
+SETS = ("templates", "holdout", "holdout2")
 B62 = string.ascii_letters + string.digits
 B64 = string.ascii_letters + string.digits + "+/"
 B64URL = string.ascii_letters + string.digits + "-_"

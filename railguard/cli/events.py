@@ -155,13 +155,13 @@ def detections_list(
         typer.echo(json.dumps([{
             "id": r.id, "title": r.title, "severity": r.severity.value, "technique": r.technique,
             "events": sorted(r.events) if r.events is not None else "*", "source": r.source,
-            "params": dict(r.params), "ci_exempt": r.ci_exempt, "autoheal": r.autoheal,
+            "params": dict(r.params), "ci_exempt": r.ci_exempt, "autoheal": list(r.autoheal),
             "description": r.description,
         } for r in rules], indent=2))
         return
     for r in rules:
         params = " ".join(f"{k}={v}" for k, v in r.params.items())
-        heal = f"autoheal={r.autoheal}" if r.autoheal else ""
+        heal = f"autoheal={','.join(r.autoheal)}" if r.autoheal else ""
         extra = " ".join(x for x in (params, heal) if x)
         typer.echo(f"{r.id:40} {r.severity.value:8} {r.technique or '-':10} {r.title}"
                    + (f"  ({extra})" if extra else ""))

@@ -56,6 +56,8 @@ def list_(
         return
     for r in rows:
         typer.echo(_line(r))
+        if history[r.fingerprint] != "first time seen":  # has this happened before?
+            typer.echo(f"{'':<10} history: {history[r.fingerprint]}")
     typer.echo(f"{len(rows)} finding(s)")
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from railguard.controls import Context, control
-from railguard.controls.helpers import as_list, refers_to, same_scope, truthy
+from railguard.controls.helpers import as_list, blame, refers_to, same_scope, truthy
 from railguard.controls.network import (
     ADMIN_PORTS,
     CIFS_PORT,
@@ -108,7 +108,8 @@ def _world_exposures(r: Resource, ports: Iterable[int], versions: Iterable[int])
             if covers_world((m[key] for m in matching), version):
                 offenders = [m for m in matching if _wide(m[key])] or matching
                 exposures.append(
-                    {"port": p, "source": world_label(version), "rules": [_clean(dict(m)) for m in offenders]}
+                    {"port": p, "source": world_label(version), "rules": [_clean(dict(m)) for m in offenders],
+                     **({"__where__": where} if (where := blame(offenders)) else {})}
                 )
     if not exposures and pending is not None:
         raise pending
@@ -125,7 +126,10 @@ def _exposure_verdict(r: Resource, ports: tuple[int, ...], versions: tuple[int, 
     exposures = _world_exposures(r, ports, versions)
     if exposures:
         opened = sorted({f"{e['port']} from {e['source']}" for e in exposures})
-        return failed(f"ingress open to the world on {what}: {', '.join(opened)}", exposures=exposures)
+        where: dict[str, Any] = next((e.pop("__where__") for e in exposures if "__where__" in e), {})
+        for e in exposures:
+            e.pop("__where__", None)
+        return failed(f"ingress open to the world on {what}: {', '.join(opened)}", exposures=exposures, **where)
     sources = " or ".join(world_label(v) for v in versions)
     return passed(f"no ingress from {sources} to {what}")
 
@@ -249,6 +253,7 @@ def sg_world_ingress_undescribed(r: Resource) -> Verdict:
     """Every rule from 0.0.0.0/0 or ::/0 must carry a description; "launch-wizard-*", "Created
     by ..." and placeholders count as none."""
     offenders = []
+    blamed: list[Mapping[str, Any]] = []
     world_rules = 0
     pending: UnknownValue | None = None
     for i, rule in enumerate(_rules(r, "SecurityGroupIngress")):
@@ -258,11 +263,13 @@ def sg_world_ingress_undescribed(r: Resource) -> Verdict:
             world_rules += 1
             if generic_description(require(rule.get("Description"), "Description")):
                 offenders.append(_clean(dict(rule)))
+                blamed.append(rule)
         except UnknownValue as exc:
             pending = pending or UnknownValue(f"SecurityGroupIngress.{i}.{exc.path}", exc.unknown)
     if offenders:
         return failed(
-            f"{len(offenders)} world-open ingress rule(s) without a justifying description", rules=offenders
+            f"{len(offenders)} world-open ingress rule(s) without a justifying description", rules=offenders,
+            **blame(blamed),
         )
     if pending is not None:
         raise pending

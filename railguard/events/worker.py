@@ -217,7 +217,7 @@ class Worker:
 
 def _describe(exc: Exception) -> str:
     """One line about the error, with any secret in its text masked."""
-    from railguard.secrets.redact import redact_text
+    from railguard.model.redact import redact_text
     from railguard.sources.aws.errors import describe
 
     return redact_text(describe(exc))[:500]

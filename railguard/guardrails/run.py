@@ -37,13 +37,17 @@ def planned(guardrails: GuardrailSet) -> list[PlannedControl]:
 
 
 def observe(guardrails: GuardrailSet, options: ScanOptions, now: datetime | None = None) -> Observed:
-    """Collect exactly the types the guardrails' controls read, in the scoped regions, and evaluate."""
+    """Collect exactly the types the guardrails' controls read, in the scoped regions, and evaluate.
+
+    `now` keeps its microseconds: the pipeline counts the claims made before the observation to tell
+    a later run on fresh data (acts again) from a concurrent one on the same data (acts once); a
+    time cut to the second would miss a claim made earlier in the same second."""
     from railguard.engine.evaluate import evaluate
     from railguard.sources.aws.collector import collectors_for
     from railguard.sources.aws.runner import collect
     from railguard.sources.aws.session import CallCounter, open_sessions
 
-    now = now or utcnow().replace(microsecond=0)
+    now = now or utcnow()
     controls = planned(guardrails)
     types = {t for pc in controls for t in pc.control.types}
     regions = list(options.regions)

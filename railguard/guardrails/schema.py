@@ -11,7 +11,7 @@ unknown environments and channels are all refused before any API call.
         exceptions:
           - {resource: sg-0abc, reason: "bastion, ticket SEC-12", owner: ops@example.com, expires: 2027-01-31}
         notify: [slack-secops]
-        countermeasure: {after: 3, window: 1d, action: {id: iam.deactivate-access-keys}}
+        countermeasure: {after: 3, window: 1d, action: {id: iam.deactivate-access-key, params: {all_active: true}}}
     environments: {prod: {accounts: ["111111111111"]}, dev: {tag: {env: dev}}}
     notifications: {slack-secops: {slack_webhook: "${SLACK_WEBHOOK_URL}"}}
 """
@@ -118,6 +118,16 @@ class Countermeasure(_Strict):
     after: int = Field(ge=1)
     window: Duration = Field(default=timedelta(days=1))
     action: ActionRef
+
+    @model_validator(mode="after")
+    def _acts_on_users(self) -> Countermeasure:
+        from railguard.remediation.actions import get
+
+        types = get(self.action.id).resource_types
+        if "AWS::IAM::User" not in types:
+            raise ValueError(f"action {self.action.id} works on {', '.join(types)}; a countermeasure acts on the "
+                             "offending principal (an IAM user), e.g. iam.deactivate-access-key")
+        return self
 
 
 class Guardrail(_Strict):

@@ -25,7 +25,7 @@ from railguard.remediation.execute import error_text, execute, state_now
 from railguard.remediation.safeguards import principal_user, quiet_period
 from railguard.store import Store, utcnow
 from railguard.store.findings import Covered
-from railguard.store.journal import DRY_RUN, HELD, PENDING, SKIPPED, idempotency_key
+from railguard.store.journal import APPLIED, DRY_RUN, HELD, PENDING, SKIPPED, UNDONE, idempotency_key
 
 # item statuses beside the journal's: where a finding stood when the guardrail looked at it
 OUT_OF_SCOPE, EXCEPTED, UNKNOWN = "out-of-scope", "excepted", "unknown"
@@ -223,10 +223,9 @@ def _guardrail(run: _Run, rule: Rule, findings: list[Finding], by_key: Mapping[A
         if checked.expired:  # an expired exception fires again, and the message says so
             item = replace(item, summary=f"{item.summary} [{checked.expired_note()}]", notify=True)
         run.items.append(item)
-    if g.countermeasure is not None and run.ctx.principal:
-        counter = _countermeasure(run, rule)
-        if counter is not None:
-            run.items.append(counter)
+    if g.countermeasure is not None:
+        for principal, count in _offenders(run, rule, set(controls)):
+            run.items.append(_countermeasure(run, rule, principal, count))
 
 
 def _spec(action_id: str) -> ActionSpec:
@@ -328,20 +327,38 @@ def _window(td: Any) -> str:
     return format_duration(td)
 
 
-def _countermeasure(run: _Run, rule: Rule) -> Item | None:
-    """After `after` violations by the run's principal within the window: act on the principal."""
+def _offenders(run: _Run, rule: Rule, controls: set[str]) -> list[tuple[str, int]]:
+    """Principals past the countermeasure's threshold: the event's principal, or (a scheduled or
+    manual run) every principal the store attributes violations to. Violations of this guardrail's
+    controls count, from the window's start or from the last countermeasure applied to (or undone
+    on) that principal, whichever is later: acting, or a person undoing it, starts the count again."""
     cm = rule.guardrail.countermeasure
-    principal = run.ctx.principal
-    assert cm is not None and principal is not None
-    count = run.store.findings.violations_by(principal, run.now - cm.window)
-    if count < cm.after:
-        return None
+    assert cm is not None
+    start = run.now - cm.window
+    candidates = ([run.ctx.principal] if run.ctx.principal
+                  else sorted(run.store.findings.offenders(start, controls)))
+    out = []
+    for principal in candidates:
+        acted = run.store.journal.query(statuses=[APPLIED, UNDONE], guardrail=rule.name,
+                                        fingerprint=f"countermeasure:{principal}")
+        since = max([start, *(a.created_at for a in acted)])
+        count = run.store.findings.violations_by(principal, since, controls)
+        if count >= cm.after:
+            out.append((principal, count))
+    return out
+
+
+def _countermeasure(run: _Run, rule: Rule, principal: str, count: int) -> Item:
+    """Act on a repeat offender (`count` violations within the window) with the countermeasure's action,
+    through the same scope, mode, breaker and idempotent claim as any other action."""
+    cm = rule.guardrail.countermeasure
+    assert cm is not None
     spec = _spec(cm.action.id)
     user = principal_user(principal)
+    hist = f"{count} violation(s) by {principal} within {_window(cm.window)} (threshold {cm.after})"
     base = Item(rule.name, f"countermeasure:{rule.name}", "AWS::IAM::User", user.id if user else principal,
-                user.account if user else None, GLOBAL, "held", Severity.HIGH, action_id=spec.id, notify=True,
-                fingerprint=f"countermeasure:{principal}",
-                history=f"{count} violation(s) by {principal} within {_window(cm.window)} (threshold {cm.after})")
+                user.account if user else None, GLOBAL, HELD, Severity.HIGH, action_id=spec.id, notify=True,
+                fingerprint=f"countermeasure:{principal}", history=hist)
     if user is None:
         return replace(base, summary=f"{principal} is not an IAM user: countermeasure {spec.id} cannot act; held")
     session = run.session_for(user.account)
@@ -351,6 +368,9 @@ def _countermeasure(run: _Run, rule: Rule) -> Item | None:
         fresh = spec.impl.reread(Target(user, session, session.session.region_name or "us-east-1"))
     except Exception as exc:
         return replace(base, summary=f"cannot read {principal}: {error_text(exc)}; held")
+    before = run.store.findings.history(resource_id=fresh.id, account=fresh.account, before=run.now)
+    if before.actions:  # has this happened before? earlier countermeasures on the same principal
+        base = replace(base, history=f"{hist}; {before.actions} earlier action(s) on them (last: {before.last_action})")
     mode, why = mode_for(rule.guardrail, fresh, rule.environments)
     if mode == "assess":
         return replace(base, status="open", summary=f"repeat offender {principal} ({count} violations); assess only")

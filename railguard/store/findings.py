@@ -264,12 +264,26 @@ class FindingRepo:
         return History(times_seen=times_seen, first_seen=first_seen, times_reopened=reopened, other_findings=others,
                        actions=len(actions), last_action=last, principal=principal, principal_findings=by_principal)
 
-    def violations_by(self, principal: str, since: datetime) -> int:
-        """Failing findings attributed to `principal` since `since` (the countermeasure rule counts these)."""
+    def violations_by(self, principal: str, since: datetime, controls: Collection[str] | None = None) -> int:
+        """Failing findings attributed to `principal` since `since`, of `controls` when given (the
+        countermeasure rule counts these)."""
+        return self.offenders(since, controls, principal=principal).get(principal, 0)
+
+    def offenders(self, since: datetime, controls: Collection[str] | None = None, *,
+                  principal: str | None = None) -> dict[str, int]:
+        """Principal -> failing findings (distinct) attributed to them since `since`, of `controls` when
+        given: whom a countermeasure may act on when no event names one."""
+        q = (select(FindingHistory.principal, func.count(func.distinct(FindingHistory.fingerprint)))
+             .where(FindingHistory.principal.is_not(None), FindingHistory.at >= since,
+                    FindingHistory.result == Result.FAIL.value)
+             .group_by(FindingHistory.principal))
+        if principal is not None:
+            q = q.where(FindingHistory.principal == principal)
+        if controls is not None:
+            q = q.where(FindingHistory.fingerprint.in_(
+                select(FindingRow.fingerprint).where(FindingRow.control_id.in_(list(controls)))))
         with self._store.transaction() as s:
-            return int(s.scalar(select(func.count(func.distinct(FindingHistory.fingerprint))).where(
-                FindingHistory.principal == principal, FindingHistory.at >= since,
-                FindingHistory.result == Result.FAIL.value)) or 0)
+            return {str(p): int(n) for p, n in s.execute(q)}
 
 
 def _next_status(row: FindingRow | None, result: Result) -> str | None:

@@ -163,7 +163,8 @@ class Journal:
             return s.get(ActionRow, action_id)
 
     def query(self, *, statuses: Collection[str] = (), guardrail: str | None = None, run_id: str | None = None,
-             resource_id: str | None = None, limit: int | None = None) -> list[ActionRow]:
+             resource_id: str | None = None, fingerprint: str | None = None,
+             limit: int | None = None) -> list[ActionRow]:
         with self._store.transaction() as s:
             q = select(ActionRow).order_by(ActionRow.created_at, ActionRow.id)
             if statuses:
@@ -174,6 +175,8 @@ class Journal:
                 q = q.where(ActionRow.run_id == run_id)
             if resource_id:
                 q = q.where(ActionRow.resource_id == resource_id)
+            if fingerprint:
+                q = q.where(ActionRow.fingerprint == fingerprint)
             if limit:
                 q = q.limit(limit)
             return list(s.scalars(q))

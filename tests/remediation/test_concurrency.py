@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -62,7 +63,6 @@ def test_two_runs_started_together_act_once(moto: None, store_url: str) -> None:
     assert all("already handled" in i.summary for i in skipped)
 
 
-@pytest.mark.xfail(reason="known failure at stop 11: the second run plans a noop (SKIPPED) instead of acting; see closing note", strict=False)
 def test_a_later_run_on_fresh_data_may_act_again(moto: None, tmp_path: object) -> None:
     gid = world_open_group("g")
     gs = guardrails(GUARDRAIL)
@@ -73,4 +73,25 @@ def test_a_later_run_on_fresh_data_may_act_again(moto: None, tmp_path: object) -
         ec2().authorize_security_group_ingress(GroupId=gid, IpPermissions=[WORLD_SSH])  # someone re-opens it
         again = run(gs, store, apply=True)
         assert again.items[0].status == "applied" and "earlier action" in again.items[0].history
+        assert not world_open(gid)
+
+
+def test_a_run_observed_in_the_same_second_as_an_earlier_claim_still_acts(
+        moto: None, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The observation time is kept to the microsecond: a claim made earlier in the same second
+    counts, so the second run's idempotency key differs and it acts (it is not a duplicate)."""
+    from railguard.guardrails import run as observe_mod
+    from tests.remediation.pipehelp import WORLD_SSH, ec2
+
+    gid = world_open_group("g")
+    gs = guardrails(GUARDRAIL)
+    with open_store(f"sqlite:///{tmp_path}/rg.db") as store:
+        first = run(gs, store, apply=True).items[0]
+        claim = store.journal.get(first.journal_id or "")
+        assert claim is not None and claim.status == "applied"
+        ec2().authorize_security_group_ingress(GroupId=gid, IpPermissions=[WORLD_SSH])
+        just_after = claim.created_at + timedelta(microseconds=1)
+        monkeypatch.setattr(observe_mod, "utcnow", lambda: just_after)
+        again = run(gs, store, apply=True).items[0]
+        assert again.status == "applied", again.summary
         assert not world_open(gid)

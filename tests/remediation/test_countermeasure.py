@@ -2,55 +2,23 @@
 in "has this happened before?"; after N violations by one principal in a window, a countermeasure
 deactivates their keys, behind the same breaker.
 
-The countermeasure's action here is registered by this module (a real one, against moto's IAM):
-it deactivates every active key of the user, which is what a countermeasure wants.
+The countermeasure's action is the catalogue's `iam.deactivate-access-key` with `all_active: true`
+(every active key of the user), against moto's IAM.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
 
-from railguard.model import Resource
-from railguard.remediation.action import Action, Change, Risk, Target, action
 from railguard.remediation.pipeline import Context
 from railguard.store import Store, open_store
 from tests.remediation.pipehelp import guardrails, look, run, world_open_group
 
 MALLORY = "arn:aws:iam::123456789012:user/mallory"
-
-
-@action("test.deactivate-all-keys", title="Deactivate every active key of a user (test countermeasure)",
-        resource_types="AWS::IAM::User", calls=["iam:ListAccessKeys", "iam:UpdateAccessKey"],
-        risk=Risk(breaks_traffic=True))
-class DeactivateAllKeys(Action):
-    def reread(self, target: Target) -> Resource:
-        return target.resource
-
-    def _keys(self, target: Target) -> dict[str, str]:
-        iam = target.client("iam")
-        return {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName=target.resource.id)["AccessKeyMetadata"]}
-
-    def build(self, target: Target, params: Any) -> Change:
-        active = sorted(k for k, s in self._keys(target).items() if s == "Active")
-        return self.change(target, params, f"deactivate {len(active)} key(s) of {target.resource.id}",
-                           prior={"keys": active}, calls=["iam:UpdateAccessKey"], noop=not active)
-
-    def apply(self, target: Target, change: Change) -> Mapping[str, Any]:
-        for k in change.prior["keys"]:
-            target.client("iam").update_access_key(UserName=target.resource.id, AccessKeyId=k, Status="Inactive")
-        return {"deactivated": list(change.prior["keys"])}
-
-    def undo(self, target: Target, change: Change, applied: Mapping[str, Any]) -> None:
-        for k in change.prior["keys"]:
-            target.client("iam").update_access_key(UserName=target.resource.id, AccessKeyId=k, Status="Active")
-
-    def state(self, resource: Resource) -> Mapping[str, Any]:
-        return {}
 
 
 GUARDRAIL = """
@@ -59,7 +27,7 @@ guardrails:
     controls: [ec2.sg-admin-port-open-to-world]
     trigger: [event]
     mode: assess
-    countermeasure: {{after: 3, window: 1d, action: {{id: test.deactivate-all-keys}}}}
+    countermeasure: {{after: 3, window: 1d, action: {{id: iam.deactivate-access-key, params: {{all_active: true}}}}}}
     safeguards: {{max_actions: {limit}}}
 """
 
@@ -124,3 +92,73 @@ def test_a_scheduled_run_does_not_fire_an_event_only_guardrail(store: Store) -> 
     gs = guardrails(GUARDRAIL.format(limit=5))
     assert run(gs, store, context=Context(trigger="schedule")).items == []
     assert look(gs).findings
+
+
+REAL = """
+guardrails:
+  - name: no-admin-ports
+    controls: [ec2.sg-admin-port-open-to-world]
+    mode: remediate
+    action: {id: ec2.restrict-world-ingress}
+    safeguards: {max_actions: 10}
+    countermeasure: {after: 3, window: 1d, action: {id: iam.deactivate-access-key, params: {all_active: true}}}
+    notify: [console]
+notifications:
+  console: {stdout: true}
+"""
+
+
+def _reopen(gid: str) -> None:
+    from tests.remediation.pipehelp import WORLD_SSH, ec2
+
+    ec2().authorize_security_group_ingress(GroupId=gid, IpPermissions=[WORLD_SSH])
+
+
+def test_the_real_key_action_acts_on_offenders_the_store_names_once_per_offence(
+        store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    """No event in the run: the offenders come from the store (what earlier events attributed). The
+    countermeasure deactivates every active key with `iam.deactivate-access-key` (all_active), says
+    "has this happened before?" in the notification, does not fire again on the same violations,
+    respects an undo, and fires again (naming the earlier action) after three new violations."""
+    import json
+
+    from railguard.remediation.undo import undo_action
+
+    _user()
+    gids = [world_open_group(n) for n in ("a", "b", "c")]
+    gs = guardrails(REAL)
+    event = Context(trigger="event", principal=MALLORY, source_ip="203.0.113.9")
+    run(gs, store, context=event)  # what the events worker records (dry run): three violations by mallory
+    capsys.readouterr()
+    acted = run(gs, store, apply=True)  # a manual run: nobody named, the store knows who
+    counter = [i for i in acted.items if i.control == "countermeasure:no-admin-ports"]
+    assert [c.status for c in counter] == ["applied"], counter
+    assert _statuses() == {"Inactive"} and counter[0].action_id == "iam.deactivate-access-key"
+    assert counter[0].history.startswith(f"3 violation(s) by {MALLORY} within 1d")
+    note = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    by_resource = {i["resource"]: i for i in note["items"]}
+    assert by_resource[counter[0].resource_id]["history"] == counter[0].history
+    assert all(f"last by {MALLORY}" in by_resource[g]["history"] for g in gids)
+
+    assert not [i for i in run(gs, store, apply=True).items if i.control.startswith("countermeasure")]
+    row = store.journal.get(counter[0].journal_id or "")
+    assert row is not None and row.fingerprint == f"countermeasure:{MALLORY}"
+    sessions = {s.account: s for s in look(gs).sessions}
+    undo_action(store, row.id, sessions, by="alice")
+    assert _statuses() == {"Active"}
+    assert not [i for i in run(gs, store, apply=True).items if i.control.startswith("countermeasure")]
+
+    for g in gids:  # mallory opens the three groups again: three new violations
+        _reopen(g)
+    run(gs, store, context=event)
+    again = [i for i in run(gs, store, apply=True).items if i.control.startswith("countermeasure")]
+    assert [c.status for c in again] == ["applied"] and _statuses() == {"Inactive"}
+    assert "1 earlier action(s) on them (last: undone" in again[0].history
+
+
+def test_a_countermeasure_names_an_action_on_users() -> None:
+    from railguard.guardrails import GuardrailError
+
+    bad = REAL.replace("iam.deactivate-access-key, params: {all_active: true}", "ec2.revoke-world-ingress")
+    with pytest.raises(GuardrailError, match=r"countermeasure.*an IAM user"):
+        guardrails(bad)

@@ -41,6 +41,8 @@ class KeyParams(Params):
     unused_days: int = Field(default=90, ge=1, description="deactivate active keys unused (or never used) this long")
     max_age_days: int | None = Field(default=None, ge=1, description="also deactivate active keys older than this")
     key_ids: list[str] = Field(default=[], description="only these keys (default: every key that qualifies)")
+    all_active: bool = Field(default=False, description="every active key, whatever its age or use (a countermeasure "
+                                                        "against a repeat offender)")
 
 
 @action(
@@ -54,7 +56,8 @@ class KeyParams(Params):
 )
 class DeactivateAccessKey(Action):
     """Sets Inactive every active key of the user unused for `unused_days` (a never-used key
-    counts from its creation) or older than `max_age_days`. Undo sets them Active again."""
+    counts from its creation) or older than `max_age_days`, or with `all_active` every active
+    key (what a countermeasure on a repeat offender wants). Undo sets them Active again."""
 
     params_model = KeyParams
 
@@ -77,10 +80,10 @@ class DeactivateAccessKey(Action):
                 continue
             idle = _days_since(k["LastUsedDate"] or k["CreateDate"], now)
             age = _days_since(k["CreateDate"], now)
-            why = []
-            if idle is not None and idle >= params.unused_days:
+            why = ["all active keys"] if params.all_active else []
+            if not why and idle is not None and idle >= params.unused_days:
                 why.append(f"{'never used' if not k['LastUsedDate'] else 'unused'} for {idle} days")
-            if params.max_age_days and age is not None and age > params.max_age_days:
+            if not why and params.max_age_days and age is not None and age > params.max_age_days:
                 why.append(f"{age} days old")
             if why:
                 chosen.append({"AccessKeyId": k["AccessKeyId"], "why": "; ".join(why)})

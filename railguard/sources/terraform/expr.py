@@ -38,6 +38,36 @@ class EvalError(Unknown):
         return f"Unknown({self.reason!r})"
 
 
+class OutsideRef(Unknown):
+    """A reference to something the scanned configuration does not declare: a variable without a
+    value, a data source, a resource or module output from elsewhere. Its identity is unknown,
+    but the argument holding it is set: enough for "encrypted with a KMS key" or "logging is on"
+    (see `mapping.PRESENT_KEYS`); a control that needs to know which key or bucket still says
+    UNKNOWN. Equal to a plain `Unknown` with the same reason."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown) and self.reason == other.reason
+
+    def __hash__(self) -> int:
+        return hash(self.reason)
+
+
+class Named(str):
+    """A resource's name read through a reference (`aws_s3_bucket.logs.bucket`, `.id`): the same
+    text, plus the address of the resource it came from, so that a split resource attaches to
+    the resource it references even when two resources share a name."""
+
+    address: str
+
+    def __new__(cls, value: str, address: str) -> Named:
+        obj = super().__new__(cls, value)
+        obj.address = address
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Named, (str(self), self.address))
+
+
 def derive(u: Unknown, reason: str) -> Unknown:
     """A new Unknown that keeps whether `u` was an error."""
     return EvalError(reason) if isinstance(u, EvalError) else Unknown(reason)
