@@ -98,6 +98,15 @@ def _finish(result: Any, store: Any) -> None:
         raise typer.Exit(1)
 
 
+def _print_plan(session: Any, kind: str, subject: str, where: str, params: dict[str, Any]) -> None:
+    from railguard.ir import service
+
+    typer.echo(f"dry run: {kind} {subject} in {session.account or '?'}/{where} would run, in order:")
+    for i, (name, title) in enumerate(service.plan(None, session, kind, subject, where, params), 1):
+        typer.echo(f"  {i:>2}. {name}: {title}")
+    typer.echo("nothing was changed and no case was recorded")
+
+
 def _run(store: Any, session: Any, case_id: str, actor: str, options: dict[str, Any]) -> None:
     from railguard.ir import service
     from railguard.ir.workflow import IrError
@@ -137,10 +146,7 @@ def isolate(
     where = region or session.session.region_name or "us-east-1"
     params = {"stop": stop, "forensics_account": forensics_account, "forensics_instance": forensics_instance}
     if dry_run:
-        typer.echo(f"dry run: isolating {instance_id} in {where} would run, in order:")
-        for i, (name, title) in enumerate(service.plan(None, session, service.ISOLATE, instance_id, where, params), 1):
-            typer.echo(f"  {i:>2}. {name}: {title}")
-        typer.echo("nothing was changed and no case was recorded")
+        _print_plan(session, service.ISOLATE, instance_id, where, params)
         return
     with open_db(db) as store:
         case = service.open_isolation(store, session, instance_id, where, stop=stop,
@@ -166,10 +172,7 @@ def contain_principal(
     session = _session(profile, endpoint_url, None)
     where = session.session.region_name or "us-east-1"
     if dry_run:
-        typer.echo(f"dry run: containing {principal} would run, in order:")
-        for i, (name, title) in enumerate(service.plan(None, session, service.CONTAIN, principal, where, {}), 1):
-            typer.echo(f"  {i:>2}. {name}: {title}")
-        typer.echo("nothing was changed and no case was recorded")
+        _print_plan(session, service.CONTAIN, principal, where, {})
         return
     with open_db(db) as store:
         case = service.open_containment(store, session, principal, where, actor=who(by), reason=reason)
