@@ -38,6 +38,25 @@ def _region() -> Any:
     return typer.Option(None, "--region", help="Region of the subject (default: the profile's).")
 
 
+def _max_isolations() -> Any:
+    return typer.Option(2, "--max-isolations", min=0,
+                        help="Isolations allowed in the window before one waits for approval.")
+
+
+def _window() -> Any:
+    return typer.Option(60, "--window-minutes", min=1, help="The breaker's window.")
+
+
+def _notify() -> Any:
+    return typer.Option(None, "--notify", help="Where 'needs a human' goes: stdout, webhook=URL, slack_webhook=URL, "
+                                               "sns_topic=ARN (repeatable).")
+
+
+def _options(max_isolations: int, window: int, notify: list[str] | None) -> dict[str, Any]:
+    """Run-time options of a case run: the breaker and the notification channels."""
+    return {"max_isolations": max_isolations, "window_s": window * 60, "channels": _channels(notify)}
+
+
 def _session(profile: str | None, endpoint_url: str | None, region: str | None) -> Any:
     from railguard.sources.aws.session import AwsSetupError, open_sessions
 
@@ -79,6 +98,15 @@ def _finish(result: Any, store: Any) -> None:
         raise typer.Exit(1)
 
 
+def _print_plan(session: Any, kind: str, subject: str, where: str, params: dict[str, Any]) -> None:
+    from railguard.ir import service
+
+    typer.echo(f"dry run: {kind} {subject} in {session.account or '?'}/{where} would run, in order:")
+    for i, (name, title) in enumerate(service.plan(None, session, kind, subject, where, params), 1):
+        typer.echo(f"  {i:>2}. {name}: {title}")
+    typer.echo("nothing was changed and no case was recorded")
+
+
 def _run(store: Any, session: Any, case_id: str, actor: str, options: dict[str, Any]) -> None:
     from railguard.ir import service
     from railguard.ir.workflow import IrError
@@ -99,11 +127,9 @@ def isolate(
     forensics_instance: str = typer.Option(None, "--forensics-instance",
                                            help="Attach volumes made from the snapshots to this instance."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the steps; change nothing, record nothing."),
-    max_isolations: int = typer.Option(2, "--max-isolations", min=0,
-                                       help="Isolations allowed in the window before one waits for approval."),
-    window: int = typer.Option(60, "--window-minutes", min=1, help="The breaker's window."),
-    notify: list[str] = typer.Option(None, "--notify", help="Where 'needs a human' goes: stdout, webhook=URL, "
-                                                            "slack_webhook=URL, sns_topic=ARN (repeatable)."),
+    max_isolations: int = _max_isolations(),
+    window: int = _window(),
+    notify: list[str] = _notify(),
     reason: str = typer.Option("", "--reason", help="Why (recorded in the case)."),
     by: str = typer.Option(None, "--by", help="Who runs it (default: the OS user)."),
     db: str = db_option(),
@@ -115,23 +141,19 @@ def isolate(
 
     if not instance_id.startswith("i-"):
         raise UserError(f"{instance_id!r} is not an instance id (i-...)")
-    channels = _channels(notify)
+    options = _options(max_isolations, window, notify)
     session = _session(profile, endpoint_url, region)
     where = region or session.session.region_name or "us-east-1"
     params = {"stop": stop, "forensics_account": forensics_account, "forensics_instance": forensics_instance}
     if dry_run:
-        typer.echo(f"dry run: isolating {instance_id} in {where} would run, in order:")
-        for i, (name, title) in enumerate(service.plan(None, session, service.ISOLATE, instance_id, where, params), 1):
-            typer.echo(f"  {i:>2}. {name}: {title}")
-        typer.echo("nothing was changed and no case was recorded")
+        _print_plan(session, service.ISOLATE, instance_id, where, params)
         return
     with open_db(db) as store:
         case = service.open_isolation(store, session, instance_id, where, stop=stop,
                                       forensics_account=forensics_account, forensics_instance=forensics_instance,
                                       actor=who(by), reason=reason)
         typer.echo(f"case {case.id} opened: isolate {instance_id} ({session.account}/{where})", err=True)
-        _run(store, session, case.id, who(by), {"max_isolations": max_isolations, "window_s": window * 60,
-                                                "channels": channels})
+        _run(store, session, case.id, who(by), options)
 
 
 @ir_app.command("contain-principal")
@@ -150,10 +172,7 @@ def contain_principal(
     session = _session(profile, endpoint_url, None)
     where = session.session.region_name or "us-east-1"
     if dry_run:
-        typer.echo(f"dry run: containing {principal} would run, in order:")
-        for i, (name, title) in enumerate(service.plan(None, session, service.CONTAIN, principal, where, {}), 1):
-            typer.echo(f"  {i:>2}. {name}: {title}")
-        typer.echo("nothing was changed and no case was recorded")
+        _print_plan(session, service.CONTAIN, principal, where, {})
         return
     with open_db(db) as store:
         case = service.open_containment(store, session, principal, where, actor=who(by), reason=reason)
@@ -164,21 +183,20 @@ def contain_principal(
 @ir_app.command("resume")
 def resume(
     case_id: str = typer.Argument(...),
-    max_isolations: int = typer.Option(2, "--max-isolations", min=0),
-    window: int = typer.Option(60, "--window-minutes", min=1),
-    notify: list[str] = typer.Option(None, "--notify"),
+    max_isolations: int = _max_isolations(),
+    window: int = _window(),
+    notify: list[str] = _notify(),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
     profile: str = _profile(),
     endpoint_url: str = _endpoint(),
 ) -> None:
     """Finish an interrupted case: steps already done are not repeated."""
-    channels = _channels(notify)
+    options = _options(max_isolations, window, notify)
     with open_db(db) as store:
         case = _case(store, case_id)
         session = _session(profile, endpoint_url, case.region)
-        _run(store, session, case_id, who(by), {"max_isolations": max_isolations, "window_s": window * 60,
-                                                "channels": channels})
+        _run(store, session, case_id, who(by), options)
 
 
 @ir_app.command("release")
@@ -270,9 +288,9 @@ def from_events(
     source: str = typer.Argument(..., help="JSON lines: detections (`railguard events replay --format json`) or "
                                            "CloudTrail records; a CloudTrail file ({\"Records\": [...]}); - for stdin."),
     apply: bool = typer.Option(False, "--apply", help="Open and run the cases (default: say what would open)."),
-    max_isolations: int = typer.Option(2, "--max-isolations", min=0),
-    window: int = typer.Option(60, "--window-minutes", min=1),
-    notify: list[str] = typer.Option(None, "--notify"),
+    max_isolations: int = _max_isolations(),
+    window: int = _window(),
+    notify: list[str] = _notify(),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
     profile: str = _profile(),
@@ -303,7 +321,7 @@ def from_events(
             typer.echo(f"would open: {r.kind} {r.subject} ({r.trigger}: {r.reason})")
         typer.echo("nothing was changed (--apply opens and runs the cases)")
         return
-    channels = _channels(notify)
+    options = _options(max_isolations, window, notify)
     needs_person = False
     with open_db(db) as store:
         for r in requests:
@@ -316,8 +334,7 @@ def from_events(
                 case = service.open_containment(store, session, r.subject, where, trigger=r.trigger, actor=who(by),
                                                 reason=r.reason)
             try:
-                result = service.run(store, session, case.id, actor=who(by), options={
-                    "max_isolations": max_isolations, "window_s": window * 60, "channels": channels})
+                result = service.run(store, session, case.id, actor=who(by), options=options)
                 status, message = result.status, result.message
             except IrError as exc:
                 status, message = C.STOPPED, str(exc)

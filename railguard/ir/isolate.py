@@ -22,6 +22,8 @@ Order, and why:
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from typing import Any
 
 from railguard.ir.capture import capture_instance
@@ -34,6 +36,7 @@ QUARANTINE_GROUP = "railguard-quarantine"
 ALLOW_ALL_GROUP = "railguard-quarantine-flush"
 QUARANTINE_PROFILE = "railguard-quarantine"
 REVOKE_POLICY = "railguard-revoke-older-sessions"
+log = logging.getLogger("railguard.ir")
 _EC2_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                        "Action": "sts:AssumeRole"}]}
 _ALL = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
@@ -93,11 +96,15 @@ def protect(ctx: Ctx) -> Outcome:
                    {"prior_termination_protection": f["termination_protection"], "devices": devices})
 
 
+_PROVISION = threading.Lock()  # isolations run at once in one process find or create the shared groups in turn
+
+
 def quarantine_groups(ctx: Ctx, vpc: str) -> tuple[str, str, list[str]]:
     """The allow-all and the empty quarantine group of `vpc`: found by name, or created (once per VPC)."""
     created: list[str] = []
-    allow = _group(ctx, vpc, ALLOW_ALL_GROUP, allow_all=True, created=created)
-    quarantine = _group(ctx, vpc, QUARANTINE_GROUP, allow_all=False, created=created)
+    with _PROVISION:
+        allow = _group(ctx, vpc, ALLOW_ALL_GROUP, allow_all=True, created=created)
+        quarantine = _group(ctx, vpc, QUARANTINE_GROUP, allow_all=False, created=created)
     return allow, quarantine, created
 
 
@@ -108,7 +115,7 @@ def _group(ctx: Ctx, vpc: str, name: str, *, allow_all: bool, created: list[str]
     found = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
                                                   {"Name": "group-name", "Values": [name]}])["SecurityGroups"]
     if found:
-        group = found[0]
+        group = min(found, key=lambda g: g["GroupId"])  # never several in AWS (names are unique per VPC)
     else:
         desc = ("railguard: allow-all, held for seconds so tracked connections become untracked" if allow_all
                 else "railguard: quarantine, no rules")
@@ -122,13 +129,17 @@ def _group(ctx: Ctx, vpc: str, name: str, *, allow_all: bool, created: list[str]
         group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
                                                       {"Name": "group-name", "Values": [name]}])["SecurityGroups"][0]
     gid = group["GroupId"]
-    if allow_all:
-        _ensure_allow_all(ec2, group)
-    else:  # someone may have added rules to our quarantine group: it must stay empty
-        if group.get("IpPermissions"):
-            ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=_clean(group["IpPermissions"]))
-        if group.get("IpPermissionsEgress"):
-            ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=_clean(group["IpPermissionsEgress"]))
+    try:
+        if allow_all:
+            _ensure_allow_all(ec2, group)
+        else:  # someone may have added rules to our quarantine group: it must stay empty
+            if group.get("IpPermissions"):
+                ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=_clean(group["IpPermissions"]))
+            if group.get("IpPermissionsEgress"):
+                ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=_clean(group["IpPermissionsEgress"]))
+    except Exception as exc:  # another process did the same meanwhile
+        if error_code(exc) not in ("InvalidPermission.Duplicate", "InvalidPermission.NotFound"):
+            raise
     return str(gid)
 
 
@@ -166,10 +177,23 @@ def network(ctx: Ctx) -> Outcome:
         allow, quarantine, new = quarantine_groups(ctx, vpc)
         groups[vpc] = {"allow_all": allow, "quarantine": quarantine}
         created += new
-    for e in f["enis"]:
-        ec2.modify_network_interface_attribute(NetworkInterfaceId=e["id"], Groups=[groups[e["vpc"]]["allow_all"]])
-    for e in f["enis"]:
-        ec2.modify_network_interface_attribute(NetworkInterfaceId=e["id"], Groups=[groups[e["vpc"]]["quarantine"]])
+    flushed: list[dict[str, Any]] = []
+    try:
+        for e in f["enis"]:
+            ec2.modify_network_interface_attribute(NetworkInterfaceId=e["id"], Groups=[groups[e["vpc"]]["allow_all"]])
+            flushed.append(e)
+        for e in f["enis"]:
+            ec2.modify_network_interface_attribute(NetworkInterfaceId=e["id"], Groups=[groups[e["vpc"]]["quarantine"]])
+            flushed.remove(e)
+    except Exception:
+        # never leave an ENI on the allow-all group: back to its own groups (the step failed, resume redoes it)
+        for e in flushed:
+            try:
+                ec2.modify_network_interface_attribute(NetworkInterfaceId=e["id"], Groups=e["groups"])
+            except Exception:
+                log.error("ENI %s may still be on the allow-all group %s: move it by hand", e["id"],
+                          groups[e["vpc"]]["allow_all"])
+        raise
     prior = {e["id"]: e["groups"] for e in f["enis"]}
     return Outcome(f"{len(f['enis'])} ENI(s) moved to the quarantine group "
                    f"{', '.join(g['quarantine'] for g in groups.values())} (via allow-all); "
@@ -198,6 +222,12 @@ def elastic_ips(ctx: Ctx) -> Outcome:
 
 def ensure_quarantine_profile(ctx: Ctx) -> str:
     """The instance profile whose role has no permission at all (created once per account)."""
+
+    with _PROVISION:
+        return _quarantine_profile(ctx)
+
+
+def _quarantine_profile(ctx: Ctx) -> str:
     from railguard.sources.aws.errors import error_code
 
     iam = ctx.client("iam")
@@ -219,7 +249,11 @@ def ensure_quarantine_profile(ctx: Ctx) -> str:
                 raise
         prof = iam.get_instance_profile(InstanceProfileName=QUARANTINE_PROFILE)["InstanceProfile"]
     if not prof.get("Roles"):
-        iam.add_role_to_instance_profile(InstanceProfileName=QUARANTINE_PROFILE, RoleName=QUARANTINE_PROFILE)
+        try:
+            iam.add_role_to_instance_profile(InstanceProfileName=QUARANTINE_PROFILE, RoleName=QUARANTINE_PROFILE)
+        except Exception as exc:  # added by another process meanwhile (a profile holds one role)
+            if error_code(exc) != "LimitExceeded":
+                raise
     return str(prof["Arn"])
 
 

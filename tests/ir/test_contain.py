@@ -108,3 +108,16 @@ def test_railguard_does_not_contain_its_own_identity(store: Store, session: Any,
     case = service.open_containment(store, session, name, "us-east-1", actor="t")
     with pytest.raises(InputError, match="identity railguard runs as"):
         service.run(store, session, case.id, actor="t")
+
+
+def test_contain_dry_run_changes_nothing(aws: None, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from railguard.cli.main import app
+
+    u = make_user("dry")
+    before = state(u["name"])
+    out = CliRunner().invoke(app, ["ir", "contain-principal", "dry", "--dry-run", "--db", str(tmp_path / "x.db")])
+    assert out.exit_code == 0, out.output
+    assert "1. capture" in out.output and "deactivate-keys" in out.output and "nothing was changed" in out.output
+    assert state(u["name"]) == before and not (tmp_path / "x.db").exists()

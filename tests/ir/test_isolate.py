@@ -152,3 +152,30 @@ def test_dry_run_plans_without_changing_or_recording(store: Store, session: Any)
     assert [n for n, _ in steps][:3] == ["capture", "safeguards", "tag"] and steps[-1][0] == "stop"
     assert store.cases.query() == []
     assert eni_groups(sc.suspects[0]["eni1"]) == [sc.app_sg]
+
+
+def test_a_failure_between_the_two_swaps_never_leaves_an_eni_on_the_allow_all_group(store: Store, session: Any) -> None:
+    from types import SimpleNamespace
+
+    sc = build(1)
+    s = sc.suspects[0]
+    seen = {"n": 0}
+
+    def third_call_denied(**_: Any) -> Any:
+        seen["n"] += 1
+        if seen["n"] != 3:  # both ENIs reach the allow-all group; the first move to quarantine is denied
+            return None
+        return (SimpleNamespace(status_code=403, headers={}, content=b""),
+                {"Error": {"Code": "UnauthorizedOperation", "Message": "denied"}, "ResponseMetadata": {"HTTPStatusCode": 403}})
+
+    session.client("ec2", "us-east-1").meta.events.register(
+        "before-call.ec2.ModifyNetworkInterfaceAttribute", third_call_denied)
+    before = {e: eni_groups(s[e]) for e in ("eni1", "eni2")}
+    case = service.open_isolation(store, session, s["id"], "us-east-1", actor="t")
+    result = service.run(store, session, case.id, actor="t")
+    assert result.status == C.STOPPED and result.failed_step == "network"
+    assert {e: eni_groups(s[e]) for e in ("eni1", "eni2")} == before  # back on their own groups
+    again = service.run(store, session, case.id, actor="t")  # the denial is gone: resume finishes
+    assert again.status == C.DONE
+    q = quarantine_group(sc)
+    assert eni_groups(s["eni1"]) == [q] and eni_groups(s["eni2"]) == [q]

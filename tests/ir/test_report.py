@@ -40,3 +40,15 @@ def test_html_escapes_what_an_attacker_controls(store: Store, session: Any) -> N
     assert "<img" not in html and "<b>" not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html and "&lt;b&gt;me&lt;/b&gt;" in html
     assert "<script" not in html and "http" not in html.split("<body>", 1)[1]  # self-contained: no link out
+
+
+def test_bad_notify_channel_is_a_usage_error_before_anything_runs() -> None:
+    from typer.testing import CliRunner
+
+    from railguard.cli.exitcodes import UserError
+    from railguard.cli.main import app
+
+    result = CliRunner().invoke(app, ["ir", "isolate", "i-0123456789abcdef0", "--notify", "webhook=http://hooks.example.com/x"])
+    assert isinstance(result.exception, UserError) and result.exception.code == 2
+    assert "--notify webhook" in str(result.exception) and "https" in str(result.exception)
+    assert "hooks.example.com" not in str(result.exception)  # a webhook URL is a credential
