@@ -61,6 +61,9 @@ def _register() -> None:
     demo.register(app)
     for module in (iac, secrets, hooks, actions, events, guardrails, respond, exceptions, findings):
         module.register(app)
+    from railguard.cli import runs, worker  # railguard/executor: distributed runs
+    for module in (worker, runs):
+        module.register(app)
 
 
 _register()
