@@ -94,7 +94,7 @@ class TaskRepo:
             if row is None or row.status in TERMINAL or row.attempt != attempt:
                 return None
             run = s.get(Run, row.run_id)
-            if run is not None and run.status == CANCELLING:
+            if run is not None and run.status in (CANCELLING, "cancelled"):
                 row.status, row.finished_at, row.error = CANCELLED, now, "run cancelled"
                 return None
             if row.status == RUNNING and row.heartbeat_at and now - row.heartbeat_at < timedelta(seconds=stale_after):
@@ -112,7 +112,7 @@ class TaskRepo:
                 return False
             row.heartbeat_at = utcnow()
             run = s.get(Run, row.run_id)
-            return not (run is not None and run.status == CANCELLING)
+            return not (run is not None and run.status in (CANCELLING, "cancelled"))
 
     def finish(self, tid: str, attempt: int, *, status: str, result: Mapping[str, Any] | None = None,
                api_calls: Mapping[str, int] | None = None, error: str | None = None,
