@@ -20,7 +20,7 @@ guardrails:
     scope: {{regions: [{REGION}]}}
     mode: remediate
     action: {{id: ec2.restrict-world-ingress}}
-    safeguards: {{max_actions: 3, window: 1h, quiet_minutes: 0}}
+    safeguards: {{max_actions: 3, window: 1h}}
 """
 
 
