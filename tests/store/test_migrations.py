@@ -47,6 +47,9 @@ def test_a_failing_migration_leaves_the_database_as_it_was(store_url: str, tmp_p
     head = ScriptDirectory.from_config(cfg).get_current_head()  # later revisions (ir cases, tasks) move it
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
     (scripts / "versions" / "9999_broken.py").write_text(
         '"""broken"""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n"
