@@ -1,7 +1,7 @@
 """The tasks of distributed runs (railguard/executor): one row per unit of work with its slice of results.
 
-Revision ID: 0002_tasks
-Revises: 0001
+Revision ID: 0003_tasks
+Revises: 0002_ir_cases
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_tasks"
-down_revision = "0001"
+revision = "0003_tasks"
+down_revision = "0002_ir_cases"
 branch_labels = None
 depends_on = None
 
