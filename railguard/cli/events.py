@@ -155,13 +155,13 @@ def detections_list(
         typer.echo(json.dumps([{
             "id": r.id, "title": r.title, "severity": r.severity.value, "technique": r.technique,
             "events": sorted(r.events) if r.events is not None else "*", "source": r.source,
-            "params": dict(r.params), "ci_exempt": r.ci_exempt, "autoheal": r.autoheal,
+            "params": dict(r.params), "ci_exempt": r.ci_exempt, "autoheal": list(r.autoheal),
             "description": r.description,
         } for r in rules], indent=2))
         return
     for r in rules:
         params = " ".join(f"{k}={v}" for k, v in r.params.items())
-        heal = f"autoheal={r.autoheal}" if r.autoheal else ""
+        heal = f"autoheal={','.join(r.autoheal)}" if r.autoheal else ""
         extra = " ".join(x for x in (params, heal) if x)
         typer.echo(f"{r.id:40} {r.severity.value:8} {r.technique or '-':10} {r.title}"
                    + (f"  ({extra})" if extra else ""))
@@ -198,11 +198,22 @@ def watch(
     sqs = _client("sqs", profile, endpoint_url, region)
     claim, release, store = _claims(db)
     responder = _responder(guardrails, store, apply, profile, endpoint_url, region, role_name)
+    on_beat = None
+    if store is not None:  # the detector's windows survive a restart
+        from railguard.events.windows import StoredWindows
+
+        windows = StoredWindows(store, detector, queue)
+        windows.restore()
+
+        def on_beat(counters: dict[str, int | float], final: bool) -> None:
+            windows.save(counters, final=final)
+
     w = Worker(
         sqs, queue, Processor(detector, print_detection, responder), claim=claim, release=release,
         s3_client=s3_client_factory(profile, endpoint_url, region),
         options=WorkerOptions(batch=batch, wait=wait, visibility=visibility, max_receives=max_receives,
                               heartbeat=heartbeat, idle_exit=idle_exit),
+        on_beat=on_beat,
     )
     server = None
     if metrics_port is not None:

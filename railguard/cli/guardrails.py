@@ -60,6 +60,9 @@ def run(
     role_name: opts.RoleName = opts.ROLE_NAME,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable result on stdout."),
     workers: int = typer.Option(8, "--workers", help="Concurrent API tasks while collecting."),
+    org: bool = typer.Option(False, "--org", help="Every active account of the organization."),
+    executor: str = typer.Option(None, "--executor", help="local (default) or celery: one task per (account, "
+                                 "guardrail) on `railguard worker` processes."),
 ) -> None:
     """Collect what the guardrails' controls read, then find -> scope -> exceptions -> safeguards ->
     prior state -> apply -> verify -> journal -> notify. Dry run unless --apply."""
@@ -70,20 +73,42 @@ def run(
 
     gs = _load(paths)
     store = open_db(db)
+    from railguard.executor.distributed import ExecutorSetupError
+    from railguard.executor.seam import RunCancelled
+    from railguard.executor.settings import EXECUTORS, resolve
+
+    if executor and executor not in EXECUTORS:
+        raise UserError(f"--executor: unknown executor {executor}; choose from {', '.join(EXECUTORS)}")
     opts = ScanOptions(profile=profile, endpoint_url=endpoint_url, regions=split_csv(regions), role_arn=role_arn,
-                       accounts=split_csv(accounts), role_name=role_name, max_workers=max(1, workers))
+                       accounts=split_csv(accounts), role_name=role_name, max_workers=max(1, workers), org=org,
+                       executor=resolve(executor, _configured_executor()), store_url=db)
     try:
         result, seen = run_guardrails(gs, opts, store, apply=apply)
     except AwsSetupError as exc:
         raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+    except ExecutorSetupError as exc:
+        raise UserError(str(exc)) from None
+    except RunCancelled as exc:
+        raise UserError(str(exc), 130) from None
     finally:
         store.close()
-    calls = sum(seen.sessions[0].counter.snapshot().values()) if seen_sessions(seen) else 0
+    calls = sum(seen.sessions[0].counter.snapshot().values()) if seen_sessions(seen) else sum(
+        getattr(seen, "api_calls", {}).values())
     if as_json:
         typer.echo(json.dumps({**result.to_dict(), "apply": apply, "api_calls": calls}, indent=2, default=str))
     else:
         _print(result, apply, calls)
     raise typer.Exit(exitcodes.FINDINGS if any(i.status in ATTENTION for i in result.items) else exitcodes.OK)
+
+
+def _configured_executor() -> Any:
+    """The `executor:` block of ./railguard.yaml, when there is one."""
+    from railguard.config import ConfigError, find_config, load_config
+
+    try:
+        return load_config(find_config(None)).executor
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
 
 
 def seen_sessions(seen: Any) -> bool:

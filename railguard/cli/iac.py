@@ -275,7 +275,15 @@ def render_text(run: RunResult, *, quiet: bool = False, color: bool = False) -> 
     lines.append(summary_line(run))
     for note in run.errors:
         lines.append(f"note: {note}")
+    reasons = run.meta.get("skipped_reasons") or {}
+    for path in list(reasons)[:SKIPPED_SHOWN]:
+        lines.append(f"skipped: {path}: {reasons[path]}")
+    if len(reasons) > SKIPPED_SHOWN:
+        lines.append(f"skipped: {len(reasons) - SKIPPED_SHOWN} more (the JSON report lists each in meta.skipped_reasons)")
     return "\n".join(lines) + "\n"
+
+
+SKIPPED_SHOWN = 20  # skipped files listed with their reason in the text report
 
 
 def summary_line(run: RunResult) -> str:

@@ -50,16 +50,20 @@ def _register() -> None:
         guardrails,
         hooks,
         iac,
+        ir,
         respond,
+        runs,
         scan,
         secrets,
+        worker,
     )
 
     app.add_typer(catalog.controls_app, name="controls")
     app.add_typer(catalog.frameworks_app, name="frameworks")
     scan.register(app)
     demo.register(app)
-    for module in (iac, secrets, hooks, actions, events, guardrails, respond, exceptions, findings):
+    for module in (iac, secrets, hooks, actions, events, guardrails, respond, exceptions, findings, ir, runs,
+                   worker):
         module.register(app)
 
 

@@ -66,6 +66,8 @@ def scan(
     ),
     db: str = typer.Option(None, "--db", help="Record the run and the findings' lifecycle in this store "
                            "(URL or SQLite path; see `railguard findings`)."),
+    executor: str = typer.Option(None, "--executor", help="local (a thread pool, default) or celery "
+                                 "(`railguard worker` processes; see README, \"Organization scale\")."),
 ) -> None:
     """Scan live AWS accounts and report each framework item as PASS, FAIL, UNKNOWN or MANUAL."""
     from railguard import frameworks as fwmod
@@ -93,7 +95,13 @@ def scan(
         return
     store = _open_store(db) if db else None  # a bad store URL fails before any API call
     timeouts = settings.timeouts.resolve(call=call_timeout, collector=collector_timeout)
-    run = _run(plan, regions, profile, endpoint_url, role_arn, accounts, org, role_name, workers, quiet, timeouts)
+    from railguard.executor.settings import EXECUTORS, resolve
+
+    if executor and executor not in EXECUTORS:
+        raise UserError(f"--executor: unknown executor {executor}; choose from {', '.join(EXECUTORS)}")
+    exe = resolve(executor, settings.executor)
+    run = _run(plan, regions, profile, endpoint_url, role_arn, accounts, org, role_name, workers, quiet, timeouts,
+               exe, db)
     from railguard.report import write_reports
 
     paths = write_reports(run, fmts, output_dir)
@@ -116,7 +124,7 @@ def scan(
 def _run(
     plan: Plan, regions: list[str] | None, profile: str | None, endpoint_url: str | None,
     role_arn: str | None, accounts: list[str] | None, org: bool, role_name: str, workers: int, quiet: bool,
-    timeouts: Timeouts | None = None,
+    timeouts: Timeouts | None = None, executor: Any = None, db: str | None = None,
 ) -> RunResult:
     from railguard.engine.scan import ScanOptions, run_scan
     from railguard.sources.aws.runner import RegionError
@@ -125,7 +133,11 @@ def _run(
     opts = ScanOptions(
         profile=profile, endpoint_url=endpoint_url, regions=split_csv(regions), role_arn=role_arn,
         accounts=split_csv(accounts), org=org, role_name=role_name, max_workers=max(1, workers), timeouts=timeouts,
+        executor=executor, store_url=db,
     )
+    from railguard.executor.distributed import ExecutorSetupError
+    from railguard.executor.seam import RunCancelled
+
     try:
         if quiet or not sys.stderr.isatty():
             return run_scan(plan, opts)
@@ -145,6 +157,10 @@ def _run(
         raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
     except RegionError as exc:
         raise UserError(str(exc)) from None
+    except ExecutorSetupError as exc:
+        raise UserError(str(exc)) from None
+    except RunCancelled as exc:
+        raise UserError(str(exc), 130) from None
 
 
 def _stderr_console() -> Console:
@@ -178,13 +194,15 @@ def _record(store: Any, plan: Plan, run: RunResult) -> str:
     from railguard.store.findings import Covered
 
     started = datetime.fromisoformat(run.started_at)
-    row = store.runs.start("scan", trigger="scan", now=started,
-                           meta={"frameworks": [f.id for f in run.frameworks], "accounts": run.accounts,
-                                 "regions": run.regions, "api_calls": run.api_call_total})
+    meta = {"frameworks": [f.id for f in run.frameworks], "accounts": run.accounts,
+            "regions": run.regions, "api_calls": run.api_call_total}
+    row = store.runs.get(run.meta["run_id"]) if run.meta.get("run_id") else None  # made by a distributed run
+    if row is None:
+        row = store.runs.start("scan", trigger="scan", now=started, meta=meta)
     covered = Covered({pc.control.id for pc in plan.controls}, run.accounts, run.regions)
     seen = store.findings.record(row.id, run.findings, now=started, covered=covered)
     counts = Counter(s.status for s in seen.values())
-    store.runs.finish(row.id, counts=dict(counts))
+    store.runs.finish(row.id, counts=dict(counts), meta=meta)
     summary = ", ".join(f"{counts[k]} {k}" for k in ("new", "reopened", "escalated", "open", "resolved", "suppressed")
                         if counts[k])
     return f"recorded run {row.id} in {store.url}: {summary or 'no findings'}"

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from railguard.executor.settings import ExecutorSettings
 from railguard.sources.aws.deadlines import Timeouts
 
 # controls whose `owned_accounts` parameter baseline.owned_accounts sets in every framework
@@ -90,6 +91,7 @@ class Config(_Strict):
     secrets: SecretsSettings | None = None
     events: EventsSettings = Field(default_factory=EventsSettings)
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
+    executor: ExecutorSettings = Field(default_factory=ExecutorSettings)  # railguard/executor
     # control id -> parameters, overriding framework pins for every framework
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

@@ -18,18 +18,23 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from railguard.controls import Context, control
-from railguard.controls.helpers import as_list, refers_to, same_scope, truthy
+from railguard.controls.helpers import as_list, blame, refers_to, same_scope, truthy
 from railguard.controls.network import (
     ADMIN_PORTS,
+    ALL,
     CIFS_PORT,
+    TCP,
+    UDP,
     Network,
     covered_by,
     covers_world,
     is_world,
     opens_port,
     parse_cidr,
+    port_range,
     world_label,
 )
+from railguard.controls.network import protocol as net_protocol
 from railguard.model import (
     Resource,
     Severity,
@@ -108,7 +113,8 @@ def _world_exposures(r: Resource, ports: Iterable[int], versions: Iterable[int])
             if covers_world((m[key] for m in matching), version):
                 offenders = [m for m in matching if _wide(m[key])] or matching
                 exposures.append(
-                    {"port": p, "source": world_label(version), "rules": [_clean(dict(m)) for m in offenders]}
+                    {"port": p, "source": world_label(version), "rules": [_clean(dict(m)) for m in offenders],
+                     **({"__where__": where} if (where := blame(offenders)) else {})}
                 )
     if not exposures and pending is not None:
         raise pending
@@ -125,7 +131,10 @@ def _exposure_verdict(r: Resource, ports: tuple[int, ...], versions: tuple[int, 
     exposures = _world_exposures(r, ports, versions)
     if exposures:
         opened = sorted({f"{e['port']} from {e['source']}" for e in exposures})
-        return failed(f"ingress open to the world on {what}: {', '.join(opened)}", exposures=exposures)
+        where: dict[str, Any] = next((e.pop("__where__") for e in exposures if "__where__" in e), {})
+        for e in exposures:
+            e.pop("__where__", None)
+        return failed(f"ingress open to the world on {what}: {', '.join(opened)}", exposures=exposures, **where)
     sources = " or ".join(world_label(v) for v in versions)
     return passed(f"no ingress from {sources} to {what}")
 
@@ -196,6 +205,60 @@ def sg_cifs_open(r: Resource) -> Verdict:
     return _exposure_verdict(r, (CIFS_PORT,), (4, 6), "CIFS port 445")
 
 
+# Databases, caches, queues and search engines, plus AWS FSBP EC2.19's high-risk ports (FTP, telnet,
+# SMTP, POP3, IMAP, RPC, dashboards and dev servers); 22/3389/445 have their own controls.
+HIGH_RISK_PORTS = (
+    20, 21, 23, 25, 110, 135, 143, 1433, 1434, 1521, 2375, 2376, 2483, 2484, 3000, 3306, 4333, 5000, 5432,
+    5500, 5601, 5672, 5984, 6379, 7000, 7001, 7199, 8080, 8088, 8888, 9042, 9092, 9160, 9200, 9300, 11211,
+    27017, 27018, 61616,
+)
+
+
+@control(
+    "ec2.sg-all-ports-open-to-world",
+    title="Security group allows ingress from 0.0.0.0/0 or ::/0 on all ports",
+    resource=SG,
+    severity=Severity.HIGH,
+    fix="Replace the all-traffic world rule with the few ports the service needs, from known sources.",
+)
+def sg_all_ports_open(r: Resource) -> Verdict:
+    """A rule from the whole IPv4 or IPv6 space for all traffic (protocol -1) or for every TCP or UDP
+    port (0-65535): everything the instances listen on faces the internet."""
+    offenders: list[Mapping[str, Any]] = []
+    pending: UnknownValue | None = None
+    for i, rule in enumerate(_rules(r, "SecurityGroupIngress")):
+        try:
+            if not any(is_world(require(rule.get(k), k)) for k in ("CidrIp", "CidrIpv6")):
+                continue
+            proto = net_protocol(require(rule.get("IpProtocol"), "IpProtocol"))
+            lo, hi = port_range(require(rule.get("FromPort"), "FromPort"), require(rule.get("ToPort"), "ToPort"))
+            if proto == ALL or (proto in (TCP, UDP) and lo <= 1 and hi >= 65535):
+                offenders.append(rule)
+        except UnknownValue as exc:
+            pending = pending or UnknownValue(f"SecurityGroupIngress.{i}.{exc.path}", exc.unknown)
+    if offenders:
+        return failed(f"{len(offenders)} ingress rule(s) open every port to the world",
+                      rules=[_clean(dict(x)) for x in offenders], **blame(offenders))
+    if pending is not None:
+        raise pending
+    return passed("no ingress rule opens every port to the world")
+
+
+@control(
+    "ec2.sg-high-risk-port-open-to-world",
+    title="Security group allows ingress from 0.0.0.0/0 or ::/0 to database, cache, queue or other high-risk ports",
+    resource=SG,
+    severity=Severity.HIGH,
+    params={"ports": list(HIGH_RISK_PORTS)},
+    fix="Remove world-open rules for database, cache and queue ports; reach them from the VPC or a known CIDR.",
+)
+def sg_high_risk_port_open(r: Resource, ctx: Context) -> Verdict:
+    """`ports` (default: databases, caches, queues, search, AWS FSBP EC2.19's list) reachable from a whole
+    address family, alone or by adjacent rules (0.0.0.0/1 + 128.0.0.0/1)."""
+    ports = tuple(int(p) for p in ctx.params.get("ports") or HIGH_RISK_PORTS)
+    return _exposure_verdict(r, ports, (4, 6), "high-risk ports")
+
+
 @control(
     "ec2.default-sg-restricts-all",
     title="Default security group of a VPC allows traffic",
@@ -249,6 +312,7 @@ def sg_world_ingress_undescribed(r: Resource) -> Verdict:
     """Every rule from 0.0.0.0/0 or ::/0 must carry a description; "launch-wizard-*", "Created
     by ..." and placeholders count as none."""
     offenders = []
+    blamed: list[Mapping[str, Any]] = []
     world_rules = 0
     pending: UnknownValue | None = None
     for i, rule in enumerate(_rules(r, "SecurityGroupIngress")):
@@ -258,11 +322,13 @@ def sg_world_ingress_undescribed(r: Resource) -> Verdict:
             world_rules += 1
             if generic_description(require(rule.get("Description"), "Description")):
                 offenders.append(_clean(dict(rule)))
+                blamed.append(rule)
         except UnknownValue as exc:
             pending = pending or UnknownValue(f"SecurityGroupIngress.{i}.{exc.path}", exc.unknown)
     if offenders:
         return failed(
-            f"{len(offenders)} world-open ingress rule(s) without a justifying description", rules=offenders
+            f"{len(offenders)} world-open ingress rule(s) without a justifying description", rules=offenders,
+            **blame(blamed),
         )
     if pending is not None:
         raise pending

@@ -84,3 +84,14 @@ def fail_unless_gap(
     if gap is not None:
         return unknown(f"{reason}, but {gap.type} could not be read in {gap.region}: {gap.reason}", **evidence)
     return failed(reason, **evidence)
+
+
+def blame(parts: Iterable[Any]) -> dict[str, Any]:
+    """`{"file": ..., "line": ...}` of the first part that remembers where it was written (a rule
+    folded into its group by a template loader): the finding then points at that piece, not at
+    its owner. Empty when none does (live resources, rules written inline without a line)."""
+    for part in parts:
+        origin = getattr(part, "origin", None)
+        if isinstance(origin, tuple) and len(origin) == 2 and isinstance(origin[1], int) and origin[1] > 0:
+            return {"file": origin[0], "line": origin[1]} if origin[0] else {"line": origin[1]}
+    return {}

@@ -375,8 +375,13 @@ def _iac_policies_naming(ctx: Context, r: Resource, list_key: str, single_key: s
 )
 def user_direct_policies(r: Resource, ctx: Context) -> Verdict:
     attached = [require(a, "ManagedPolicyArns[]") for a in as_list(r.get("ManagedPolicyArns"))]
-    inline = [require(require(p, "Policies[]").get("PolicyName"), "Policies[].PolicyName")
-              for p in as_list(r.get("Policies"))]
+    try:
+        inline = [require(require(p, "Policies[]").get("PolicyName"), "Policies[].PolicyName")
+                  for p in as_list(r.get("Policies"))]
+    except UnknownValue:
+        if not attached:
+            raise
+        inline = []  # an attached policy settles it (a user declared elsewhere: its inline ones are unknown)
     elsewhere: list[str] = []
     if ctx.place == IAC:
         elsewhere = [p.display_name for p in _iac_policies_naming(ctx, r, "Users", "UserName")]

@@ -115,3 +115,69 @@ def multi_az(db: Resource) -> Verdict:
     if cluster:
         return unknown(f"Multi-AZ is decided by the DB cluster {cluster}, not its instances", cluster=cluster)
     return failed("the instance is not Multi-AZ", multi_az=False, engine=db.get("Engine"))
+
+
+# ---------------------------------------------------------------- Aurora / Multi-AZ DB clusters
+
+DB_CLUSTER = "AWS::RDS::DBCluster"
+
+
+@control(
+    "rds.cluster-storage-encrypted",
+    title="RDS DB cluster (Aurora, Multi-AZ cluster) storage is encrypted",
+    resource=DB_CLUSTER,
+    severity=Severity.HIGH,
+    fix="Set StorageEncrypted: true on the DB cluster (an existing cluster: restore an encrypted snapshot copy)",
+    places=(IAC,),
+)
+def cluster_storage_encrypted(c: Resource) -> Verdict:
+    """Template-only for now (no live cluster collector). Aurora Serverless v1 is always encrypted; a
+    cluster restored from a snapshot or replicating another inherits its encryption: UNKNOWN."""
+    value = c.get("StorageEncrypted")
+    if truthy(value):
+        return passed("cluster storage is encrypted", kms_key=c.get("KmsKeyId"))
+    if value is None and str(c.get("EngineMode") or "").lower() == "serverless":
+        return passed("Aurora Serverless v1 clusters are always encrypted", engine_mode="serverless")
+    if value is None:
+        for key in ("SnapshotIdentifier", "SourceDBClusterIdentifier", "ReplicationSourceIdentifier"):
+            source = c.get(key)
+            if source:
+                return unknown(f"the cluster inherits its encryption from {key} {source}", **{key: source})
+    return failed("cluster storage is not encrypted", storage_encrypted=False, engine=c.get("Engine"))
+
+
+@control(
+    "rds.cluster-deletion-protection",
+    title="RDS DB cluster has deletion protection enabled",
+    resource=DB_CLUSTER,
+    severity=Severity.LOW,
+    fix="Set DeletionProtection: true on the DB cluster",
+    places=(IAC,),
+)
+def cluster_deletion_protection(c: Resource) -> Verdict:
+    """Template-only for now (no live cluster collector); CloudFormation's default is off."""
+    if truthy(c.get("DeletionProtection")):
+        return passed("deletion protection is on")
+    return failed("deletion protection is off", deletion_protection=False, engine=c.get("Engine"))
+
+
+@control(
+    "rds.cluster-backup-retention",
+    title="RDS DB cluster keeps automated backups for at least the configured number of days",
+    resource=DB_CLUSTER,
+    severity=Severity.MEDIUM,
+    params={"min_days": 7},
+    fix="Set BackupRetentionPeriod to 7 days or more on the DB cluster",
+    places=(IAC,),
+)
+def cluster_backup_retention(c: Resource, ctx: Context) -> Verdict:
+    """Template-only for now. CloudFormation's (and Terraform's) default retention is 1 day."""
+    want = int(ctx.params.get("min_days") or 7)
+    raw = c.get("BackupRetentionPeriod")
+    try:
+        days = 1 if raw is None else int(str(raw))
+    except ValueError:
+        return unknown(f"BackupRetentionPeriod {raw!r} is not a number")
+    if days >= want:
+        return passed(f"backups are kept {days} day(s)", backup_retention_days=days)
+    return failed(f"backups are kept {days} day(s), fewer than {want}", backup_retention_days=days, minimum=want)

@@ -22,6 +22,9 @@ def _finding(pc: PlannedControl, r: Resource, v: Verdict) -> Finding:
     line = v.evidence.get("line") if v.evidence else None
     if origin.file and isinstance(line, int) and line > 0:
         origin = replace(origin, line=line)  # point at the offending line, not the resource's first
+        piece = v.evidence.get("file")  # a part folded in from another file (a Terraform rule resource)
+        if isinstance(piece, str) and piece:
+            origin = replace(origin, file=piece)
     return Finding(
         control_id=c.id,
         title=c.title,

@@ -72,4 +72,11 @@ FIXES_TF: dict[str, str] = {
     "sqs.queue-encrypted": "Set kms_master_key_id (or sqs_managed_sse_enabled = true) on the aws_sqs_queue.",
     "sqs.queue-policy-exposed": "In the aws_sqs_queue_policy (or the queue's policy argument), name the principals or restrict the \"*\" statement with aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID.",
     "template.hardcoded-secret-property": "Read the value from a sensitive variable without a default, or from aws_secretsmanager_secret_version / manage_master_user_password = true, not a literal.",
+    "ec2.sg-all-ports-open-to-world": "Replace the protocol = \"-1\" (or 0-65535) ingress from 0.0.0.0/0 / ::/0 with ingress for the ports the service needs, from known cidr_blocks or security groups.",
+    "ec2.sg-high-risk-port-open-to-world": "Remove 0.0.0.0/0 and ::/0 from ingress reaching database, cache and queue ports; allow the VPC CIDR or the clients' security_groups instead.",
+    "rds.cluster-backup-retention": "Set backup_retention_period = 7 (or more) on the aws_rds_cluster.",
+    "rds.cluster-deletion-protection": "Set deletion_protection = true on the aws_rds_cluster.",
+    "rds.cluster-storage-encrypted": "Set storage_encrypted = true (and kms_key_id) on the aws_rds_cluster; an existing cluster: restore an encrypted snapshot copy.",
+    "ecr.scan-on-push": "Add image_scanning_configuration { scan_on_push = true } to the aws_ecr_repository.",
+    "ecr.tag-immutability": "Set image_tag_mutability = \"IMMUTABLE\" on the aws_ecr_repository.",
 }

@@ -221,7 +221,12 @@ class Unit:
 class Collected:
     units: list[Unit] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # data files that are no input of ours
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # path -> why it is no input of ours
     not_scanned: dict[str, str] = field(default_factory=dict)  # path -> why (loader absent)
+
+    def skip(self, path: str, reason: str) -> None:
+        self.skipped.append(path)
+        self.skip_reasons[path] = reason
 
 
 def _error_unit(kind: str, file: str, message: str, line: int | None = None) -> Unit:
@@ -318,7 +323,11 @@ def _load_data_file(t: Target, shown: str, opts: IacOptions, out: Collected) -> 
         else:
             out.units.append(_call_loader(ECS_TASK, shown, fn, Path(shown), whole))
         return
-    template_like = cfn.looks_like_template(text) or t.path.suffix.lower() in (".template", ".cfn")
+    # Templates are told by parsing, not by a column-0 key (indented top-level keys are valid
+    # YAML); text that names neither `Resources` nor a format version is no template at all.
+    named = t.path.suffix.lower() in (".template", ".cfn")
+    candidate = named or cfn.could_be_template(text)
+    template_like = named or cfn.looks_like_template(text) or (candidate and cfn.names_aws_types(text))
     if size > opts.max_bytes:
         if t.explicit or template_like:
             out.units.append(_error_unit(
@@ -327,24 +336,32 @@ def _load_data_file(t: Target, shown: str, opts: IacOptions, out: Collected) -> 
                 "templates (CloudFormation accepts at most 1 MB): not read",
             ))
         else:
-            out.skipped.append(shown)
+            out.skip(shown, f"over the {opts.max_bytes / 1048576:.0f} MB limit and names no AWS resource type")
         return
-    if not template_like and not t.explicit:
-        out.skipped.append(shown)
+    if not candidate and not t.explicit:
+        out.skip(shown, "no Resources or AWSTemplateFormatVersion key: not a CloudFormation template")
         return
     try:
         loaded = cfn.load_text(text, shown, opts.params, inline_ignores=opts.inline_ignores)
-    except cfn.NotATemplate:
+    except cfn.NotATemplate as exc:
         if t.explicit:
             out.units.append(_error_unit(
                 CLOUDFORMATION, shown,
                 "not a CloudFormation template, Terraform plan or ECS task definition (no Resources)",
             ))
+        elif exc.nested:  # AWS resources in a file of another tool: said, never skipped silently
+            out.units.append(Unit(CLOUDFORMATION, Loaded(errors=[ParseError(
+                shown, f"AWS resources under `{exc.nested}`, not at a template's top level (another tool's file, "
+                "such as a Serverless Framework serverless.yml): not scanned", None, NOT_EXPANDED)], files=[shown])))
         else:
-            out.skipped.append(shown)
+            out.skip(shown, "parsed, but has no top-level Resources mapping of typed resources: not a template")
         return
     except Exception as exc:  # a loader bug costs one file, never the scan
         out.units.append(_error_unit(CLOUDFORMATION, shown, f"internal error while reading ({type(exc).__name__}: {exc})"))
+        return
+    if not t.explicit and not template_like and not loaded.resources and loaded.errors:
+        # text that mentions `Resources` but is no valid YAML/JSON (a Helm or Jinja template) is not ours
+        out.skip(shown, f"not valid YAML/JSON ({loaded.errors[0].message}) and names no AWS resource type")
         return
     loaded.errors[:0] = [ParseError(shown, p.message, p.line) for p in problems]
     out.units.append(Unit(CLOUDFORMATION, loaded))
@@ -390,14 +407,20 @@ def _place_ignores(ignores: list[InlineIgnore], resources: Iterable[Any]) -> lis
     return out
 
 
+def _ignore_scope(file: str) -> str:
+    """Terraform addresses are unique in a directory, and a finding may point at a rule written in
+    another file of it than its group: an ignore on the group covers it there too."""
+    return os.path.dirname(file) + "/*.tf" if file.endswith(".tf") else file
+
+
 def inline_suppressor(ignores: Iterable[InlineIgnore]) -> suppress.Suppressor:
     by_resource: dict[tuple[str, str], list[InlineIgnore]] = defaultdict(list)
     for ig in ignores:
         if ig.resource_id:
-            by_resource[(ig.file, ig.resource_id)].append(ig)
+            by_resource[(_ignore_scope(ig.file), ig.resource_id)].append(ig)
 
     def covers(f: Finding) -> str | None:
-        for ig in by_resource.get((f.origin.file or "", f.resource_id), ()):
+        for ig in by_resource.get((_ignore_scope(f.origin.file or ""), f.resource_id), ()):
             if fnmatch.fnmatchcase(f.control_id, ig.control_id):
                 where = f"{ig.file}:{ig.line}" if ig.line else ig.file
                 return f"inline ignore ({where}): {ig.reason}"
@@ -637,6 +660,7 @@ def run_iac(paths: Iterable[Path], opts: IacOptions, plan: Plan | None = None) -
             "resources": n_resources,
             "inputs": dict(kinds),
             "skipped": collected.skipped,
+            "skipped_reasons": collected.skip_reasons,
             "not_scanned": collected.not_scanned,
             "paths": [display_path(p) for p in paths],
             "controls": len(plan.controls),

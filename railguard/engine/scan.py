@@ -14,6 +14,7 @@ from railguard.engine.plan import Plan
 from railguard.model import GLOBAL, Gap, Inventory, RunResult
 
 if TYPE_CHECKING:
+    from railguard.executor.settings import ExecutorSettings
     from railguard.sources.aws.deadlines import Timeouts
 
 
@@ -29,6 +30,8 @@ class ScanOptions:
     role_name: str = "OrganizationAccountAccessRole"
     max_workers: int = 16
     timeouts: Timeouts | None = None  # per call and per collector; None: the defaults
+    executor: ExecutorSettings | None = None  # None: the local thread pool (railguard/executor)
+    store_url: str | None = None  # the store distributed units write their slices to
 
 
 def run_scan(
@@ -38,32 +41,22 @@ def run_scan(
     progress_total: Callable[[int], None] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
+    from railguard.executor.seam import executor_for
     from railguard.sources.aws import pseudo
     from railguard.sources.aws.collector import collectors_for, uncovered
-    from railguard.sources.aws.runner import collect
-    from railguard.sources.aws.session import CallCounter, open_sessions
 
     started = time.monotonic()
     now = datetime.now(UTC).replace(microsecond=0)
-    counter = CallCounter()
-    sessions = open_sessions(
-        profile=options.profile, endpoint_url=options.endpoint_url, region=options.region,
-        role_arn=options.role_arn, accounts=options.accounts, org=options.org,
-        role_name=options.role_name, counter=counter, max_pool=max(options.max_workers, 10) * 2,
-        timeouts=options.timeouts,
-    )
     needed = plan.types
     collectors = collectors_for(needed)
-    collected = collect(
-        sessions, collectors, needed, regions=options.regions or None,
-        max_workers=options.max_workers, progress_total=progress_total, progress=progress, now=now,
-    )
+    collected = executor_for(options).collect(needed, options, now=now, progress_total=progress_total,
+                                              progress=progress)
     inventory = Inventory(collected.resources, collected.gaps)
     for t in sorted(uncovered(needed) - {pseudo.ACCOUNT, pseudo.REGION}):  # the runner makes those
         inventory.add_gap(Gap(t, None, GLOBAL, f"railguard has no collector for {t}"))
     findings = evaluate(plan.controls, inventory, now=now)
     infos, items = map_items(plan, findings)
-    accounts = [s.account for s in sessions]
+    accounts = collected.accounts
     regions = sorted({r for rs in collected.regions.values() for r in rs})
     return RunResult(
         kind="scan",
@@ -73,9 +66,10 @@ def run_scan(
         items=items,
         findings=findings,
         gaps=inventory.gaps,
-        api_calls=counter.snapshot(),
+        api_calls=collected.api_calls,
         accounts=accounts,
         regions=regions,
-        meta={"resources": len(inventory), "collectors": [c.name for c in collectors]},
+        meta={"resources": len(inventory), "collectors": [c.name for c in collectors],
+              **({"run_id": collected.run_id} if collected.run_id else {})},
     )
 

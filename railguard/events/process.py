@@ -72,8 +72,9 @@ class Processor:
             heal = getattr(self.responder, "autoheal", None)
             if heal is not None:
                 for d in found:
-                    if self.detector.contexts[d.rule].rule.autoheal:
-                        c.actions += heal(rec, d.rule)
+                    actions = self.detector.contexts[d.rule].rule.autoheal
+                    if actions:
+                        c.actions += heal(rec, d.rule, actions)
         return found
 
 

@@ -20,11 +20,38 @@ from typing import Any
 
 from railguard.events import record as R
 from railguard.events.touched import Touch, touched
+from railguard.model.redact import redact_text
 
 log = logging.getLogger("railguard.events")
 
-# detection id -> (control that fails while the damage lasts, action that undoes it)
-AUTOHEAL = {"cloudtrail.logging-stopped": ("cloudtrail.multi-region-enabled", "cloudtrail.start-logging")}
+TRAIL = "AWS::CloudTrail::Trail"
+
+
+def _set_false(*keys: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda rec: any(R.request(rec).get(k) is False for k in keys)
+
+
+@dataclass(frozen=True)
+class Heal:
+    """What one autoheal action undoes: the records that did that damage, and the `where:` condition
+    that holds on the touched resource while the damage lasts. The built-in guardrail judges the one
+    trail the record touched with it (not the account-wide catalogue control, which passes while any
+    other trail still logs), so verify re-reads that trail and checks the same condition."""
+
+    type: str
+    where: list[dict[str, Any]]
+    did: Callable[[dict[str, Any]], bool]  # undo only what this record changed, nothing else
+
+
+HEALS: dict[str, Heal] = {
+    "cloudtrail.start-logging": Heal(TRAIL, [{"path": "IsLogging", "eq": False}],
+                                     lambda rec: rec.get("eventName") == "StopLogging"),
+    "cloudtrail.multi-region": Heal(TRAIL, [{"any": [{"path": "IsMultiRegionTrail", "eq": False},
+                                                     {"path": "IncludeGlobalServiceEvents", "eq": False}]}],
+                                    _set_false("isMultiRegionTrail", "includeGlobalServiceEvents")),
+    "cloudtrail.log-validation": Heal(TRAIL, [{"path": "EnableLogFileValidation", "eq": False}],
+                                      _set_false("enableLogFileValidation")),
+}
 
 
 class SessionPool:
@@ -94,24 +121,31 @@ class EventResponder:
             return 0
         return self._run(rec, touches, self.rules, {t.type: self.by_type[t.type] for t in touches})
 
-    def autoheal(self, rec: dict[str, Any], rule_id: str) -> int:
-        """Undo what an autoheal detection saw, through the pipeline (a built-in remediate guardrail)."""
-        if rule_id not in AUTOHEAL:
-            return 0
-        from railguard.controls import get_control
-        from railguard.engine.plan import PlannedControl
+    def autoheal(self, rec: dict[str, Any], rule_id: str, actions: Iterable[str]) -> int:
+        """Undo what an autoheal detection saw, through the pipeline: one built-in remediate guardrail per
+        action, judging the touched resource with `HEALS`' condition (safeguards, prior state, verify and
+        journal as for any guardrail; `--apply` still decides whether anything changes)."""
+        from railguard.guardrails.controls import guardrail_controls
         from railguard.remediation.actions import get as get_action
 
-        control_id, action_id = AUTOHEAL[rule_id]
-        try:
-            get_action(action_id)
-        except KeyError:
-            log.warning("autoheal for %s unavailable: action %s is not installed", rule_id, action_id)
-            return 0
-        guard = autoheal_guardrail(rule_id, control_id, action_id)
-        c = get_control(control_id)
-        touches = [t for t in touched(rec) if t.type in c.resource]
-        return self._run(rec, touches, [guard], {t: [PlannedControl(c, dict(c.params))] for t in c.resource})
+        items = 0
+        for action_id in actions:
+            heal = HEALS.get(action_id)
+            if heal is None:
+                log.warning("autoheal for %s: no condition known for action %s", rule_id, action_id)
+                continue
+            if not heal.did(rec):
+                continue
+            try:
+                get_action(action_id)
+            except KeyError:
+                log.warning("autoheal for %s unavailable: action %s is not installed", rule_id, action_id)
+                continue
+            guard = autoheal_guardrail(rule_id, action_id)
+            touches = [t for t in touched(rec) if t.type == heal.type]
+            if touches:
+                items += self._run(rec, touches, [guard], {heal.type: guardrail_controls(guard.guardrail)})
+        return items
 
     def _run(self, rec: dict[str, Any], touches: list[Touch], rules: list[Any],
              controls: dict[str, list[Any]]) -> int:
@@ -138,7 +172,7 @@ class EventResponder:
                     inv = inventory_for(session, pc.control, t.id, t.region, resource_type=t.type)
                 except ReadError as exc:
                     out.unread += 1
-                    log.warning("cannot re-read %s %s: %s", t.type, t.id, exc)
+                    log.warning("cannot re-read %s %s: %s", t.type, t.id, redact_text(str(exc)))
                     continue
                 findings += evaluate([pc], inv, now=now)
                 resources += list(inv)
@@ -153,15 +187,16 @@ class EventResponder:
         return out.items
 
 
-def autoheal_guardrail(rule_id: str, control_id: str, action_id: str) -> Any:
-    """A remediate guardrail, built in, for one autoheal detection."""
+def autoheal_guardrail(rule_id: str, action_id: str) -> Any:
+    """A remediate guardrail, built in, for one autoheal detection and one of its actions."""
     from railguard.guardrails.load import Rule
     from railguard.guardrails.schema import Guardrail
 
+    heal = HEALS[action_id]
     g = Guardrail.model_validate({
-        "name": f"autoheal-{rule_id.replace('.', '-')}", "controls": [control_id], "trigger": ["event"],
-        "mode": "remediate", "action": {"id": action_id},
-        "description": f"built in: undo what detection {rule_id} saw",
+        "name": f"autoheal-{action_id.replace('.', '-')}", "resource": heal.type, "where": heal.where,
+        "trigger": ["event"], "mode": "remediate", "action": {"id": action_id},
+        "description": f"built in: undo what detection {rule_id} saw ({action_id})",
     })
     return Rule(guardrail=g, environments={}, channels={}, source="(built in)")
 

@@ -53,6 +53,7 @@ class Worker:
         dlq_url: str | None = None,
         s3_client: Callable[[], Any] | None = None,
         options: WorkerOptions | None = None,
+        on_beat: Callable[[dict[str, int | float], bool], None] | None = None,
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
@@ -61,6 +62,7 @@ class Worker:
         self.release = release
         self.s3_client = s3_client
         self.opts = options or WorkerOptions()
+        self.on_beat = on_beat  # (counters, final): e.g. save the detector's windows in the store
         self.dlq_url = dlq_url if dlq_url is not None else self._dead_letter_queue()
         self.stop = threading.Event()
         self.messages = 0
@@ -118,7 +120,7 @@ class Worker:
         finally:
             self.stop.set()
             extender.join(timeout=2)
-            self.beat()
+            self.beat(final=True)
 
     def snapshot(self) -> dict[str, int | float]:
         """Counters for the heartbeat and `/metrics`."""
@@ -127,10 +129,15 @@ class Worker:
         return {**self.processor.counters.as_dict(), "messages": self.messages,
                 "dead_lettered": self.dead_lettered, "in_flight": float(in_flight)}
 
-    def beat(self) -> None:
+    def beat(self, final: bool = False) -> None:
         self._last_beat = time.monotonic()
         snap = self.snapshot()
         log.info("railguard watch: %s", " ".join(f"{k}={int(v)}" for k, v in snap.items()))
+        if self.on_beat is not None:
+            try:
+                self.on_beat(snap, final)
+            except Exception as exc:  # the store being away must not stop the worker
+                log.warning("cannot save the worker's state: %s", _describe(exc))
 
     def poll_once(self) -> int:
         """Receive and handle one batch; the number of messages received."""
@@ -217,7 +224,7 @@ class Worker:
 
 def _describe(exc: Exception) -> str:
     """One line about the error, with any secret in its text masked."""
-    from railguard.secrets.redact import redact_text
+    from railguard.model.redact import redact_text
     from railguard.sources.aws.errors import describe
 
     return redact_text(describe(exc))[:500]

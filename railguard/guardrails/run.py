@@ -75,6 +75,10 @@ def run_guardrails(guardrails: GuardrailSet, options: ScanOptions, store: Store,
     """Observe, then run the pipeline; the PipelineResult (with the API calls made) is returned."""
     from railguard.remediation.pipeline import Context, run_pipeline
 
+    if options.executor is not None and options.executor.name != "local":  # fanned out (railguard/executor)
+        from railguard.executor.seam import executor_for
+
+        return executor_for(options).guardrails(guardrails, options, store, apply=apply, trigger=trigger)
     seen = observe(guardrails, options)
     result = run_pipeline(guardrails, seen.findings, seen.inventory, seen.sessions, store, now=seen.now,
                           apply=apply, context=Context(trigger=trigger), covered=seen.covered)

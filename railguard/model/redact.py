@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 _MIN_LEN = 12  # no credential the engine knows is shorter
@@ -36,6 +37,15 @@ def redact_text(text: str) -> str:
     """`text` with every secret the engine finds replaced by its redacted form."""
     if len(text) < _MIN_LEN:
         return text
+    if len(text) > _CACHE_MAX_LEN:
+        return _redact(text)
+    return _redact_cached(text)
+
+
+_CACHE_MAX_LEN = 4096  # reasons and evidence values repeat across thousands of findings: redact each once
+
+
+def _redact(text: str) -> str:
     from railguard.secrets.engine import Engine
     from railguard.secrets.findings import redact
 
@@ -44,6 +54,9 @@ def redact_text(text: str) -> str:
     out = _replace(raw, spans, lambda s: redact(s).encode()).decode("utf-8", "replace")
     out = _AWS_SECRET_SHAPE.sub(lambda m: redact(m.group()) if _looks_like_aws_secret(m.group()) else m.group(), out)
     return _cut_private_keys(out)
+
+
+_redact_cached = lru_cache(maxsize=8192)(_redact)
 
 
 def _replace(raw: bytes, spans: list[tuple[int, int]], sub: Any) -> bytes:

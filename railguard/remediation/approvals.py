@@ -37,6 +37,10 @@ def approve(store: Store, action_id: str, sessions: Mapping[str, Any], *, approv
     from railguard.sources.aws.single import ReadError, read_one
 
     row = _pending(store, action_id)
+    if row.action_id.startswith("ir."):  # an incident-response case: approving it resumes its workflow
+        from railguard.ir.approval import approve_case
+
+        return approve_case(store, row, sessions, approver=approver)
     spec = get(row.action_id)
     session = sessions.get(row.account or "") or (next(iter(sessions.values())) if len(sessions) == 1 else None)
     if session is None:

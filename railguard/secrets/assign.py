@@ -137,6 +137,8 @@ def is_stand_in(value: bytes) -> bool:
     v = value.strip().strip(b"\"'").strip()
     if not v or v.lower() in _BOOLISH or _MASKED.match(v) or is_reference(v) or is_placeholder(v):
         return True
+    if v.startswith((b"ENC[", b"ENC(")):
+        return True  # ciphertext: sops (``ENC[AES256_GCM,data:...]``) and Jasypt (``ENC(...)``) values
     return v.lower().startswith((b"your-", b"your_", b"insert-", b"insert_", b"replace-", b"replace_"))
 
 

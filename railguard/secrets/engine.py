@@ -113,13 +113,19 @@ class Engine:
         # thread pool), allocated once per thread because allocating it per scan() costs ~1 ms.
         self._scratch_proto = hyperscan.Scratch(self._db)
         self._local = threading.local()
-        # per rule, what the hot loop needs, looked up once (attribute access costs per hit)
-        self._plans = [(r, r.regex.finditer, r.back, r.fwd, r.multiline, r.validate) for r in self.rules]
+        # per hyperscan trigger id, what the hot loop needs, looked up once (attribute access costs per
+        # hit): the rule's index, and the regex of the form that fired when the rule has several
+        self._plans: list[tuple[int, Rule, Any, int, int, bool, Any]] = []
+        for rid, r in enumerate(self.rules):
+            forms = r.part_regexes or ((r.regex, r.multiline),) * max(1, len(r.hs_parts))
+            self._plans.extend((rid, r, rx.finditer, r.back, r.fwd, ml, r.validate) for rx, ml in forms)
+        assert len(self._plans) == self._n_triggers
         self._has_aws_id = any(r.id == "aws-access-key-id" for r in self.rules)
         self._aws_secret = next((r for r in self.rules if r.id == "aws-secret-access-key"), None)
 
     # ------------------------------------------------------------------------------------------
     def _candidates(self, buf: bytes) -> list[tuple[int, int]]:
+        """(trigger id, end offset) of every hit that no veto rejects."""
         hits: list[tuple[int, int]] = []
         append = hits.append
 
@@ -134,8 +140,8 @@ class Engine:
         if any(eid >= n for eid, _ in hits):
             # a veto ending where a candidate ends rejects it: drop both before Python verifies anything
             vetoed = {(target[eid], to) for eid, to in hits if eid >= n}
-            return [h for h in ((target[eid], to) for eid, to in hits if eid < n) if h not in vetoed]
-        return [(target[eid], to) for eid, to in hits]
+            return [(eid, to) for eid, to in hits if eid < n and (target[eid], to) not in vetoed]
+        return hits
 
     def scan_bytes(self, buf: bytes, lo_bound: int = 0, hi_bound: int | None = None) -> list[Match]:
         """Verified matches whose secret starts in [lo_bound, hi_bound) of ``buf``."""
@@ -149,10 +155,10 @@ class Engine:
         covered: dict[int, int] = {}
         found: list[Match] = []
         plans = self._plans
-        for rid, to in hits:
-            if covered.get(rid, -1) >= to:
+        for eid, to in hits:
+            if covered.get(eid, -1) >= to:
                 continue
-            rule, finditer, back, fwd, multiline, validate = plans[rid]
+            rid, rule, finditer, back, fwd, multiline, validate = plans[eid]
             lo = max(0, to - back)
             hi = min(n, to + fwd)
             if not multiline:
@@ -169,8 +175,8 @@ class Engine:
                 if validate is not None and not validate(buf, m, secret):
                     continue
                 found.append(Match(rule, s, e, secret))
-                if m.end() > covered.get(rid, -1):
-                    covered[rid] = m.end()
+                if m.end() > covered.get(eid, -1):
+                    covered[eid] = m.end()
         if self._has_aws_id and self._aws_secret is not None:
             found.extend(self._aws_pairs(buf, found))
         return _resolve_overlaps(found)

@@ -47,6 +47,9 @@ class Rule:
     hs_parts: tuple[str, ...] = ()  # hyperscan patterns used instead of ``trigger`` (an alternation split up)
     vetoes: tuple[str, ...] = ()  # hyperscan patterns that, ending where the trigger ends, reject the candidate
     multiline: bool = False  # the match may span lines (PEM bodies, name/value pairs); others sit on one line
+    #: per ``hs_parts`` entry, the verifying regex of that part alone and whether it may span lines: a hit
+    #: is verified by the form that fired, not by the alternation of every form (empty: ``regex`` for all)
+    part_regexes: tuple[tuple[re.Pattern[bytes], bool], ...] = ()
 
 
 _B62_DIGITS_UPPER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -61,16 +64,6 @@ def base62_encode(n: int, width: int = 6, alphabet: str = _B62_DIGITS_UPPER) -> 
     return out.rjust(width, alphabet[0])
 
 
-def _base62_decode(s: str, alphabet: str) -> int | None:
-    n = 0
-    for ch in s:
-        i = alphabet.find(ch)
-        if i < 0:
-            return None
-        n = n * 62 + i
-    return n
-
-
 def crc32_token_ok(token: bytes) -> bool:
     """GitHub/npm token checksum: the last 6 chars are base62(CRC32(the 30 random chars)).
 
@@ -79,7 +72,8 @@ def crc32_token_ok(token: bytes) -> bool:
     """
     body, check = token[4:-6], token[-6:].decode("ascii", "replace")
     crc = binascii.crc32(body)
-    return any(_base62_decode(check, a) == crc for a in (_B62_DIGITS_UPPER, _B62_DIGITS_LOWER))
+    # encoding the checksum (two divmod loops) is cheaper than decoding both ways
+    return check in (base62_encode(crc, 6, _B62_DIGITS_UPPER), base62_encode(crc, 6, _B62_DIGITS_LOWER))
 
 
 _SECRET_GROUPS: dict[re.Pattern[bytes], tuple[int, ...]] = {}
@@ -274,8 +268,10 @@ _ENV_BARE_HS = r"(?:[^\s\"'`$<{%*#;a-z][^\s\"'`;]*|[a-z][^\s\"'`;]*[^\s\"'`;a-z]
 def _env_form_list(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPER) -> list[str]:
     """The ways code and config set an environment variable, each with its name and value groups."""
     return [
-        # os.environ.setdefault("DB_PASSWORD", "..."), os.Setenv, putenv, System.setProperty
-        r"(?:setdefault|[sS]etenv|set_var|putenv|setProperty|SetEnvironmentVariable|define)\([ \t]{0,4}[\"'](?P<k1>" + name
+        # os.environ.setdefault("DB_PASSWORD", "..."), os.Setenv, putenv, System.setProperty, and a lookup's
+        # default: os.environ.get("SECRET_KEY", "..."), getenv, ENV.fetch, PHP env('DB_PASSWORD', '...'), getProperty
+        r"(?:setdefault|[sS]etenv|set_var|putenv|setProperty|SetEnvironmentVariable|define|get|[gG]etenv|env|fetch"
+        r"|getOrDefault|getProperty|get_env)\([ \t]{0,4}[\"'](?P<k1>" + name
         + r")[\"'][ \t]{0,4},[ \t]{0,4}[\"'`](?P<s>" + q + r")[\"'`]",
         # os.environ["DB_PASSWORD"] = "...", ENV["X"] = , $_ENV['X'] =, process.env["X"] =
         r"(?:environ|ENV|env|_ENV|_SERVER)\[[ \t]{0,2}[\"'](?P<k2>" + name + r")[\"'][ \t]{0,2}\][ \t]{0,4}(?:\|\|)?=[ \t]{0,4}"
@@ -284,15 +280,23 @@ def _env_form_list(q: str, b: str, name: str = _ENV_NAME, upper: str = _ENV_UPPE
         r"^[ \t]*ENV[ \t]+(?P<k3>" + name + r")(?:[ \t]+|=)(?:[\"'](?P<s3>" + q + r")[\"']|(?P<s4>" + b + r"))",
         # .env files and shell: DB_PASSWORD=... / export DB_PASSWORD=...
         r"^[ \t]*(?:export[ \t]+)?(?P<k4>" + upper + r")=(?:[\"'](?P<s5>" + q + r")[\"']|(?P<s6>" + b + r"))",
-        # Kubernetes / ECS / compose: name: DB_PASSWORD then value: ... (YAML or JSON)
-        r"(?i:name)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<k5>" + name + r")[\"']?[ \t]{0,4},?[ \t]{0,4}\r?\n?"
+        # Kubernetes / ECS / compose: name: DB_PASSWORD then value: ... (YAML or JSON); Postman and
+        # CloudFormation parameter lists say key: ... value: ...
+        r"(?i:name|key)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?(?P<k5>" + name + r")[\"']?[ \t]{0,4},?[ \t]{0,4}\r?\n?"
         r"[ \t]{0,40}[\"']?(?i:value)[\"']?[ \t]{0,4}[:=][ \t]{0,4}(?:[\"'](?P<s7>" + q + r")[\"']|(?P<s8>" + b + r"))",
         # XML configuration (Maven settings.xml, .NET, Spring): <password>...</password>, <gpg.passphrase>
         r"<(?P<k6>" + name + r")>(?P<s13>" + q + r")</",
+        # property lists (iOS Info.plist): <key>APIToken</key> then <string>...</string>
+        r"<key>(?P<k7>" + name + r")</key>[ \t]{0,8}\r?\n?[ \t]{0,40}<string>(?P<s15>" + q + r")</string>",
+        # .NET appSettings: <add key="ApiToken" value="..." />
+        r"<add[ \t]+key=[\"'](?P<k8>" + name + r")[\"'][ \t]+value=[\"'](?P<s16>" + q + r")[\"']",
     ]
 
 
-def _cli_form_list(q: str, b: str) -> list[str]:
+_PIPED = r"[^\s\"'`$<{%*#;|][^\s\"'`;|]{5,199}"  # a bare value piped on: ends where the pipe starts
+
+
+def _cli_form_list(q: str, b: str, piped: str = _PIPED) -> list[str]:
     """Passwords on a command line: ``docker login -p``, ``redis-server --requirepass``, ``curl -u user:pass``,
     ``sshpass -p``. No name: the flag says password."""
     return [
@@ -302,6 +306,22 @@ def _cli_form_list(q: str, b: str) -> list[str]:
         r"curl[ \t][^\n]{0,200}[ \t](?:-u|--user)[ \t=]+[\"']?[^\s:\"'$]{1,64}:(?:(?P<s11>" + q + r")[\"']|(?P<s12>" + b + r"))",
         # SQL: CREATE ROLE ... PASSWORD '...', CREATE USER ... IDENTIFIED BY '...'
         r"(?i:password|identified[ \t]+by)[ \t]+'(?P<s14>" + q + r")'",
+        # MySQL clients take the password glued to -p: mysql -u app -p'...' / -p... / --password=...
+        r"(?:mysql|mysqldump|mysqladmin|mariadb)[ \t][^\n]{0,160}[ \t](?:-p|--password=)"
+        r"(?:[\"'](?P<s17>" + q + r")[\"']|(?P<s18>" + b + r"))",
+        # a password piped into a registry login: echo "..." | docker login ... --password-stdin
+        r"echo[ \t]+(?:-n[ \t]+)?(?:[\"'](?P<s19>" + q + r")[\"']|(?P<s20>" + piped + r"))[ \t]*\|[ \t]*"
+        r"(?:docker|podman|nerdctl|helm|oras|skopeo|buildah)[ \t]+(?:registry[ \t]+)?login[ \t][^\n]{0,160}--password-stdin",
+        # HTTP basic authentication in code: req.SetBasicAuth("user", "..."), HTTPBasicAuth(...), auth=("user", "...")
+        r"(?:SetBasicAuth|HTTPBasicAuth|BasicAuth|basic_auth|basicAuth|withBasicAuth|auth[ \t]{0,2}=[ \t]{0,2})"
+        r"\([ \t]{0,4}[\"'][^\"'\n]{1,64}[\"'][ \t]{0,4},[ \t]{0,4}[\"'](?P<s21>" + q + r")[\"']",
+        # database connect calls whose third argument is the password: Perl DBI->connect(dsn, user, pw), JDBC
+        # DriverManager.getConnection(url, user, pw), PHP mysqli_connect / new mysqli / new PDO
+        r"(?:DBI->connect|DriverManager\.getConnection|mysqli_connect|new[ \t]+mysqli|new[ \t]+PDO)\("
+        r"[ \t]{0,4}[\"'][^\"'\n]{0,200}[\"'][ \t]{0,4},[ \t]{0,4}[\"'][^\"'\n]{0,64}[\"'][ \t]{0,4},[ \t]{0,4}"
+        r"[\"'](?P<s24>" + q + r")[\"']",
+        # Redis configuration: requirepass ... / masterauth ...
+        r"^[ \t]*(?:requirepass|masterauth)[ \t]+(?:[\"'](?P<s22>" + q + r")[\"']|(?P<s23>" + b + r"))",
     ]
 
 
@@ -334,8 +354,15 @@ _ENV_VETOES = tuple(
     for f in (
         *_env_form_list(_ENV_QUOTED_HS, _ENV_BARE_HS, _ENV_NAME + _POINTER_SUFFIX, _ENV_UPPER + _POINTER_SUFFIX),
         *_env_form_list(_ENV_STAND_IN_Q, _ENV_STAND_IN_B),
-        *_cli_form_list(_ENV_STAND_IN_Q, _ENV_STAND_IN_B),
+        *_cli_form_list(_ENV_STAND_IN_Q, _ENV_STAND_IN_B, r"[^\s\"'`;|]*" + _STAND_IN + r"[^\s\"'`;|]*"),
     )
+)
+
+
+#: each form alone, for verifying a hit of that form (the Kubernetes name/value form spans two lines)
+_ENV_PART_RES = tuple(
+    (re.compile(f.encode(), re.M), r"\r?\n?" in f)
+    for f in (*_env_form_list(_ENV_QUOTED, _ENV_BARE), *_cli_form_list(_ENV_QUOTED, _ENV_BARE))
 )
 
 
@@ -343,8 +370,7 @@ def _env_ok(_buf: bytes, m: re.Match[bytes], s: bytes) -> bool:
     from railguard.secrets.assign import literal_secret, name_strength, uuid_name
 
     # a command-line flag (``-p``, ``--requirepass``, ``-u user:``) has no name: it is a password
-    keys = (m.group("k1"), m.group("k2"), m.group("k3"), m.group("k4"), m.group("k5"), m.group("k6"))
-    name = next((g for g in keys if g), b"password")
+    name = next((v for k, v in m.groupdict().items() if v and k[0] == "k"), b"password")
     key = name.decode("latin-1")
     if _VENDOR_SHAPED.match(s):
         return False  # a vendor's format: its own rule decides
@@ -890,6 +916,7 @@ RULES: list[Rule] = [
         validate=_env_ok,
         priority=SETTER,
         hs_parts=_ENV_PARTS,
+        part_regexes=_ENV_PART_RES,
         vetoes=_ENV_VETOES,
         multiline=True,  # a Kubernetes entry puts the name on the line above the value
         hs_flags=HS_MULTILINE,

@@ -3,6 +3,7 @@ allowlist, and turn verified matches into redacted findings."""
 
 from __future__ import annotations
 
+import io
 import multiprocessing as mp
 import os
 import stat
@@ -52,8 +53,7 @@ BINARY_EXTS = frozenset(
 
 
 def is_vendored(rel: str) -> bool:
-    parts = rel.split("/")
-    if any(p in VENDORED_DIRS for p in parts[:-1]):
+    if "/" in rel and not VENDORED_DIRS.isdisjoint(rel.split("/")[:-1]):
         return True
     return rel.endswith(VENDORED_SUFFIXES)
 
@@ -124,18 +124,50 @@ class SecretScanner:
             line += window.count(b"\n", 0, resp_end)
         return findings
 
-    def scan_file(self, path: Path, rel: str, below: str | None = None) -> list[Finding]:
+    def scan_file(self, path: str | Path, rel: str, below: str | None = None) -> list[Finding]:
         """``below``: the path under the directory the user named (vendored trees are judged
         there, so naming ``vendor/lib`` explicitly scans it)."""
         wanted, excluded_by = self.admit(rel, below)
         if not wanted:
             return []
         try:
-            with open(path, "rb", buffering=0) as fh:
-                return self.scan_reader(fh.read, rel, None, excluded_by)
+            fd = os.open(path, _O_READ)
         except OSError as exc:
             self.stats.errors.append(f"{rel}: {exc.strerror or exc}")
             return []
+        try:
+            # the common case, a file smaller than a window: one read, no file object, no copy
+            size = os.fstat(fd).st_size
+            if size < CHUNK:
+                data = os.read(fd, size + 1)
+                if len(data) <= size:
+                    return self._scan_whole(data, rel, excluded_by)
+            else:
+                data = b""
+            # a large file (or one that grew while we read it) streams in windows; ``scan_reader`` wants
+            # full reads, which a buffered reader gives
+            with open(fd, "rb", closefd=False) as fh:
+                return self.scan_reader(_prefixed(data, fh.read), rel, None, excluded_by)
+        except OSError as exc:
+            self.stats.errors.append(f"{rel}: {exc.strerror or exc}")
+            return []
+        finally:
+            os.close(fd)
+
+    def _scan_whole(self, data: bytes, rel: str, excluded_by: str | None) -> list[Finding]:
+        """A whole file in memory: sniffed from its head, scanned in one pass when it needs no transcoding."""
+        codec = decode_to_utf8(data[:SNIFF])
+        if codec is None:
+            self.stats.skipped_binary += 1
+            return []
+        if codec != "bytes":
+            return self.scan_reader(io.BytesIO(data).read, rel, None, excluded_by)
+        self.stats.files += 1
+        self.stats.bytes += len(data)
+        matches = self.engine.scan_bytes(data)
+        if not matches:
+            return []
+        return self._findings(data, locate(data, matches), rel, None, excluded_by)
 
     # ------------------------------------------------------------------------------------------
     def _findings(self, buf: bytes, matches: list[Match], rel: str, commit: str | None,
@@ -170,7 +202,7 @@ class SecretScanner:
                 findings.extend(self.scan_file(path, rel, below))
         return ScanResult(_sorted(findings), self.stats, "paths")
 
-    def _scan_parallel(self, files: list[tuple[Path, str, str]], jobs: int) -> list[Finding]:
+    def _scan_parallel(self, files: list[tuple[str | Path, str, str]], jobs: int) -> list[Finding]:
         global _WORKER
         _WORKER = self
         batches = [files[i :: jobs * 4] for i in range(jobs * 4)]
@@ -188,10 +220,11 @@ class SecretScanner:
 
 
 PARALLEL_MIN_FILES = 256
+_O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _WORKER: SecretScanner | None = None
 
 
-def _scan_batch(batch: list[tuple[Path, str, str]]) -> tuple[list[Finding], ScanStats]:
+def _scan_batch(batch: list[tuple[str | Path, str, str]]) -> tuple[list[Finding], ScanStats]:
     """Runs in a forked worker: the scanner (and its compiled database) came with the fork."""
     assert _WORKER is not None
     sc = SecretScanner(_WORKER.engine, _WORKER.config, _WORKER.baseline, _WORKER.show_suppressed)
@@ -199,6 +232,19 @@ def _scan_batch(batch: list[tuple[Path, str, str]]) -> tuple[list[Finding], Scan
     for path, rel, below in batch:
         out.extend(sc.scan_file(path, rel, below))
     return out, sc.stats
+
+
+def _prefixed(head: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """``read`` with ``head`` (bytes already read from it) put back in front."""
+    if not head:
+        return read
+    first = io.BytesIO(head)
+
+    def full(n: int) -> bytes:
+        b = first.read(n)
+        return b + read(n - len(b)) if len(b) < n else b
+
+    return full
 
 
 def _reader(blocks: Iterator[bytes]) -> Callable[[int], bytes]:
@@ -242,7 +288,7 @@ def _git_listing(directory: Path) -> list[str] | None:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
-def iter_files(paths: Iterable[Path], root: Path, stats: ScanStats) -> Iterator[tuple[Path, str, str]]:
+def iter_files(paths: Iterable[Path], root: Path, stats: ScanStats) -> Iterator[tuple[str | Path, str, str]]:
     """(file, path relative to root, path below the named directory) for the files under
     ``paths``: git's view (respects .gitignore) inside a work tree, else a walk. Symbolic links
     are skipped. One ``lstat`` (or a directory entry's cached type) per file: listing is a
@@ -267,12 +313,12 @@ def iter_files(paths: Iterable[Path], root: Path, stats: ScanStats) -> Iterator[
                         continue
                 except OSError:
                     continue
-                yield Path(full), prefix + name, name
+                yield full, prefix + name, name
             continue
         yield from _walk(p, p, prefix, "")
 
 
-def _walk(top: Path, directory: Path | str, prefix: str, sub: str) -> Iterator[tuple[Path, str, str]]:
+def _walk(top: Path, directory: Path | str, prefix: str, sub: str) -> Iterator[tuple[str, str, str]]:
     """Files below ``directory`` in name order, skipping vendored directories and symbolic links."""
     try:
         with os.scandir(directory) as it:
@@ -286,4 +332,4 @@ def _walk(top: Path, directory: Path | str, prefix: str, sub: str) -> Iterator[t
             if e.name not in VENDORED_DIRS:
                 yield from _walk(top, e.path, prefix, sub + e.name + "/")
         elif e.is_file():
-            yield Path(e.path), prefix + sub + e.name, sub + e.name
+            yield e.path, prefix + sub + e.name, sub + e.name

@@ -11,6 +11,17 @@ from railguard.model import Resource
 NOT_EXPANDED = "not-expanded"
 
 
+class Piece(dict):
+    """A part folded into its owner (a stand-alone security group rule, an `ingress` block) that
+    remembers where it was written: a control that blames the part (`origin_of`) points the
+    finding at that file and line, so a pull-request annotation lands on the offending rule.
+    Equal to the plain dict it holds."""
+
+    def __init__(self, data: dict, file: str | None, line: int | None) -> None:
+        super().__init__(data)
+        self.origin = (file, line)
+
+
 @dataclass(frozen=True)
 class ParseError:
     """A file (or part of one) that could not be read; the scan of every other file goes on.

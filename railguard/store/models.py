@@ -177,3 +177,28 @@ class SeenEvent(Base):
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     source: Mapped[str] = mapped_column(String(64), default="cloudtrail")
     seen_at: Mapped[datetime]
+
+
+class TaskRow(Base):
+    """One unit of a distributed run (railguard/executor): an account's discovery, one (account, region,
+    collector group) of a scan, or one (account, guardrail). Its slice of results lives here, not in the
+    broker; `attempt` is the token a worker must hold to write it, so a late duplicate cannot."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_run_status", "run_id", "status"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # discover | collect | guardrail
+    account: Mapped[str | None] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(32))
+    unit: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed | cancelled
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    worker: Mapped[str | None] = mapped_column(String(128))
+    queued_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    api_calls: Mapped[dict[str, Any]] = mapped_column(default=dict)

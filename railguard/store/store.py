@@ -26,6 +26,7 @@ class Store:
     """The database and its repositories: `runs`, `findings`, `journal`, `exceptions`, `notifications`, `events`."""
 
     def __init__(self, engine: Engine) -> None:
+        from railguard.store.cases import CaseRepo
         from railguard.store.events import EventRepo
         from railguard.store.exceptions import ExceptionRepo
         from railguard.store.findings import FindingRepo
@@ -41,6 +42,7 @@ class Store:
         self.exceptions = ExceptionRepo(self)
         self.notifications = NotificationRepo(self)
         self.events = EventRepo(self)
+        self.cases = CaseRepo(self)  # incident-response cases (railguard.ir)
 
     @property
     def url(self) -> str:

@@ -20,7 +20,7 @@ TF = FIXTURES / "tf"
 
 
 def scan(*paths: Path, **kw: object) -> RunResult:
-    return run_iac(list(paths), IacOptions(**kw))  # type: ignore[arg-type]
+    return run_iac(list(paths), IacOptions(**{"show_pass": True, **kw}))  # type: ignore[arg-type]  # keep PASS findings
 
 
 def _by(run: RunResult, control_id: str) -> list[Result]:

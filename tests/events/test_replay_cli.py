@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from railguard.cli.exitcodes import FINDINGS, PARTIAL, USAGE, UserError
@@ -89,6 +90,42 @@ def test_detections_list() -> None:
     ids = {r["id"] for r in rules}
     assert {"root.console-login", "cloudtrail.logging-stopped", "iam.access-key-many-ips"} <= ids
     stop = next(r for r in rules if r["id"] == "cloudtrail.logging-stopped")
-    assert stop["autoheal"] == "cloudtrail.start-logging" and stop["technique"] == "T1562.008"
+    assert stop["autoheal"] == ["cloudtrail.start-logging"] and stop["technique"] == "T1562.008"
     code, out, _ = invoke("detections", "list")
     assert "signin.failed-login-burst" in out and "threshold=5" in out
+
+
+def test_replay_with_guardrails_assesses_what_events_touched_and_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from railguard.store import open_store
+    from tests.remediation.pipehelp import world_open, world_open_group
+
+    for k in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    guard = tmp_path / "guardrails.yaml"
+    guard.write_text("guardrails:\n  - name: no-admin-ports\n    controls: [ec2.sg-admin-port-open-to-world]\n"
+                     "    trigger: [event]\n    mode: remediate\n    action: {id: ec2.restrict-world-ingress}\n")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = f"sqlite:///{tmp_path / 'rg.db'}"
+    with mock_aws():
+        gid = world_open_group("web")
+        account = boto3.client("sts").get_caller_identity()["Account"]
+        rec = ct("AuthorizeSecurityGroupIngress", "ec2", account=account, event_id="ev-open", request={
+            "groupId": gid, "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 22, "toPort": 22,
+                                                         "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}})
+        write_log(logs, log_name(account, "us-east-1", "20240501T1005Z", 1), [rec])
+        code, out, err = invoke("events", "replay", str(logs), "--guardrails", str(guard), "--db", db)
+        assert code == 0, err
+        assert "change.security-group" in out  # the detections still run beside the guardrails
+        assert world_open(gid)  # assess: the port stays open
+        store = open_store(db)
+        (finding,) = store.findings.query(control="ec2.sg-admin-port-open-to-world")
+        assert finding.resource_id == gid and finding.last_principal == rec["userIdentity"]["arn"]
+        assert all(r.status != "applied" for r in store.journal.query())

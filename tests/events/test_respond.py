@@ -64,6 +64,8 @@ def test_event_closes_the_port_and_journals_who_did_it(store: Store) -> None:
     (finding,) = store.findings.query(control="ec2.sg-admin-port-open-to-world")
     who = f"arn:aws:sts::{account}:assumed-role/dev/bob"
     assert (finding.last_principal, finding.resource_id) == (who, gid)
+    assert finding.last_source_ip == "203.0.113.8" and finding.last_user_agent  # who, from where, with what
+    assert (row.source_ip, row.principal) == ("203.0.113.8", who)
     history = store.findings.history(resource_id=gid, account=account, fingerprint=finding.fingerprint)
     assert history.principal == who and f"last by {who}" in history.line()
 
@@ -96,21 +98,77 @@ def _has_action(action_id: str) -> bool:
     return any(a.id == action_id for a in all_actions())
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the built-in autoheal guardrail does not yet restart the trail (no action journaled)")
-@pytest.mark.skipif(not _has_action("cloudtrail.start-logging"), reason="the CloudTrail actions are not installed")
-def test_stop_logging_autoheal(store: Store) -> None:
-    s3, ct_client = boto3.client("s3"), boto3.client("cloudtrail", region_name=REGION)
-    s3.create_bucket(Bucket="trail-logs")
-    trail = ct_client.create_trail(Name="main", S3BucketName="trail-logs", IsMultiRegionTrail=True)
+needs_trail_actions = pytest.mark.skipif(not _has_action("cloudtrail.start-logging"),
+                                         reason="the CloudTrail actions are not installed")
+
+
+def stopped_trail(**kw: Any) -> tuple[Any, str, str]:
+    boto3.client("s3").create_bucket(Bucket="trail-logs")
+    ct_client = boto3.client("cloudtrail", region_name=REGION)
+    arn = ct_client.create_trail(Name="main", S3BucketName="trail-logs", IsMultiRegionTrail=True, **kw)["TrailARN"]
     ct_client.start_logging(Name="main")
     ct_client.stop_logging(Name="main")
-    account = boto3.client("sts").get_caller_identity()["Account"]
-    rec = ct("StopLogging", "cloudtrail", account=account, who=assumed_role("intruder", "x", account=account),
-             request={"name": trail["TrailARN"]}, event_id="ev-stop-1")
+    return ct_client, arn, boto3.client("sts").get_caller_identity()["Account"]
+
+
+def stop_record(arn: str, account: str, role: str = "intruder") -> dict[str, Any]:
+    """As CloudTrail writes StopLogging: `requestParameters.name` is the trail name or ARN, `responseElements` null."""
+    return ct("StopLogging", "cloudtrail", account=account, who=assumed_role(role, "x", account=account),
+              request={"name": arn}, response=None, event_id="ev-stop-1")
+
+
+def heal(store: Store, rec: dict[str, Any], *, apply: bool = True, detector: Detector | None = None) -> list[Any]:
     found: list[Any] = []
-    proc = Processor(Detector(), found.append, EventResponder([], SessionPool(region=REGION), store, apply=True))
+    proc = Processor(detector or Detector(), found.append,
+                     EventResponder([], SessionPool(region=REGION), store, apply=apply))
     proc.process(rec)
-    assert [d.rule for d in found] == ["cloudtrail.logging-stopped"]
+    return [d.rule for d in found]
+
+
+@needs_trail_actions
+def test_stop_logging_autoheal(store: Store) -> None:
+    ct_client, arn, account = stopped_trail()
+    assert heal(store, stop_record(arn, account)) == ["cloudtrail.logging-stopped"]
     assert ct_client.get_trail_status(Name="main")["IsLogging"] is True
-    rows = store.journal.query()
-    assert [(x.action_id, x.status, x.trigger) for x in rows] == [("cloudtrail.start-logging", "applied", "event")]
+    (row,) = store.journal.query()
+    assert (row.action_id, row.status, row.trigger, row.resource_id) == ("cloudtrail.start-logging", "applied",
+                                                                          "event", arn)
+    assert row.guardrail == "autoheal-cloudtrail-start-logging"
+    assert row.prior["IsLogging"] is False  # the prior state that undoes it
+    # the same record again (a redelivery after the heal): the trail logs, nothing more is done
+    heal(store, stop_record(arn, account))
+    assert [x.status for x in store.journal.query()] == ["applied"]
+
+
+@needs_trail_actions
+def test_autoheal_is_dry_run_without_apply(store: Store) -> None:
+    ct_client, arn, account = stopped_trail()
+    assert heal(store, stop_record(arn, account), apply=False) == ["cloudtrail.logging-stopped"]
+    assert ct_client.get_trail_status(Name="main")["IsLogging"] is False
+    assert all(x.status != "applied" for x in store.journal.query())
+
+
+@needs_trail_actions
+def test_allow_listed_principal_is_neither_flagged_nor_healed(store: Store) -> None:
+    from railguard.events.detector import RuleOverride
+
+    ct_client, arn, account = stopped_trail()
+    det = Detector(overrides={"cloudtrail.logging-stopped": RuleOverride(allow=("arn:aws:iam::*:role/maintenance",))})
+    # the CIS 4.x change rule still reports the change; the allow-listed stop is not an incident to undo
+    assert heal(store, stop_record(arn, account, role="maintenance"), detector=det) == ["change.cloudtrail"]
+    assert ct_client.get_trail_status(Name="main")["IsLogging"] is False and store.journal.query() == []
+
+
+@needs_trail_actions
+def test_trail_made_single_region_is_healed(store: Store) -> None:
+    ct_client, arn, account = stopped_trail()
+    ct_client.start_logging(Name="main")
+    ct_client.update_trail(Name="main", IsMultiRegionTrail=False)
+    rec = ct("UpdateTrail", "cloudtrail", account=account, who=assumed_role("intruder", "x", account=account),
+             request={"name": "main", "isMultiRegionTrail": False},
+             response={"name": "main", "s3BucketName": "trail-logs", "isMultiRegionTrail": False, "trailARN": arn,
+                       "includeGlobalServiceEvents": True, "logFileValidationEnabled": False})
+    assert heal(store, rec) == ["cloudtrail.trail-weakened"]
+    assert ct_client.describe_trails(trailNameList=["main"])["trailList"][0]["IsMultiRegionTrail"] is True
+    assert [(x.action_id, x.status) for x in store.journal.query() if x.status == "applied"] == [
+        ("cloudtrail.multi-region", "applied")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,49 @@ def test_failed_unmapped_and_null_records_touch_nothing() -> None:
     assert touched(ct("AuthorizeSecurityGroupIngress", "ec2", request=None)) == []
     assert touched(ct("RunInstances", "ec2", response={"instancesSet": None})) == []
     assert touched({"eventName": "StopLogging"}) == []
+
+
+def _put(node: dict[str, Any], parts: list[str], value: str) -> None:
+    """Place `value` at a dotted path of the table (`a.b[].c`), building dicts and one-item lists."""
+    head, rest = parts[0], parts[1:]
+    many = head.endswith("[]")
+    key = head[:-2] if many else head
+    if not rest:
+        node[key] = [value] if many else value
+        return
+    child: dict[str, Any] = {}
+    node[key] = [child] if many else child
+    _put(child, rest, value)
+
+
+def _placed(event: str, source: str, place: str) -> tuple[dict[str, Any], str]:
+    """A record with the identifier at `place` only, and the id `touched` must read from it."""
+    rec = ct(event, source, request=None, response=None)
+    path, _, modifier = place.partition("|")
+    if "{" in path:
+        return rec, path.format(account=ACCOUNT, region=rec["awsRegion"])
+    if "." not in path:
+        return rec, path
+    raw = f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/thing-1" if modifier == "tail" else "thing-1"
+    _put(rec, path.split("."), raw)
+    return rec, "thing-1"
+
+
+ENTRIES = sorted(table().values(), key=lambda e: (e.service, e.event))
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[f"{e.service}:{e.event}" for e in ENTRIES])
+def test_every_mapped_call_reads_each_id_place_and_ignores_failed_or_null_records(entry: Any) -> None:
+    for rtype, places in entry.touches:
+        for place in places:
+            rec, want = _placed(entry.event, entry.service, place)
+            got = [(t.type, t.id) for t in touched(rec)]
+            assert (rtype, want) in got, (place, got)
+            failed = dict(rec, errorCode="AccessDenied", errorMessage="User is not authorized")
+            assert touched(failed) == []  # a denied call changed nothing
+            if "." not in place.partition("|")[0]:
+                break  # a template or default always yields: later places are fallbacks never reached
+    bare = ct(entry.event, entry.service, request=None, response=None)
+    for t in touched(bare):  # null parameters: only account-wide ids (templates, defaults) remain
+        assert "thing-1" not in t.id
+    assert touched(dict(bare, eventSource=None, eventName=None)) == []

@@ -119,8 +119,9 @@ def test_watch_closes_the_port_once_and_dead_letters_bad_input(url: str, tmp_pat
     sqs.send_message(QueueUrl=q, MessageBody="{not json")
     sqs.send_message(QueueUrl=q, MessageBody=json.dumps({"detail-type": "EC2 Instance State-change Notification",
                                                          "source": "aws.ec2", "detail": {}}))
-    out, err = finish(watch(url, q, tmp_path))
+    out, err = finish(watch(url, q, tmp_path, "--metrics-port", "0"))
     assert not is_open(url, gid)
+    assert "metrics on http://127.0.0.1:" in err  # opt-in, loopback by default
     store = open_store(f"sqlite:///{tmp_path / 'rg.db'}")
     rows = store.journal.query()
     assert [(r.resource_id, r.status, r.trigger) for r in rows] == [(gid, "applied", "event")]
@@ -147,7 +148,6 @@ def test_two_workers_on_one_queue_act_once(url: str, tmp_path: Path) -> None:
     assert sorted(r.resource_id for r in rows if r.status == "applied") == sorted(groups)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the built-in autoheal guardrail does not yet restart the trail (no action journaled)")
 def test_stopped_trail_is_started_again(url: str, tmp_path: Path) -> None:
     from railguard.remediation.actions import all_actions
 
@@ -165,6 +165,9 @@ def test_stopped_trail_is_started_again(url: str, tmp_path: Path) -> None:
     out, _ = finish(watch(url, q, tmp_path))
     assert trails.get_trail_status(Name="main")["IsLogging"] is True
     assert any(json.loads(x)["detection"]["rule"] == "cloudtrail.logging-stopped" for x in out.splitlines())
+    rows = open_store(f"sqlite:///{tmp_path / 'rg.db'}").journal.query()
+    assert [(r.action_id, r.status, r.trigger, r.resource_id) for r in rows] == [
+        ("cloudtrail.start-logging", "applied", "event", arn)]
 
 
 def test_deploy_then_undeploy_with_the_console_script(url: str) -> None:

@@ -36,7 +36,8 @@ NO_CFN_FAIL_FIXTURE = {
 
 
 def scan(*paths: Path, **kw: object) -> RunResult:
-    return run_iac(list(paths), IacOptions(**kw))  # type: ignore[arg-type]
+    """A scan that keeps its PASS findings (these tests read them; a default scan only counts them)."""
+    return run_iac(list(paths), IacOptions(**{"show_pass": True, **kw}))  # type: ignore[arg-type]
 
 
 def results_of(run: RunResult, control_id: str) -> list[Result]:
@@ -58,7 +59,7 @@ def test_control_fixture(control_id: str, expect: str) -> None:
 
     if not has_control(control_id):
         pytest.skip(f"{control_id} is not in this build")
-    run = scan(CFN / control_id / f"{expect}.yaml", only_controls=[control_id])
+    run = scan(CFN / control_id / f"{expect}.yaml", only_controls=[control_id], show_pass=True)
     got = results_of(run, control_id)
     assert not [f for f in run.findings if f.result == Result.ERROR], run.findings
     if expect == "fail":
@@ -367,7 +368,7 @@ Resources:
 def test_conditions_left_open_are_decided_when_every_branch_agrees(tmp_path: Path) -> None:
     p = tmp_path / "t.yaml"
     p.write_text(BRANCHES)
-    run = scan(p, only_controls=["ec2.sg-admin-port-open-to-world"])
+    run = scan(p, only_controls=["ec2.sg-admin-port-open-to-world"], show_pass=True)
     got = {f.resource_id: f for f in run.findings}
     assert got["BothPrivate"].result == Result.PASS and "whichever way Prod go" in got["BothPrivate"].reason
     assert got["BothOpen"].result == Result.FAIL

@@ -110,3 +110,44 @@ def test_a_real_azure_key_next_to_the_emulator_shape_is_reported(engine: Engine)
     key = base64.b64encode(random.Random(5).randbytes(64)).decode()
     text = f"DefaultEndpointsProtocol=https;AccountName=prodstore;AccountKey={key};EndpointSuffix=core.windows.net\n"
     assert _ids(engine, text) == ["azure-storage-connection-string"]
+
+
+# Forms the second independent holdout found missing (issue 13): each written as users write it, and
+# the stand-in or reference beside it that must stay quiet.
+@pytest.mark.parametrize("text", [
+    f'SECRET_KEY = os.environ.get("SECRET_KEY", "{PW}x9Qz")\n',
+    f"'password' => env('DB_PASSWORD', '{PW}'),\n",
+    f'token = ENV.fetch("API_TOKEN", "{PW}x9Qz")\n',
+    f'{{\n  "key": "api_key",\n  "value": "{PW}x9Qz4hT7"\n}}\n',
+    f"\t<key>BackendAPIToken</key>\n\t<string>{PW}x9Qz4hT7</string>\n",
+    f'<add key="SmtpPassword" value="{PW}" />\n',
+    f"requirepass {PW}\n",
+    f"mysql -h db -u app -p'{PW}' shop < dump.sql\n",
+    f"mysqldump -u root -p{PW} shop > shop.sql\n",
+    f'echo "{PW}" | docker login ghcr.io -u bot --password-stdin\n',
+    f'req.SetBasicAuth("api", "{PW}")\n',
+    f'requests.get(url, auth=("api", "{PW}"))\n',
+    f'my $dbh = DBI->connect("dbi:Pg:dbname=reports;host=db", "reports", "{PW}");\n',
+    f'DriverManager.getConnection("jdbc:postgresql://db/shop", "shop", "{PW}");\n',
+])
+def test_more_ways_of_setting_a_password_are_found(engine: Engine, text: str) -> None:
+    assert _ids(engine, text) == ["env-secret"]
+
+
+@pytest.mark.parametrize("text", [
+    'SECRET_KEY = os.environ.get("SECRET_KEY", "")\n',
+    "'password' => env('DB_PASSWORD', null),\n",
+    'password = request.form.get("password", "changeme")\n',
+    '{"key": "base_url", "value": "https://staging.api.acme.test"}\n',
+    "\t<key>BuildCommit</key>\n\t<string>release-4.12</string>\n",
+    "# requirepass foobared\n",
+    "mysql -u root -p shop\n",
+    'echo "$DOCKER_PASSWORD" | docker login -u bot --password-stdin\n',
+    'req.SetBasicAuth(user, os.Getenv("API_PASSWORD"))\n',
+    'System.getProperty("db.password", "${DB_PASS}")\n',
+    '$db = new PDO("mysql:host=localhost;dbname=shop", "shop", "");\n',
+    "db_password: ENC[AES256_GCM,data:1pmAg0jlidxjyRtClehpkg==,iv:oA0U38kYr9grgr6DJpwzEJl0JG9goAFDwnF4dzA2KDk=,type:str]\n",
+    "spring.datasource.password: ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)\n",
+])
+def test_their_stand_ins_and_references_are_not(engine: Engine, text: str) -> None:
+    assert _ids(engine, text) == []

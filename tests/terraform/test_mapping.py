@@ -91,7 +91,7 @@ resource "aws_vpc_security_group_egress_rule" "all" {
     assert len(ld.resources) == 1
 
 
-def test_rule_for_a_group_outside_the_config_is_kept_as_cfn_rule(tmp_path):
+def test_rule_for_a_group_outside_the_config_is_a_group_of_its_own(tmp_path):
     ld = load(tmp_path, '''
 resource "aws_security_group_rule" "ssh" {
   type              = "ingress"
@@ -101,8 +101,8 @@ resource "aws_security_group_rule" "ssh" {
   protocol          = "tcp"
   cidr_blocks       = ["0.0.0.0/0"]
 }''')
-    r = one(ld, "AWS::EC2::SecurityGroupIngress")
-    assert r.get("GroupId") == "sg-123" and r.get("CidrIp") == "0.0.0.0/0"
+    r = one(ld, "AWS::EC2::SecurityGroup")  # as CloudFormation's loader does for a stand-alone rule
+    assert r.get("GroupId") == "sg-123" and r.get("SecurityGroupIngress.0.CidrIp") == "0.0.0.0/0"
 
 
 def test_network_acl_inline_and_rule_resources(tmp_path):

@@ -16,7 +16,7 @@ def _trail(req: dict[str, Any]) -> str:
 
 
 @rule("cloudtrail.logging-stopped", title="CloudTrail logging stopped", severity=Severity.CRITICAL,
-      events=["StopLogging"], source=CLOUDTRAIL, technique="T1562.008", autoheal="cloudtrail.start-logging")
+      events=["StopLogging"], source=CLOUDTRAIL, technique="T1562.008", autoheal=["cloudtrail.start-logging"])
 def logging_stopped(rec: dict[str, Any], ctx: RuleContext) -> str | None:
     """With logging stopped nothing after this call is recorded. Autoheal starts it again."""
     if R.succeeded(rec) and not ctx.allowed(rec):
@@ -34,7 +34,8 @@ def trail_deleted(rec: dict[str, Any], ctx: RuleContext) -> str | None:
 
 
 @rule("cloudtrail.trail-weakened", title="CloudTrail trail weakened", severity=Severity.HIGH,
-      events=["UpdateTrail", "PutEventSelectors", "PutBucketLifecycle", "CreateTrail"], technique="T1562.008")
+      events=["UpdateTrail", "PutEventSelectors", "PutBucketLifecycle", "CreateTrail"], technique="T1562.008",
+      autoheal=["cloudtrail.multi-region", "cloudtrail.log-validation"])
 def trail_weakened(rec: dict[str, Any], ctx: RuleContext) -> str | None:
     """Less is recorded or kept: one region only, no global events, no validation, management events
     off or reduced by event selectors, or an S3 lifecycle expiring the log bucket's objects."""

@@ -42,7 +42,7 @@ class Rule:
     technique: str | None = None  # MITRE ATT&CK technique id
     params: Mapping[str, Any] = field(default_factory=dict)  # threshold, window (seconds), ...
     ci_exempt: bool = False  # changes by the configured CI/CD roles are expected: not flagged
-    autoheal: str | None = None  # remediation action id that undoes what the rule saw
+    autoheal: tuple[str, ...] = ()  # remediation action ids that undo what the rule saw
     fallback: bool = False  # reported only when no other rule fired on the same record
     description: str = ""
 
@@ -60,7 +60,7 @@ def rule(
     technique: str | None = None,
     params: Mapping[str, Any] | None = None,
     ci_exempt: bool = False,
-    autoheal: str | None = None,
+    autoheal: Iterable[str] = (),
     fallback: bool = False,
 ) -> Callable[[RuleFn], RuleFn]:
     def register(fn: RuleFn) -> RuleFn:
@@ -69,7 +69,7 @@ def rule(
         _RULES[id] = Rule(
             id=id, title=title, severity=severity, fn=fn, events=None if events is None else frozenset(events),
             source=source, technique=technique, params=dict(params or {}), ci_exempt=ci_exempt,
-            autoheal=autoheal, fallback=fallback, description=inspect.getdoc(fn) or "",
+            autoheal=tuple(autoheal), fallback=fallback, description=inspect.getdoc(fn) or "",
         )
         return fn
 

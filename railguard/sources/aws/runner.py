@@ -89,50 +89,24 @@ def collect(
     out = Collected()
     tasks: list[tuple[AccountSession, Collector, str, str]] = []
     for sess in sessions:
-        if sess.error:
-            out.gaps.append(Gap("*", sess.account, GLOBAL, sess.error))
-            out.regions[sess.account] = []
-            out.resources.append(_account_resource(sess.account, []))
+        entered = enter_account(sess, regions)
+        out.gaps.extend(entered.gaps)
+        out.resources.extend(entered.resources)
+        out.regions[sess.account] = entered.regions
+        if entered.home is None:
             continue
-        try:
-            acct_regions = discover_regions(sess, regions)
-        except RegionError:
-            raise
-        except Exception as exc:
-            out.gaps.append(Gap("*", sess.account, GLOBAL, f"cannot list regions ({describe(exc)})"))
-            out.regions[sess.account] = []
-            out.resources.append(_account_resource(sess.account, []))
-            continue
-        out.regions[sess.account] = acct_regions
-        out.resources.append(_account_resource(sess.account, acct_regions))
-        for reg in acct_regions:
-            out.resources.append(
-                Resource(
-                    type=pseudo.REGION, id=f"{sess.account}/{reg}", properties={"RegionName": reg},
-                    account=sess.account, region=reg, origin=Origin(account=sess.account, region=reg),
-                    name=reg,
-                )
-            )
-        home = sess.session.region_name or (acct_regions[0] if acct_regions else "us-east-1")
         for col in collectors:
             if col.scope == REGIONAL:
-                tasks.extend((sess, col, reg, reg) for reg in acct_regions)
+                tasks.extend((sess, col, reg, reg) for reg in entered.regions)
             else:
-                tasks.append((sess, col, home, GLOBAL))
+                tasks.append((sess, col, entered.home, GLOBAL))
 
     if progress_total:
         progress_total(len(tasks))
 
     def run(task: tuple[AccountSession, Collector, str, str]) -> tuple[list[Resource], list[Gap]]:
         sess, col, reg, scope_reg = task
-        ctx = CollectContext(sess, reg, scope_reg, needed_set, now=now)
-        try:
-            with collector_deadline(sess.timeouts.collector, f"{col.name} in {scope_reg}"):
-                resources = list(col.fn(ctx))
-        except Exception as exc:
-            reason = f"{col.name} collector failed in {scope_reg} ({describe(exc)})"
-            return [], ctx.gaps + [Gap(t, sess.account, scope_reg, reason) for t in col.yields]
-        return resources, ctx.gaps
+        return run_collector(sess, col, reg, scope_reg, needed_set, now)
 
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="collect") as pool:
         futures = {pool.submit(run, t): t for t in tasks}
@@ -144,6 +118,55 @@ def collect(
                 _, col, _, scope_reg = futures[fut]
                 progress(f"{col.name} {scope_reg}")
     return out
+
+
+@dataclass
+class Entered:
+    """An account entered: its pseudo-resources, its gaps, the regions to read and the home region
+    of its global collectors (None when nothing can be read in it)."""
+
+    resources: list[Resource]
+    gaps: list[Gap]
+    regions: list[str]
+    home: str | None
+
+
+def enter_account(sess: AccountSession, regions: Iterable[str] | None) -> Entered:
+    """Discover an account's regions and make its `RailGuard::AWS::Account` and `::Region` resources
+    (the executors plan their units from this). Raises `RegionError` for a mistyped region."""
+    if sess.error:
+        return Entered([_account_resource(sess.account, [])], [Gap("*", sess.account, GLOBAL, sess.error)], [], None)
+    try:
+        acct_regions = discover_regions(sess, regions)
+    except RegionError:
+        raise
+    except Exception as exc:
+        return Entered([_account_resource(sess.account, [])],
+                       [Gap("*", sess.account, GLOBAL, f"cannot list regions ({describe(exc)})")], [], None)
+    resources = [_account_resource(sess.account, acct_regions)]
+    for reg in acct_regions:
+        resources.append(
+            Resource(
+                type=pseudo.REGION, id=f"{sess.account}/{reg}", properties={"RegionName": reg},
+                account=sess.account, region=reg, origin=Origin(account=sess.account, region=reg),
+                name=reg,
+            )
+        )
+    home = sess.session.region_name or (acct_regions[0] if acct_regions else "us-east-1")
+    return Entered(resources, [], acct_regions, home)
+
+
+def run_collector(sess: AccountSession, col: Collector, reg: str, scope_reg: str, needed: frozenset[str],
+                  now: datetime) -> tuple[list[Resource], list[Gap]]:
+    """One collector in one account and region: its resources, or gaps for every type it yields."""
+    ctx = CollectContext(sess, reg, scope_reg, needed, now=now)
+    try:
+        with collector_deadline(sess.timeouts.collector, f"{col.name} in {scope_reg}"):
+            resources = list(col.fn(ctx))
+    except Exception as exc:
+        reason = f"{col.name} collector failed in {scope_reg} ({describe(exc)})"
+        return [], ctx.gaps + [Gap(t, sess.account, scope_reg, reason) for t in col.yields]
+    return resources, ctx.gaps
 
 
 def _account_resource(account: str, regions: list[str]) -> Resource:

@@ -27,16 +27,26 @@ from typing import Any
 from railguard.model import Origin, Resource, Unknown
 from railguard.sources.cloudformation.parse import Parsed, TemplateSyntaxError, parse_json, parse_yaml
 from railguard.sources.cloudformation.resolve import NOVALUE, CircularReference, Resolver
-from railguard.sources.loaded import NOT_EXPANDED, InlineIgnore, Loaded, ParseError, scan_ignore_comments
+from railguard.sources.loaded import (
+    NOT_EXPANDED,
+    InlineIgnore,
+    Loaded,
+    ParseError,
+    Piece,
+    scan_ignore_comments,
+)
 
 __all__ = [
     "MAX_BYTES",
     "PARAMETER_TYPE",
     "NotATemplate",
     "TemplateLoaded",
+    "could_be_template",
     "load_file",
     "load_text",
     "looks_like_template",
+    "names_aws_types",
+    "nested_aws_resources",
 ]
 
 MAX_BYTES = 5 * 1024 * 1024  # CloudFormation itself accepts 1 MB; above 5 MB a file is refused
@@ -75,12 +85,58 @@ class UnknownProperties(dict[str, Any]):
 
 
 class NotATemplate(Exception):
-    """The file parsed but is not a CloudFormation template (no `Resources` mapping)."""
+    """The file parsed but is not a CloudFormation template (no `Resources` mapping).
+
+    `nested` names where AWS resource definitions sit below the top level (a Serverless
+    Framework `resources.Resources`, a template kept under another key): such a file is
+    never skipped silently."""
+
+    def __init__(self, file: str, nested: str | None = None) -> None:
+        super().__init__(file)
+        self.nested = nested
+
+
+def nested_aws_resources(data: Any, path: str = "", depth: int = 0) -> str | None:
+    """The path of a `Resources` mapping holding `Type: AWS::...` entries below the top level."""
+    if depth > 6:
+        return None
+    if isinstance(data, dict):
+        for k, v in data.items():
+            here = f"{path}.{k}" if path else str(k)
+            if k == "Resources" and path and isinstance(v, dict) and any(
+                isinstance(x, dict) and isinstance(x.get("Type"), str) and x["Type"].startswith("AWS::")
+                for x in v.values()
+            ):
+                return here
+            found = nested_aws_resources(v, here, depth + 1)
+            if found:
+                return found
+    elif isinstance(data, list):
+        for i, v in enumerate(data[:100]):
+            found = nested_aws_resources(v, f"{path}[{i}]", depth + 1)
+            if found:
+                return found
+    return None
 
 
 def looks_like_template(text: str) -> bool:
-    """Cheap pre-check before parsing: only text that could be a template is parsed."""
+    """Cheap pre-check: a top-level key at column 0. Directory scans do not rely on it (a
+    template whose top-level keys are indented is valid YAML): see `could_be_template`."""
     return _TEXT_HINT.search(text) is not None
+
+
+_AWS_TYPE = re.compile(r"""["']?Type["']?\s*:\s*["']?AWS::""")
+
+
+def could_be_template(text: str) -> bool:
+    """Cheaper than a parse and never wrong the other way: a template names `Resources` (or
+    its format version) somewhere; text without either word is no template."""
+    return "Resources" in text or "AWSTemplateFormatVersion" in text
+
+
+def names_aws_types(text: str) -> bool:
+    """Does the text declare `Type: AWS::...` entries (what a template's resources look like)?"""
+    return _AWS_TYPE.search(text) is not None
 
 
 def is_template(data: Any) -> bool:
@@ -144,7 +200,7 @@ def load_text(
     except TemplateSyntaxError as exc:
         return Loaded(errors=[ParseError(file, exc.message, exc.line)], files=[file])
     if not is_template(parsed.data):
-        raise NotATemplate(file)
+        raise NotATemplate(file, nested_aws_resources(parsed.data))
     return _build(parsed, text, file, params or {}, inline_ignores)
 
 
@@ -232,7 +288,7 @@ def _resolve_all(
             continue
         type_ = SAM_TYPES.get(spec["Type"], spec["Type"])
         built[lid] = {"type": type_, "properties": resolved, "name": name, "line": line, "spec": spec}
-    owner_of = _fold_security_group_rules(built)
+    owner_of = _fold_security_group_rules(built, file)
     return built, owner_of, resolver
 
 
@@ -330,7 +386,7 @@ def _tags(props: Any) -> dict[str, str]:
     return out
 
 
-def _fold_security_group_rules(built: dict[str, dict[str, Any]]) -> dict[str, str]:
+def _fold_security_group_rules(built: dict[str, dict[str, Any]], file: str | None = None) -> dict[str, str]:
     """Append stand-alone SG rules to their group; returns rule logical id -> owner logical id."""
     groups = {lid: b for lid, b in built.items() if b["type"] == "AWS::EC2::SecurityGroup"}
     by_ref: dict[str, str] = {}
@@ -343,7 +399,7 @@ def _fold_security_group_rules(built: dict[str, dict[str, Any]]) -> dict[str, st
         key = SG_RULE_TYPES.get(b["type"])
         if key is None or not isinstance(b["properties"], dict):
             continue
-        rule = dict(b["properties"])
+        rule = Piece(b["properties"], file, b["line"])  # findings on the group point at this rule's line
         target = rule.pop("GroupId", None)
         if target is None:
             target = rule.pop("GroupName", None)

@@ -38,6 +38,57 @@ class EvalError(Unknown):
         return f"Unknown({self.reason!r})"
 
 
+class OutsideRef(Unknown):
+    """A reference to something the scanned configuration does not declare: a variable without a
+    value, a data source, a resource or module output from elsewhere. Its identity is unknown,
+    but the argument holding it is set: enough for "encrypted with a KMS key" or "logging is on"
+    (see `mapping.PRESENT_KEYS`); a control that needs to know which key or bucket still says
+    UNKNOWN. Equal to a plain `Unknown` with the same reason."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown) and self.reason == other.reason
+
+    def __hash__(self) -> int:
+        return hash(self.reason)
+
+
+class Named(str):
+    """A resource's name read through a reference (`aws_s3_bucket.logs.bucket`, `.id`): the same
+    text, plus the address of the resource it came from, so that a split resource attaches to
+    the resource it references even when two resources share a name."""
+
+    address: str
+
+    def __new__(cls, value: str, address: str) -> Named:
+        obj = super().__new__(cls, value)
+        obj.address = address
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Named, (str(self), self.address))
+
+
+HOLE = "\x00?\x00"  # stands for an unknown interpolation in `PartialText.text`
+
+
+class PartialText(Unknown):
+    """A string template with unknown interpolations: unknown as a whole, but its text with each
+    unknown part replaced by `HOLE` is kept, so that a heredoc JSON policy whose ARNs interpolate a
+    data source still shows its `Principal: "*"` (see `policydoc.parse_policy`)."""
+
+    text: str
+
+    def __init__(self, reason: str, text: str) -> None:
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "text", text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown) and self.reason == other.reason
+
+    def __hash__(self) -> int:
+        return hash(self.reason)
+
+
 def derive(u: Unknown, reason: str) -> Unknown:
     """A new Unknown that keeps whether `u` was an error."""
     return EvalError(reason) if isinstance(u, EvalError) else Unknown(reason)
@@ -334,6 +385,7 @@ class Evaluator:
         if "${" not in text and "%{" not in text:
             return text.replace("$${", "${")
         out: list[str] = []
+        hole: Unknown | None = None
         i = 0
         n = len(text)
         while i < n:
@@ -363,10 +415,15 @@ class Evaluator:
                     return Unknown(f"cannot parse ${{{inner[:40]}}} in heredoc")
                 self._heredoc_cache[inner] = expr
             v = _to_str(self._eval(expr, scope))
-            if isinstance(v, Unknown):
+            if isinstance(v, EvalError):
                 return v
+            if isinstance(v, Unknown):
+                hole = hole or v
+                v = HOLE
             out.append(v)
             i = end + 1
+        if hole is not None:
+            return PartialText(hole.reason, "".join(out)[:MAX_STRING])
         return _capped("".join(out))
 
     def _e_tuple(self, node: Tree, scope: Scope) -> Any:

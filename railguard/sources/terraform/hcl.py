@@ -8,6 +8,7 @@ loses the line numbers that findings and parse errors need. The tree keeps both.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -190,6 +191,74 @@ def index_body(body: Tree) -> Body:
 
 def _line(node: Tree) -> int:
     return int(getattr(node.meta, "line", 0) or 0)
+
+
+_BLOCK_HEAD = re.compile(r'^[ \t]*(resource|data)[ \t]+("[^"\n]*"|[A-Za-z_][\w-]*)[ \t]+("[^"\n]*"|[A-Za-z_][\w-]*)[ \t]*\{')
+_HEREDOC = re.compile(r"<<-?[ \t]*([A-Za-z_][\w-]*)[ \t]*$")
+
+
+def scan_block_heads(text: str) -> dict[str, list[int]]:
+    """Lines of the `resource` / `data` blocks a line scan sees, outside heredocs and `/* */`
+    comments: an independent count the parser's result is checked against (python-hcl2 reads
+    some valid inputs, such as a heredoc closed by a marker with trailing spaces, wrongly and
+    without an error)."""
+    out: dict[str, list[int]] = {"resource": [], "data": []}
+    marker: str | None = None
+    in_comment = False
+    for n, line in enumerate(text.splitlines(), 1):
+        if marker is not None:
+            if line.strip() == marker:
+                marker = None
+            continue
+        if in_comment:
+            if "*/" in line:
+                in_comment = False
+            continue
+        m = _BLOCK_HEAD.match(line)
+        if m:
+            out[m.group(1)].append(n)
+        h = _HEREDOC.search(line)
+        if h and "#" not in line[: h.start()]:
+            marker = h.group(1)
+        elif line.lstrip().startswith("/*") and "*/" not in line:
+            in_comment = True
+    return out
+
+
+def trim_heredoc_closers(text: str) -> str:
+    """The text with trailing blanks removed from heredoc closing markers (same line numbers)."""
+    lines = text.split("\n")
+    marker: str | None = None
+    for i, line in enumerate(lines):
+        if marker is not None:
+            if line.strip() == marker:
+                lines[i] = line.rstrip()
+                marker = None
+            continue
+        h = _HEREDOC.search(line)
+        if h and "#" not in line[: h.start()]:
+            marker = h.group(1)
+            lines[i] = line.rstrip()
+    return "\n".join(lines)
+
+
+def block_count_error(pf: ParsedFile) -> tuple[str, int | None] | None:
+    """(message, line) when the parsed file holds fewer or more resource/data blocks than a line
+    scan of its text finds: resources would otherwise be lost without a word."""
+    if pf.body is None:
+        return None
+    heads = scan_block_heads(pf.text)
+    parsed = {"resource": [b.line for b in pf.body.blocks if b.type == "resource"],
+              "data": [b.line for b in pf.body.blocks if b.type == "data"]}
+    for kind in ("resource", "data"):
+        found, loaded = heads[kind], parsed[kind]
+        if len(found) != len(loaded):
+            missing = sorted(set(found) - set(loaded))
+            where = missing[0] if missing else None
+            return (f"{len(found)} {kind} block(s) in the text, {len(loaded)} parsed: the parser misread this file "
+                    f"(often a heredoc whose closing marker has trailing spaces){', first missing at line ' + str(where) if where else ''}; "
+                    "its resources were not all scanned", where)
+    return None
 
 
 def comment_run_above(lines: list[str], line: int) -> int:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from railguard.model import Origin, Resource, Unknown
-from railguard.sources.terraform.expr import JsonDoc
+from railguard.sources.loaded import Piece
+from railguard.sources.terraform.expr import JsonDoc, Named, OutsideRef
 from railguard.sources.terraform.policydoc import parse_policy
 
 
@@ -133,6 +134,46 @@ def policy(v: Any) -> Any:
     return clean(parse_policy(v))
 
 
+# Arguments that name a KMS key, a log destination or a delivery role: a reference to one declared
+# outside the configuration (a variable, a data source) is set, with an identity we do not know.
+PRESENT_KEYS = frozenset({
+    "KmsKeyId", "KMSKeyId", "KmsKeyArn", "KmsKey", "KMSMasterKeyID", "KmsMasterKeyId", "KMSMasterKeyId",
+    "S3BucketName", "DestinationBucketName", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn",
+    "DeliverLogsPermissionArn", "LogDestination", "LogGroupName",
+})
+
+
+class Present(str):
+    """A value that is set, to something declared outside the scanned configuration: it reads as
+    its reason; `controls.helpers.outside_value` tells a control that needs the identity."""
+
+    outside = True
+
+
+def _present(v: Any) -> None:
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k in PRESENT_KEYS and isinstance(x, OutsideRef):
+                v[k] = Present(f"<set outside the configuration: {x.reason}>")
+            elif isinstance(x, dict | list):
+                _present(x)
+    elif isinstance(v, list):
+        for x in v:
+            _present(x)
+
+
+class PartialProperties(dict[str, Any]):
+    """Properties of which only some are known (an owner outside the configuration): a key not
+    set reads as the `Unknown`, so a control reports UNKNOWN instead of judging an absence."""
+
+    def __init__(self, unknown: Unknown) -> None:
+        super().__init__()
+        self.unknown = unknown
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(key, self.unknown)
+
+
 # ---- the mapper ------------------------------------------------------------------------------
 
 Mapper = Callable[["Builder", TFResource], None]
@@ -156,6 +197,8 @@ class Builder:
         self.by_name: dict[tuple[str, str], Draft] = {}
         self.by_base: dict[str, list[Draft]] = {}  # address without its instance key -> instances
         self.folded: dict[str, str] = {}  # address of a split resource -> id of the owner it went into
+        self.shared_names: set[tuple[str, str]] = set()  # (type, name) that several resources carry
+        self.outsiders: dict[tuple[str, str], Draft] = {}  # owners outside the configuration, by type and name
         self._current: str | None = None
 
     def add(self, r: TFResource, type_: str, props: dict[str, Any], *, id: str | None = None,
@@ -171,6 +214,8 @@ class Builder:
         if d.id.endswith("]"):
             self.by_base.setdefault(d.id[: d.id.rfind("[")], []).append(d)
         if d.name and d.name != d.id:
+            if (type_, d.name) in self.by_name:
+                self.shared_names.add((type_, d.name))  # a name alone can no longer tell them apart
             self.by_name.setdefault((type_, d.name), d)
         return d
 
@@ -184,14 +229,18 @@ class Builder:
     def _find(self, type_: str, ref: Any) -> Draft | None:
         if not isinstance(ref, str) or not ref:
             return None
+        if isinstance(ref, Named):  # read through a reference: the resource it came from decides
+            d = self.by_addr.get(ref.address)
+            if d is not None and d.type == type_:
+                return d
         d = self.by_addr.get(ref)
         if d is not None and d.type == type_:
             return d
+        if ref.startswith("arn:aws:s3:::"):
+            ref = ref[len("arn:aws:s3:::"):]
         d = self.by_name.get((type_, ref))
         if d is not None:
-            return d
-        if ref.startswith("arn:aws:s3:::"):
-            return self.by_name.get((type_, ref[len("arn:aws:s3:::"):]))
+            return None if (type_, ref) in self.shared_names else d
         # a plan reference without the instance key: accept it when exactly one instance matches
         hits = [x for x in self.by_base.get(ref, ()) if x.type == type_]
         return hits[0] if len(hits) == 1 else None
@@ -212,7 +261,29 @@ class Builder:
                 self._current = None
                 if len(self.drafts) > n:  # kept on its own (or a policy resource): ignores go to it
                     self.folded.pop(r.address, None)
+        for d in self.drafts:
+            _present(d.props)
         return [d.resource() for d in self.drafts]
+
+    def outside(self, type_: str, r: TFResource, name: Any, name_key: str) -> Draft:
+        """The owner of a split resource, declared outside the scanned configuration: a resource of
+        the owner's type whose properties are only what its split resources say (the rest is
+        Unknown), so the controls that read those properties judge them, as CloudFormation's
+        loader judges a stand-alone `SecurityGroupIngress`. Split resources naming the same owner
+        share it."""
+        key = (type_, name if isinstance(name, str) else r.address)
+        d = self.outsiders.get(key)
+        if d is not None:
+            self.folded.setdefault(r.address, d.id)
+            return d
+        shown = name if isinstance(name, str) else "an unresolved name"
+        props = PartialProperties(Unknown(f"{type_} {shown} is declared outside the scanned configuration "
+                                          f"(only {r.type} {r.address} is here)"))
+        if name is not None:
+            props[name_key] = clean(name)
+        d = self.add(r, type_, props, name=name if isinstance(name, str) else r.address)
+        self.outsiders[key] = d
+        return d
 
     def keep(self, r: TFResource) -> Draft:
         """A split resource whose owner is not in the configuration: keep it as it is."""
@@ -233,7 +304,8 @@ def ip_protocol(v: Any) -> Any:
     return "-1" if s in ("all", "-1") else s
 
 
-def sg_entries(rule: dict[str, Any], egress: bool, group_ref: str) -> list[dict[str, Any]]:
+def sg_entries(rule: dict[str, Any], egress: bool, group_ref: str, file: str | None = None,
+               line: int | None = None) -> list[dict[str, Any]]:
     base: dict[str, Any] = {"IpProtocol": ip_protocol(rule.get("protocol", rule.get("ip_protocol")))}
     if base["IpProtocol"] != "-1":
         put(base, "FromPort", num(rule.get("from_port")))
@@ -254,7 +326,8 @@ def sg_entries(rule: dict[str, Any], egress: bool, group_ref: str) -> list[dict[
         out.append({**base, pl_key: p})
     if rule.get("self") is True:
         out.append({**base, sg_key: group_ref})
-    return [clean(e) for e in out]
+    where = line if line is not None else rule.get("__line__")
+    return [Piece(clean(e), file, where if isinstance(where, int) else None) for e in out]
 
 
 @maps("aws_security_group", "aws_default_security_group")
@@ -273,7 +346,7 @@ def _sg(b: Builder, r: TFResource) -> None:
             acc.append({"IpProtocol": raw})
             continue
         for rule in blocks(c, key):
-            acc.extend(sg_entries(rule, egress, r.address))
+            acc.extend(sg_entries(rule, egress, r.address, r.file))
     props["SecurityGroupIngress"] = ing
     props["SecurityGroupEgress"] = eg
     b.add(r, "AWS::EC2::SecurityGroup", props, name=val(c, "name") if isinstance(c.get("name"), str) else ("default" if default else r.address))
@@ -291,14 +364,17 @@ def _sg_rule(b: Builder, r: TFResource) -> None:
         egress = r.type.endswith("egress_rule")
     ref = c.get("security_group_id")
     sg = b.find("AWS::EC2::SecurityGroup", ref)
-    entries = sg_entries(c, egress, ref if isinstance(ref, str) else r.address)
-    if sg is not None:
-        sg.props.setdefault("SecurityGroupEgress" if egress else "SecurityGroupIngress", []).extend(entries)
-        return
-    # the group is not in this configuration: one CloudFormation rule resource per entry
-    type_ = "AWS::EC2::SecurityGroupEgress" if egress else "AWS::EC2::SecurityGroupIngress"
-    for i, e in enumerate(entries or [{}]):
-        b.add(r, type_, {**e, "GroupId": clean(ref)}, id=r.address if len(entries) <= 1 else f"{r.address}#{i}")
+    entries = sg_entries(c, egress, ref if isinstance(ref, str) else r.address, r.file, r.line)
+    key = "SecurityGroupEgress" if egress else "SecurityGroupIngress"
+    if sg is None:
+        # the group is declared elsewhere (a literal sg-..., a variable): as CloudFormation's loader
+        # does for a stand-alone SecurityGroupIngress, the rules naming it make a group of their own
+        sg = b.outside("AWS::EC2::SecurityGroup", r, ref, "GroupId")
+        sg.props.setdefault("SecurityGroupIngress", [])
+        sg.props.setdefault("SecurityGroupEgress", [])
+    existing = sg.props.get(key)
+    if isinstance(existing, list):
+        existing.extend(entries)
 
 
 _NACL_PROTO = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "all": -1, "-1": -1}
@@ -607,62 +683,83 @@ def _bucket(b: Builder, r: TFResource) -> None:
               id=f"{r.address}.policy", name=f"{r.address}.policy")
 
 
-def _bucket_target(b: Builder, r: TFResource) -> Draft | None:
-    t = b.find("AWS::S3::Bucket", r.cfg.get("bucket"))
-    if t is None:
+def _s3_part(b: Builder, r: TFResource, key: str, value: Callable[[], Any]) -> None:
+    """Set `key` of the bucket a split S3 resource configures to `value()`.
+
+    The bucket is found by the reference (address first, then name). When that cannot decide
+    (two buckets share the name; `bucket = var.x` while buckets are named by unresolved values
+    too), each bucket it may configure gets `key` as Unknown: never a FAIL for a setting that
+    may well be there. A bucket outside the configuration is kept as a partial bucket."""
+    ref = r.cfg.get("bucket")
+    t = b.find("AWS::S3::Bucket", ref)
+    if t is not None:
+        t.props[key] = value()
+        return
+    name = ref[len("arn:aws:s3:::"):] if isinstance(ref, str) and ref.startswith("arn:aws:s3:::") else ref
+    buckets = [d for d in b.drafts if d.type == "AWS::S3::Bucket" and not isinstance(d.props, PartialProperties)]
+    if isinstance(name, Unknown):
+        same = [d for d in buckets if isinstance(d.props.get("BucketName"), Unknown) and d.props["BucketName"] == name]
+        if len(same) == 1:  # `bucket = var.x` on both sides: the same bucket
+            b.folded.setdefault(r.address, same[0].id)
+            same[0].props[key] = value()
+            return
+        maybe = same or [d for d in buckets if isinstance(d.props.get("BucketName"), Unknown)]
+        why = f"{r.address} configures the bucket named by an unresolved value ({name.reason}): which bucket is unknown"
+    else:
+        maybe = [d for d in buckets if d.props.get("BucketName") == name and isinstance(name, str)]
+        why = f"{len(maybe)} buckets are named {name}: which one {r.address} configures is unknown"
+    if maybe:
+        for d in maybe:
+            if key not in d.props:
+                d.props[key] = Unknown(why)
         b.keep(r)
-    return t
+        return
+    outside = b.outside("AWS::S3::Bucket", r, name, "BucketName")
+    outside.props[key] = value()
 
 
 @maps("aws_s3_bucket_public_access_block", fold=True)
 def _s3_pab(b: Builder, r: TFResource) -> None:
-    t = _bucket_target(b, r)
-    if t is not None:
-        t.props["PublicAccessBlockConfiguration"] = _pab(r.cfg)
+    _s3_part(b, r, "PublicAccessBlockConfiguration", lambda: _pab(r.cfg))
 
 
 @maps("aws_s3_bucket_server_side_encryption_configuration", fold=True)
 def _s3_sse(b: Builder, r: TFResource) -> None:
-    t = _bucket_target(b, r)
-    if t is not None:
-        t.props["BucketEncryption"] = _sse(r.cfg)
+    _s3_part(b, r, "BucketEncryption", lambda: _sse(r.cfg))
 
 
 @maps("aws_s3_bucket_versioning", fold=True)
 def _s3_versioning(b: Builder, r: TFResource) -> None:
-    t = _bucket_target(b, r)
-    if t is not None:
-        vc = block(r.cfg, "versioning_configuration") or {}
-        t.props["VersioningConfiguration"] = _versioning(vc, legacy=False)
+    _s3_part(b, r, "VersioningConfiguration", lambda: _versioning(block(r.cfg, "versioning_configuration") or {}, legacy=False))
 
 
 @maps("aws_s3_bucket_logging", fold=True)
 def _s3_logging(b: Builder, r: TFResource) -> None:
-    t = _bucket_target(b, r)
-    if t is not None:
-        t.props["LoggingConfiguration"] = _logging(r.cfg)
+    _s3_part(b, r, "LoggingConfiguration", lambda: _logging(r.cfg))
+
+
+def _acl_of(cfg: dict[str, Any]) -> Any:
+    if cfg.get("acl") is not None:
+        return _acl(clean(cfg["acl"]))
+    if block(cfg, "access_control_policy") is not None:
+        grants = json.dumps(clean(cfg.get("access_control_policy")), default=str)
+        if "acs.amazonaws.com/groups/global/AllUsers" in grants:
+            return "PublicReadWrite" if "WRITE" in grants else "PublicRead"
+        if "acs.amazonaws.com/groups/global/AuthenticatedUsers" in grants:
+            return "AuthenticatedRead"
+        return "Private"
+    return "Private"
 
 
 @maps("aws_s3_bucket_acl", fold=True)
 def _s3_acl(b: Builder, r: TFResource) -> None:
-    t = _bucket_target(b, r)
-    if t is not None:
-        if r.cfg.get("acl") is not None:
-            t.props["AccessControl"] = _acl(clean(r.cfg["acl"]))
-        elif block(r.cfg, "access_control_policy") is not None:
-            grants = json.dumps(clean(r.cfg.get("access_control_policy")), default=str)
-            if "acs.amazonaws.com/groups/global/AllUsers" in grants:
-                t.props["AccessControl"] = "PublicReadWrite" if "WRITE" in grants else "PublicRead"
-            elif "acs.amazonaws.com/groups/global/AuthenticatedUsers" in grants:
-                t.props["AccessControl"] = "AuthenticatedRead"
+    _s3_part(b, r, "AccessControl", lambda: _acl_of(r.cfg))
 
 
 @maps("aws_s3_bucket_ownership_controls", fold=True)
 def _s3_ownership(b: Builder, r: TFResource) -> None:
-    t = _bucket_target(b, r)
-    if t is not None:
-        rule = block(r.cfg, "rule") or {}
-        t.props["OwnershipControls"] = {"Rules": [{"ObjectOwnership": clean(rule.get("object_ownership"))}]}
+    rule = block(r.cfg, "rule") or {}
+    _s3_part(b, r, "OwnershipControls", lambda: {"Rules": [{"ObjectOwnership": clean(rule.get("object_ownership"))}]})
 
 
 @maps("aws_s3_bucket_policy", fold=True)
@@ -700,13 +797,44 @@ def _db(b: Builder, r: TFResource) -> None:
     b.add(r, "AWS::RDS::DBInstance", p)
 
 
+@maps("aws_rds_cluster_instance")
+def _db_cluster_instance(b: Builder, r: TFResource) -> None:
+    """An Aurora member: a DB instance of its cluster (encryption, backups and Multi-AZ are the
+    cluster's; the instance decides public access and minor version upgrades)."""
+    c = r.cfg
+    p: dict[str, Any] = {
+        "PubliclyAccessible": val(c, "publicly_accessible", False),
+        "AutoMinorVersionUpgrade": val(c, "auto_minor_version_upgrade", True),
+    }
+    for tf, cfn in (("identifier", "DBInstanceIdentifier"), ("cluster_identifier", "DBClusterIdentifier"),
+                    ("engine", "Engine"), ("engine_version", "EngineVersion"), ("instance_class", "DBInstanceClass"),
+                    ("db_subnet_group_name", "DBSubnetGroupName"), ("monitoring_interval", "MonitoringInterval"),
+                    ("performance_insights_enabled", "EnablePerformanceInsights")):
+        put(p, cfn, c.get(tf))
+    if p.get("DBClusterIdentifier") is None:
+        p["DBClusterIdentifier"] = Unknown("cluster_identifier is not set")
+    b.add(r, "AWS::RDS::DBInstance", p)
+
+
 @maps("aws_rds_cluster")
 def _db_cluster(b: Builder, r: TFResource) -> None:
     c = r.cfg
-    p: dict[str, Any] = {"StorageEncrypted": val(c, "storage_encrypted", False)}
-    for tf, cfn in (("cluster_identifier", "DBClusterIdentifier"), ("engine", "Engine"), ("kms_key_id", "KmsKeyId"),
+    serverless = c.get("engine_mode") == "serverless"  # Aurora Serverless v1 is always encrypted
+    p: dict[str, Any] = {
+        "StorageEncrypted": val(c, "storage_encrypted", serverless),
+        "DeletionProtection": val(c, "deletion_protection", False),
+        "BackupRetentionPeriod": num(val(c, "backup_retention_period", 1)),
+        "EnableIAMDatabaseAuthentication": val(c, "iam_database_authentication_enabled", False),
+        "CopyTagsToSnapshot": val(c, "copy_tags_to_snapshot", False),
+    }
+    for tf, cfn in (("cluster_identifier", "DBClusterIdentifier"), ("engine", "Engine"), ("engine_mode", "EngineMode"),
+                    ("engine_version", "EngineVersion"), ("kms_key_id", "KmsKeyId"),
                     ("master_username", "MasterUsername"), ("master_password", "MasterUserPassword"),
-                    ("deletion_protection", "DeletionProtection"), ("backup_retention_period", "BackupRetentionPeriod")):
+                    ("publicly_accessible", "PubliclyAccessible"), ("db_subnet_group_name", "DBSubnetGroupName"),
+                    ("vpc_security_group_ids", "VpcSecurityGroupIds"), ("snapshot_identifier", "SnapshotIdentifier"),
+                    ("replication_source_identifier", "ReplicationSourceIdentifier"),
+                    ("enabled_cloudwatch_logs_exports", "EnableCloudwatchLogsExports"),
+                    ("backtrack_window", "BacktrackWindow")):
         put(p, cfn, c.get(tf))
     b.add(r, "AWS::RDS::DBCluster", p, name=val(c, "cluster_identifier") if isinstance(c.get("cluster_identifier"), str) else r.address)
 
@@ -1025,17 +1153,36 @@ def _attach(b: Builder, kind: str, principal_ref: Any, arn: Any) -> bool:
 def _iam_attachment(b: Builder, r: TFResource) -> None:
     kind = r.type.split("_")[2]
     if not _attach(b, kind, r.cfg.get(kind), r.cfg.get("policy_arn")):
-        b.keep(r)
+        _outside_principal(b, r, kind, r.cfg.get(kind), r.cfg.get("policy_arn"))
+
+
+_NAME_KEY = {"user": "UserName", "role": "RoleName", "group": "GroupName"}
+
+
+def _outside_principal(b: Builder, r: TFResource, kind: str, who: Any, arn: Any) -> None:
+    """A policy attached to a user, role or group declared elsewhere: that principal, with the
+    attachment as all that is known of it (the controls on attached policies judge it)."""
+    d = b.outside(_PRINCIPAL[kind], r, who, _NAME_KEY[kind])
+    arns = d.props.get("ManagedPolicyArns")
+    if not isinstance(arns, list):
+        arns = d.props["ManagedPolicyArns"] = []
+    arns.append(clean(arn))
 
 
 @maps("aws_iam_policy_attachment", fold=True)
 def _iam_policy_attachment(b: Builder, r: TFResource) -> None:
     found = False
+    outside: list[tuple[str, Any]] = []
     for kind, key in (("user", "users"), ("role", "roles"), ("group", "groups")):
         for who in listify(r.cfg.get(key)):
-            found = _attach(b, kind, who, r.cfg.get("policy_arn")) or found
-    if not found:
+            if _attach(b, kind, who, r.cfg.get("policy_arn")):
+                found = True
+            else:
+                outside.append((kind, who))
+    if not found and not outside:
         b.keep(r)
+    for kind, who in outside:
+        _outside_principal(b, r, kind, who, r.cfg.get("policy_arn"))
 
 
 @maps("aws_iam_user_login_profile", fold=True)
@@ -1160,6 +1307,8 @@ def _listener(b: Builder, r: TFResource) -> None:
     c = r.cfg
     p: dict[str, Any] = {}
     proto = c.get("protocol")
+    if proto is None:
+        proto = _default_listener_protocol(b, c)
     put(p, "Protocol", proto.upper() if isinstance(proto, str) else proto)
     put(p, "Port", num(c.get("port")))
     puts(p, c, LoadBalancerArn="load_balancer_arn", SslPolicy="ssl_policy")
@@ -1182,6 +1331,18 @@ def _listener(b: Builder, r: TFResource) -> None:
     if acts:
         p["DefaultActions"] = acts
     b.add(r, "AWS::ElasticLoadBalancingV2::Listener", p, name=r.address)
+
+
+def _default_listener_protocol(b: Builder, c: dict[str, Any]) -> Any:
+    """The provider's default: HTTP on an Application Load Balancer; a Gateway Load Balancer's
+    listener has neither protocol nor port (a Network Load Balancer's needs one)."""
+    lb = b.find("AWS::ElasticLoadBalancingV2::LoadBalancer", c.get("load_balancer_arn"))
+    kind = lb.props.get("Type") if lb is not None else None
+    if kind == "gateway":
+        return None
+    if kind == "application" or c.get("port") is not None:
+        return "HTTP"
+    return Unknown("protocol is not set and the load balancer's type is unknown (HTTP on an ALB, none on a Gateway LB)")
 
 
 @maps("aws_lb_listener_certificate", "aws_alb_listener_certificate", fold=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,26 @@ from typing import Any
 
 from railguard.model import Unknown
 from railguard.sources.loaded import ParseError
-from railguard.sources.terraform.expr import MAX_RANGE, Evaluator, JsonDoc, Lazy, Scope, iterate
-from railguard.sources.terraform.hcl import Attr, Block, Body, ParsedFile, parse_file
+from railguard.sources.terraform.expr import (
+    MAX_RANGE,
+    Evaluator,
+    JsonDoc,
+    Lazy,
+    Named,
+    OutsideRef,
+    Scope,
+    iterate,
+)
+from railguard.sources.terraform.hcl import (
+    Attr,
+    Block,
+    Body,
+    ParsedFile,
+    block_count_error,
+    parse_file,
+    parse_text,
+    trim_heredoc_closers,
+)
 
 MAX_MODULE_DEPTH = 24
 META_ARGS = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection", "timeouts"}
@@ -28,10 +47,11 @@ MODULE_META = {"source", "version", "count", "for_each", "providers", "depends_o
 # attributes whose value, when the configuration does not set it, is the resource's identity
 _ID_ATTRS = {"id", "arn", "name", "bucket", "key_id", "unique_id", "bucket_regional_domain_name", "bucket_domain_name"}
 _IN_PROGRESS = object()
+_RESOURCE_TYPE = re.compile(r"^(aws|awscc|random|tls|null|time|local|archive)_[a-z0-9_]+$")
 # types whose Terraform `id` is one of their arguments (the bucket of the split S3 resources)
 _SELF_NAMES = {"id", "arn", "name", "bucket", "identifier", "function_name", "cluster_identifier"}
 _ID_IS_NAME = {
-    "aws_s3_bucket": "bucket", "aws_iam_user": "name", "aws_iam_role": "name", "aws_iam_group": "name",
+    "aws_s3_bucket": "bucket", "aws_rds_cluster": "cluster_identifier", "aws_iam_user": "name", "aws_iam_role": "name", "aws_iam_group": "name",
     **{f"aws_s3_bucket_{k}": "bucket" for k in ("policy", "public_access_block", "versioning", "logging",
                                                "server_side_encryption_configuration", "ownership_controls")},
 }
@@ -64,11 +84,24 @@ def load_module_def(directory: Path, only: list[Path] | None = None) -> ModuleDe
     paths = only if only is not None else sorted(p for p in directory.glob("*.tf") if p.is_file())
     for p in paths:
         pf = parse_file(p)
+        if pf.body is None and "<<" in pf.text:  # python-hcl2 rejects heredoc markers with trailing blanks
+            fixed = parse_text(trim_heredoc_closers(pf.text), pf.path)
+            if fixed.body is not None and block_count_error(fixed) is None:
+                pf = ParsedFile(pf.path, pf.text, fixed.body)
         mdef.files.append(pf)
         if pf.error is not None or pf.body is None:
             mdef.errors.append(ParseError(str(p), pf.error or "unreadable", pf.error_line))
             continue
-        for blk in pf.body.blocks:
+        fixed_body = pf.body
+        mismatch = block_count_error(pf)
+        if mismatch is not None:  # a heredoc closed by "EOF  ": read the text without those blanks
+            fixed = parse_text(trim_heredoc_closers(pf.text), pf.path)
+            if fixed.body is not None and block_count_error(fixed) is None:
+                pf, mismatch, fixed_body = ParsedFile(pf.path, pf.text, fixed.body), None, fixed.body
+                mdef.files[-1] = pf
+        if mismatch is not None:
+            mdef.errors.append(ParseError(str(p), mismatch[0], mismatch[1]))
+        for blk in fixed_body.blocks:
             _declare(mdef, blk, str(p))
     return mdef
 
@@ -184,13 +217,15 @@ class ModuleInstance:
             return Unknown(f"{name} is not available here")
         if name in self.groups:
             return _NS(lambda n: self._group_value(self.groups, name, n, ""), name)
+        if _RESOURCE_TYPE.match(name):  # a resource type this module does not declare
+            return OutsideRef(f"{name} is not declared in this module")
         return Unknown(f"{name} is not defined")
 
     def _group_value(self, table: dict[str, dict[str, ResourceGroup]], type_: str, name: str, mode: str) -> Any:
         g = table.get(type_, {}).get(name)
         if g is None:
             where = f"data.{type_}.{name}" if mode == "data" else f"{type_}.{name}"
-            return Unknown(f"{where} is not declared in this module")
+            return OutsideRef(f"{where} is not declared in this module")
         return g.value()
 
     def _memo(self, table: dict[str, Any], key: str, compute: Callable[[], Any], what: str) -> Any:
@@ -220,7 +255,7 @@ class ModuleInstance:
         elif "default" in body.attrs:
             v = self.ctx.ev.eval(body.attrs["default"].expr, _literal_scope())
         else:
-            return Unknown(f"var.{name} has no value")
+            return OutsideRef(f"var.{name} has no value")
         type_attr = body.attrs.get("type")
         if type_attr is None:
             return v
@@ -493,17 +528,19 @@ class ResourceInstance(Lazy):
                 # a name not known before apply still names this resource: refer to it by address,
                 # so that a policy, an attachment or a rule still finds its owner
                 return self.address
+            if isinstance(v, str) and not isinstance(v, Named) and name in _SELF_NAMES:
+                return Named(v, self.address)
             return v
         if any(b.type == name or (b.type == "dynamic" and b.labels[:1] == [name]) for b in body.blocks):
             return eval_body(ev, Body(blocks=[b for b in body.blocks if name in (b.type, *b.labels[:1])]), self.scope).get(name, [])
         if name == "id" and self.decl.type in _ID_IS_NAME:
             # Terraform's id of these is their name: use it when the configuration states it
             v = self.attr(_ID_IS_NAME[self.decl.type])
-            return v if isinstance(v, str) else self.address
+            return Named(v, self.address) if isinstance(v, str) else self.address
         if name == "arn" and self.decl.type == "aws_s3_bucket":
             # an S3 ARN is the bucket's name; a bucket without one is named by its address
             b = self.attr("bucket")
-            return f"arn:aws:s3:::{b if isinstance(b, str) else self.address}"
+            return Named(f"arn:aws:s3:::{b if isinstance(b, str) else self.address}", self.address)
         if name in _ID_ATTRS or name.endswith(("_id", "_arn")):
             return self.address
         return Unknown(f"{self.address}.{name} is known only after apply")
@@ -513,7 +550,7 @@ class ResourceInstance(Lazy):
             from railguard.sources.terraform.policydoc import policy_document
 
             return policy_document(self.config())
-        return Unknown(f"{self.address} is read from AWS at plan time")
+        return OutsideRef(f"{self.address} is read from AWS at plan time")
 
 
 class ModuleCall:

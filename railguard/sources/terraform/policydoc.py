@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from railguard.model import Unknown
-from railguard.sources.terraform.expr import JsonDoc
+from railguard.sources.terraform.expr import HOLE, JsonDoc, PartialText
 
 
 def _blocks(cfg: Any, name: str) -> list[dict[str, Any]]:
@@ -100,6 +100,11 @@ def policy_document(cfg: dict[str, Any]) -> JsonDoc:
 
 def parse_policy(value: Any) -> Any:
     """A policy as a dict (JsonDoc, JSON text, already a dict), Unknown, or None when absent."""
+    if isinstance(value, PartialText):  # heredoc JSON with unknown interpolations: keep what is known
+        try:
+            return _fill_holes(json.loads(value.text, strict=False), Unknown(value.reason))
+        except ValueError:
+            return value
     if value is None or isinstance(value, Unknown):
         return value
     if isinstance(value, JsonDoc):
@@ -114,3 +119,14 @@ def parse_policy(value: Any) -> Any:
         except ValueError:
             return Unknown("policy is not valid JSON")
     return Unknown(f"policy is a {type(value).__name__}")
+
+
+def _fill_holes(v: Any, unknown: Unknown) -> Any:
+    """A string holding an unknown interpolation is Unknown; everything else stays as written."""
+    if isinstance(v, str):
+        return unknown if HOLE in v else v
+    if isinstance(v, list):
+        return [_fill_holes(x, unknown) for x in v]
+    if isinstance(v, dict):
+        return {k: _fill_holes(x, unknown) for k, x in v.items()}
+    return v

@@ -1,0 +1,53 @@
+"""`executor:` settings and the CLI's errors before anything runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from railguard.cli.main import main
+from railguard.executor.settings import ExecutorSettings, resolve
+
+
+def test_bare_name_broker_from_environment_and_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = ExecutorSettings.model_validate("celery")
+    assert s.name == "celery" and s.broker_url() is None
+    monkeypatch.setenv("RAILGUARD_BROKER_URL", "redis://127.0.0.1:6379/0")
+    assert s.broker_url() == "redis://127.0.0.1:6379/0" and s.limits_url() == "redis://127.0.0.1:6379/0"
+    assert ExecutorSettings(broker="sqs://").limits_url() is None  # SQS: no Redis for the caps unless given
+    assert resolve("local", s).name == "local" and resolve(None, s, broker="redis://x:1/0").broker == "redis://x:1/0"
+    with pytest.raises(ValueError):
+        ExecutorSettings.model_validate({"name": "ray"})
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    return int(exc.value.code or 0), capsys.readouterr().err
+
+
+def test_unknown_executor_and_missing_broker_are_usage_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RAILGUARD_BROKER_URL", raising=False)
+    code, err = run(["scan", "--executor", "ray", "-o", str(tmp_path / "o")], capsys)
+    assert code == 2 and "unknown executor ray" in err
+    code, err = run(["scan", "--executor", "celery", "--endpoint-url", "http://127.0.0.1:9", "-o", str(tmp_path / "o")],
+                    capsys)
+    assert code == 2 and "needs a broker" in err and "Traceback" not in err
+    code, err = run(["worker", "--db", str(tmp_path / "s.db")], capsys)
+    assert code == 2 and "needs a broker" in err
+    (tmp_path / "railguard.yaml").write_text("executor: {name: celery, polll: 1}\n")
+    code, err = run(["scan", "-o", str(tmp_path / "o")], capsys)
+    assert code == 2 and "polll" in err
+
+
+def test_runs_show_and_cancel_name_an_unknown_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "s.db")
+    code, err = run(["runs", "show", "r-nope", "--db", db], capsys)
+    assert code == 2 and "no run r-nope" in err
+    code, err = run(["runs", "cancel", "r-nope", "--db", db], capsys)
+    assert code == 2 and "no run r-nope" in err
+    code, _ = run(["runs", "list", "--db", db], capsys)
+    assert code == 0
