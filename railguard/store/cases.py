@@ -132,14 +132,7 @@ class CaseRepo:
             return s.get(CaseRow, case_id)
 
     def update(self, case_id: str, **fields: Any) -> CaseRow:
-        with self._store.transaction() as s:
-            row = s.get(CaseRow, case_id)
-            if row is None:
-                raise KeyError(case_id)
-            for k, v in fields.items():
-                setattr(row, k, v)
-            row.updated_at = utcnow()
-            return row
+        return self._store.update_row(CaseRow, case_id, **fields)
 
     def query(self, *, subject: str | None = None, statuses: tuple[str, ...] = ()) -> builtins.list[CaseRow]:
         with self._store.transaction() as s:

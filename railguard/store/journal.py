@@ -234,14 +234,7 @@ class Journal:
             return True
 
     def update(self, action_id: str, **fields: Any) -> ActionRow:
-        with self._store.transaction() as s:
-            row = s.get(ActionRow, action_id)
-            if row is None:
-                raise KeyError(action_id)
-            for k, v in fields.items():
-                setattr(row, k, v)
-            row.updated_at = utcnow()
-            return row
+        return self._store.update_row(ActionRow, action_id, **fields)
 
     def transition(self, action_id: str, expected: Collection[str], **fields: Any) -> ActionRow | None:
         """Move a row on only if its status is still one of `expected` (two approvers, two undos: one wins)."""

@@ -6,11 +6,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from railguard.store.db import _safe, default_url, make_engine, normalize_url, upgrade
+
+_Row = TypeVar("_Row")
 
 
 def new_id(prefix: str) -> str:
@@ -58,6 +61,17 @@ class Store:
         """A session in one transaction: committed on success, rolled back on any error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    def update_row(self, model: type[_Row], key: str, **fields: Any) -> _Row:
+        """Set `fields` on the row `key` of `model` and stamp `updated_at`, in one transaction."""
+        with self.transaction() as s:
+            row = s.get(model, key)
+            if row is None:
+                raise KeyError(key)
+            for k, v in fields.items():
+                setattr(row, k, v)
+            row.updated_at = utcnow()  # type: ignore[attr-defined]
+            return row
 
     def close(self) -> None:
         self.engine.dispose()
