@@ -134,7 +134,9 @@ def test_two_workers_on_one_queue_act_once(queues: tuple[Any, str, str]) -> None
         t.join(timeout=60)
     stops = [d.event_ids[0] for d in found if d.rule == "cloudtrail.logging-stopped"]
     assert sorted(stops) == sorted(f"stop-{i}" for i in range(30))
-    assert sum(w.processor.counters.duplicates for w in workers) == 30
+    # SQS delivers at least once (and moto's receive is not atomic across threads), so a message may
+    # arrive a third time; what matters is that every repeat is recognised and none acts twice.
+    assert sum(w.processor.counters.duplicates for w in workers) >= 30
 
 
 def test_sigterm_finishes_the_batch_in_hand(queues: tuple[Any, str, str]) -> None:
