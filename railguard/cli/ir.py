@@ -16,7 +16,7 @@ import typer
 
 from railguard.cli import exitcodes
 from railguard.cli.exitcodes import UserError
-from railguard.cli.respond_opts import db_option, open_db, who
+from railguard.cli.respond_opts import EndpointUrl, Profile, db_option, open_db, who
 
 ir_app = typer.Typer(help="Incident response: isolate an instance, contain a principal, resume, report, release.",
                      no_args_is_help=True)
@@ -24,14 +24,6 @@ ir_app = typer.Typer(help="Incident response: isolate an instance, contain a pri
 
 def register(app: typer.Typer) -> None:
     app.add_typer(ir_app, name="ir")
-
-
-def _profile() -> Any:
-    return typer.Option(None, "--profile", help="AWS profile.")
-
-
-def _endpoint() -> Any:
-    return typer.Option(None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (an emulator).")
 
 
 def _region() -> Any:
@@ -133,8 +125,8 @@ def isolate(
     reason: str = typer.Option("", "--reason", help="Why (recorded in the case)."),
     by: str = typer.Option(None, "--by", help="Who runs it (default: the OS user)."),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Capture evidence, then isolate an instance in ordered, recorded, resumable steps."""
     from railguard.ir import service
@@ -163,8 +155,8 @@ def contain_principal(
     reason: str = typer.Option("", "--reason"),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Deactivate keys, remove console login, attach deny-all, revoke sessions; prior state recorded."""
     from railguard.ir import service
@@ -188,8 +180,8 @@ def resume(
     notify: list[str] = _notify(),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Finish an interrupted case: steps already done are not repeated."""
     options = _options(max_isolations, window, notify)
@@ -206,8 +198,8 @@ def release(
                                          help="Keep credentials issued before the case denied."),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Undo what the case changed and verify it; the evidence (artefacts, snapshots) is kept."""
     from railguard.ir import service
@@ -293,8 +285,8 @@ def from_events(
     notify: list[str] = _notify(),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Open cases from detections and Tainted tags (with every safeguard of a manual case)."""
     import sys
