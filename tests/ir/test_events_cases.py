@@ -40,9 +40,10 @@ def send(queue: str, *bodies: dict[str, Any]) -> None:
         client("sqs").send_message(QueueUrl=queue, MessageBody=json.dumps(b))
 
 
-def watch(queue: str, db: str, *extra: str) -> tuple[list[dict[str, Any]], Any]:
-    res = CliRunner().invoke(app, ["watch", "--queue", queue, "--db", f"sqlite:///{db}", "--open-cases", "--wait", "0",
-                                   "--idle-exit", "0", "--heartbeat", "3600", *extra])
+def watch(queue: str, db: str, *extra: str, open_cases: bool = True) -> tuple[list[dict[str, Any]], Any]:
+    res = CliRunner().invoke(app, ["watch", "--queue", queue, "--db", f"sqlite:///{db}", "--wait", "0",
+                                   "--idle-exit", "0", "--heartbeat", "3600", *extra,
+                                   *(["--open-cases"] if open_cases else [])])
     assert res.exit_code == 0, res.output
     lines = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
     return [x["case"] for x in lines if "case" in x], res
@@ -91,3 +92,36 @@ def test_a_root_key_detection_opens_a_containment_case_that_says_why_it_stops(qu
     with open_store(f"sqlite:///{db}") as store:
         (case,) = store.cases.query()
         assert case.status == C.STOPPED and "sign in as root" in case.message
+
+
+def test_an_event_guardrail_with_ir_isolate_opens_the_case(queue: str, tmp_path: Path) -> None:
+    """`railguard watch --guardrails` (no --open-cases): the CreateTags record touches the instance, which is re-read
+    live and judged by ec2.instance-tainted; the guardrail's action ir.isolate opens and runs the case. Asked again
+    by --open-cases for the same instance, the active case is reused."""
+    sc = build(1)
+    s = sc.suspects[0]
+    client("ec2").create_tags(Resources=[s["id"]], Tags=[{"Key": "Tainted", "Value": "ec2-user from 203.0.113.9"}])
+    g = tmp_path / "guardrails.yaml"
+    g.write_text("""
+guardrails:
+  - name: isolate-tainted
+    controls: [ec2.instance-tainted]
+    trigger: [event]
+    mode: remediate
+    action: {id: ir.isolate}
+""")
+    db = str(tmp_path / "rg.db")
+    send(queue, tainted(s["id"], "ev-tag-1"))
+    said, _ = watch(queue, db, "--guardrails", str(g), "--apply", open_cases=False)
+    assert said == []  # no --open-cases: the guardrail did it
+    with open_store(f"sqlite:///{db}") as store:
+        (case,) = store.cases.query()
+        assert (case.subject, case.status, case.trigger) == (s["id"], C.DONE, "guardrail")
+        (row,) = [r for r in store.journal.query(guardrail="isolate-tainted")]
+        assert row.status == "applied" and row.applied["case_id"] == case.id and row.trigger == "event"
+    assert eni_groups(s["eni1"]) != [sc.app_sg]
+    send(queue, tainted(s["id"], "ev-tag-2"))
+    said, _ = watch(queue, db, "--guardrails", str(g), "--apply")
+    assert [(c["case_id"], c["opened"]) for c in said] == [(case.id, False)]
+    with open_store(f"sqlite:///{db}") as store:
+        assert len(store.cases.query()) == 1
