@@ -321,6 +321,8 @@ def deploy(
     with_lambda: bool = typer.Option(False, "--lambda", help="Also deploy the handler as a Lambda function."),
     layer_arn: list[str] = typer.Option(None, "--layer-arn", help="Lambda layer(s) with railguard's dependencies."),
     guardrails: Path = typer.Option(None, "--guardrails", help="Guardrails file: subscribe to what they need."),
+    open_cases: bool = typer.Option(False, "--open-cases", help="Also feed `railguard watch --open-cases`: the "
+                                    "CreateTags events (Tainted) and the incident-response permissions."),
     config: Path = typer.Option(None, "--config", help="Configuration file (default: ./railguard.yaml)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and the IAM permissions; change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
@@ -334,6 +336,12 @@ def deploy(
     detector = build_detector(config)
     clients = _clients(profile, endpoint_url, region)
     types, action_perms, read_perms = _guardrail_needs(guardrails)
+    if open_cases:  # the Tainted tag is a CreateTags on an instance; the cases' calls are the IR actions'
+        from railguard.remediation.actions import get as get_action
+
+        types = sorted({*(types or ()), "AWS::EC2::Instance"})
+        action_perms = sorted({*action_perms, *get_action("ir.isolate").permissions,
+                               *get_action("ir.contain-principal").permissions})
     try:
         account = clients("sts").get_caller_identity()["Account"]
     except Exception as exc:

@@ -125,3 +125,22 @@ guardrails:
     assert [(c["case_id"], c["opened"]) for c in said] == [(case.id, False)]
     with open_store(f"sqlite:///{db}") as store:
         assert len(store.cases.query()) == 1
+
+
+def test_deploy_open_cases_subscribes_to_createtags_and_grants_the_ir_calls(aws: None) -> None:
+    def plan(*extra: str) -> dict[str, Any]:
+        res = CliRunner().invoke(app, ["deploy", "--dry-run", "--json", "--name", "rg", "--region", "us-east-1", *extra])
+        assert res.exit_code == 0, res.output
+        return dict(json.loads(res.stdout))
+
+    def names(p: dict[str, Any]) -> set[str]:
+        return {n for r in p["rules"] for n in r["pattern"]["detail"].get("eventName", [])}
+
+    def perms(p: dict[str, Any]) -> set[str]:
+        return {a for st in p["worker_permissions"]["Statement"] for a in st["Action"]}
+
+    without, with_cases = plan(), plan("--open-cases")
+    assert "CreateTags" not in names(without) and "CreateTags" in names(with_cases)
+    assert {"ec2:ModifyNetworkInterfaceAttribute", "ec2:CreateSnapshot", "iam:UpdateAccessKey"} <= perms(with_cases)
+    assert "ec2:ModifyNetworkInterfaceAttribute" not in perms(without)
+    assert client("sqs").list_queues().get("QueueUrls") is None  # a dry run creates nothing
