@@ -175,6 +175,7 @@ def contain_principal(
 @ir_app.command("resume")
 def resume(
     case_id: str = typer.Argument(...),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the steps still to run; change nothing."),
     max_isolations: int = _max_isolations(),
     window: int = _window(),
     notify: list[str] = _notify(),
@@ -188,7 +189,27 @@ def resume(
     with open_db(db) as store:
         case = _case(store, case_id)
         session = _session(profile, endpoint_url, case.region)
+        if dry_run:
+            _print_pending(store, session, case, "respond")
+            return
         _run(store, session, case_id, who(by), options)
+
+
+def _print_pending(store: Any, session: Any, case: Any, phase: str) -> None:
+    from railguard.ir import service
+    from railguard.ir.workflow import IrError
+
+    try:
+        todo = service.pending(store, session, case.id, phase)
+    except IrError as exc:
+        raise UserError(str(exc), exc.code) from None
+    verb = "resume" if phase == "respond" else "release"
+    typer.echo(f"dry run: {verb} of case {case.id} ({case.kind} {case.subject}, {case.status}) would run, in order:")
+    for i, (name, title, note) in enumerate(todo, 1):
+        typer.echo(f"  {i:>2}. {name}: {title}" + (f" [{note}]" if note else ""))
+    if not todo:
+        typer.echo("  nothing: every step is done")
+    typer.echo("nothing was changed")
 
 
 @ir_app.command("release")
@@ -196,6 +217,7 @@ def release(
     case_id: str = typer.Argument(...),
     keep_revocation: bool = typer.Option(False, "--keep-revocation",
                                          help="Keep credentials issued before the case denied."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what release would undo, in order; change nothing."),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
     profile: Profile = None,
@@ -208,6 +230,11 @@ def release(
     with open_db(db) as store:
         case = _case(store, case_id)
         session = _session(profile, endpoint_url, case.region)
+        if dry_run:
+            if case.status == "released":
+                raise UserError(f"case {case_id} is already released")
+            _print_pending(store, session, case, "release")
+            return
         try:
             result = service.release(store, session, case_id, actor=who(by), keep_revocation=keep_revocation)
         except IrError as exc:

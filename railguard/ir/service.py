@@ -131,6 +131,27 @@ def plan(store: Store | None, session: AccountSession, kind: str, subject: str, 
     return [(s.name, s.title) for s in _steps(ctx)]
 
 
+def pending(store: Store, session: AccountSession, case_id: str, phase: str) -> list[tuple[str, str, str]]:
+    """(step, what it does, note) for the steps `ir resume` (phase respond) or `ir release` would run next, in
+    order, from what the store recorded: nothing is written, nothing changes."""
+    case = _case(store, case_id)
+    ctx = Ctx(store, case, session, case.region or "us-east-1", "dry-run")
+    ctx.done.update(_done(store, case_id))
+    if phase == RESPOND:
+        return [(s.name, s.title, "") for s in _steps(ctx) if s.name not in ctx.done]
+    from railguard.ir.workflow import load_done
+
+    done = load_done(store, case_id, RELEASE)
+    out = []
+    for s in release_mod.steps(ctx):
+        if s.name in done:
+            continue
+        undoes = {"start": "stop", "keys": "deactivate-keys"}.get(s.name, s.name)
+        acts = s.name == "verify" or release_mod.attempted(ctx, undoes)
+        out.append((s.name, s.title, "" if acts else f"nothing to undo ({undoes} was not attempted)"))
+    return out
+
+
 def _case(store: Store, case_id: str) -> CaseRow:
     case = store.cases.get(case_id)
     if case is None:
