@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from railguard.cli.main import app
@@ -13,6 +12,7 @@ from railguard.ir import service
 from railguard.store import Store
 from railguard.store import cases as C
 from tests.ir.scenario import build, client, eni_groups
+from tests.ir.test_isolate import killed_after_snapshots
 
 
 def db_of(tmp_path: Path) -> str:
@@ -24,16 +24,7 @@ def cli(*args: str) -> Any:
 
 
 def test_resume_dry_run_lists_what_is_left_and_runs_nothing(store: Store, session: Any, tmp_path: Path) -> None:
-    sc = build(1)
-    iid = sc.suspects[0]["id"]
-
-    def killed(step: str) -> None:
-        if step == "snapshots":
-            raise KeyboardInterrupt
-
-    case = service.open_isolation(store, session, iid, "us-east-1", actor="t", stop=True)
-    with pytest.raises(KeyboardInterrupt):
-        service.run(store, session, case.id, actor="t", after_step=killed)
+    iid, case = killed_after_snapshots(store, session)
     res = cli("resume", case.id, "--dry-run", "--db", db_of(tmp_path))
     assert res.exit_code == 0, res.output
     lines = [x.strip() for x in res.stdout.splitlines() if x.strip()[:1].isdigit()]

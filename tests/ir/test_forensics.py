@@ -54,20 +54,10 @@ def test_snapshots_shared_with_the_forensics_account(store: Store, session: Any)
 def test_a_snapshot_under_the_aws_managed_key_is_copied_under_a_one_time_key(store: Store, session: Any) -> None:
     """moto gaps: its snapshots carry no KmsKeyId and it reports the aws/ebs key as CUSTOMER; here KMS is
     made to answer DescribeKey as AWS does for aws/ebs (KeyManager AWS), the rest is moto's."""
-    from types import SimpleNamespace
-
-    sc = build(1)
-    s = sc.suspects[0]
+    s, _, enc = _suspect_with_encrypted_volume()
     ec2 = client("ec2")
-    az = ec2.describe_instances(InstanceIds=[s["id"]])["Reservations"][0]["Instances"][0]["Placement"]["AvailabilityZone"]
-    enc = ec2.create_volume(AvailabilityZone=az, Size=8, Encrypted=True)
-    ec2.attach_volume(VolumeId=enc["VolumeId"], InstanceId=s["id"], Device="/dev/sdc")
 
-    def aws_managed(**_: Any) -> Any:
-        return (SimpleNamespace(status_code=200, headers={}, content=b""),
-                {"KeyMetadata": {"KeyId": "aws-ebs", "Arn": enc["KmsKeyId"], "KeyManager": "AWS"}})
-
-    session.client("kms", "us-east-1").meta.events.register("before-call.kms.DescribeKey", aws_managed)
+    session.client("kms", "us-east-1").meta.events.register("before-call.kms.DescribeKey", _aws_managed(enc))
     case = service.open_isolation(store, session, s["id"], "us-east-1", actor="t", forensics_account=FORENSICS_ACCOUNT)
     result = service.run(store, session, case.id, actor="t")
     assert result.status == C.DONE, result.message
@@ -82,6 +72,27 @@ def test_a_snapshot_under_the_aws_managed_key_is_copied_under_a_one_time_key(sto
     assert copy in shared.values() and original not in shared.values() and len(shared) == 3
     policy = client("kms").get_key_policy(KeyId=step.detail["kms_key"], PolicyName="default")["Policy"]
     assert f"arn:aws:iam::{FORENSICS_ACCOUNT}:root" in policy
+
+
+def _suspect_with_encrypted_volume() -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """The scenario's suspect with a third volume, encrypted under moto's default EBS key: (suspect, AZ, volume)."""
+    s = build(1).suspects[0]
+    ec2 = client("ec2")
+    az = ec2.describe_instances(InstanceIds=[s["id"]])["Reservations"][0]["Instances"][0]["Placement"]["AvailabilityZone"]
+    enc = ec2.create_volume(AvailabilityZone=az, Size=8, Encrypted=True)
+    ec2.attach_volume(VolumeId=enc["VolumeId"], InstanceId=s["id"], Device="/dev/sdc")
+    return s, az, enc
+
+
+def _aws_managed(volume: dict[str, Any]) -> Any:
+    """A DescribeKey answer as AWS gives it for aws/ebs (KeyManager AWS): moto says CUSTOMER."""
+    from types import SimpleNamespace
+
+    def answer(**_: Any) -> Any:
+        return (SimpleNamespace(status_code=200, headers={}, content=b""),
+                {"KeyMetadata": {"KeyId": "aws-ebs", "Arn": volume["KmsKeyId"], "KeyManager": "AWS"}})
+
+    return answer
 
 
 def _grantee_sees_shared_snapshots(monkeypatch: Any) -> None:
@@ -124,27 +135,17 @@ def test_cross_account_forensics_through_the_cli(aws: None, tmp_path: Any, monke
     AccessRole), creates the volumes in the forensics instance's AZ (another AZ than the suspect's) and attaches them.
     moto limits, stated: it does not enforce KMS grants (the key policy naming the forensics account is checked, not
     a decrypt by that account), and a shared snapshot is made visible to the grantee by `_grantee_sees_shared_snapshots`."""
-    from types import SimpleNamespace
-
     from typer.testing import CliRunner
 
     from railguard.cli.main import app
 
     _grantee_sees_shared_snapshots(monkeypatch)
-    sc = build(1)
-    s = sc.suspects[0]
+    s, az, enc = _suspect_with_encrypted_volume()
     ec2 = client("ec2")
-    az = ec2.describe_instances(InstanceIds=[s["id"]])["Reservations"][0]["Instances"][0]["Placement"]["AvailabilityZone"]
-    enc = ec2.create_volume(AvailabilityZone=az, Size=8, Encrypted=True)
-    ec2.attach_volume(VolumeId=enc["VolumeId"], InstanceId=s["id"], Device="/dev/sdc")
     f_ec2 = _account_client("ec2", FORENSICS_ACCOUNT)
     host = f_ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1,
                                Placement={"AvailabilityZone": "us-east-1b"})["Instances"][0]["InstanceId"]
     assert az != "us-east-1b"
-
-    def aws_managed(**_: Any) -> Any:  # moto reports its aws/ebs key as CUSTOMER; AWS says AWS
-        return (SimpleNamespace(status_code=200, headers={}, content=b""),
-                {"KeyMetadata": {"KeyId": "aws-ebs", "Arn": enc["KmsKeyId"], "KeyManager": "AWS"}})
 
     import boto3
 
@@ -153,7 +154,7 @@ def test_cross_account_forensics_through_the_cli(aws: None, tmp_path: Any, monke
     def client_with_stub(self: Any, service: str, *a: Any, **kw: Any) -> Any:
         c = real_client(self, service, *a, **kw)
         if service == "kms":
-            c.meta.events.register("before-call.kms.DescribeKey", aws_managed)
+            c.meta.events.register("before-call.kms.DescribeKey", _aws_managed(enc))
         return c
 
     monkeypatch.setattr(boto3.session.Session, "client", client_with_stub)
