@@ -8,7 +8,10 @@ volumes, an Elastic IP and an instance role). Then:
 
 - one isolation: wall time, requests (proxy count) in total and per step;
 - N instances at once (default 20) on N threads, the breaker raised to N: wall time, isolations
-  per second, requests per instance; every case must end `done`, every ENI quarantined.
+  per second, requests per instance; every case must end `done`, every ENI quarantined;
+- one instance tagged `Tainted` isolated by a guardrail (`ec2.instance-tainted` with `ir.isolate`,
+  `guardrails run --apply` as a function): wall time and requests (collection, pipeline and case), then
+  a second run while the case is active (it must open nothing).
 
 Each delay (default 0 and 50 ms) runs on a fresh account. Isolation runs in-process through
 `railguard.ir.service` (the CLI's use case, without interpreter start-up) into a fresh SQLite store.
@@ -50,6 +53,9 @@ def _isolate(store: Any, session: Any, iid: str, limit: int) -> Any:
 def run_delay(delay_ms: int, instances: int) -> dict[str, Any]:
     from railguard.demo.faultproxy import FaultProxy
     from railguard.demo.run import moto_server, reset_moto
+    from railguard.engine.scan import ScanOptions
+    from railguard.guardrails.load import load_guardrails
+    from railguard.guardrails.run import run_guardrails
     from railguard.sources.aws.session import open_sessions
     from railguard.store import open_store
     from tests.ir.scenario import build, eni_groups
@@ -91,8 +97,45 @@ def run_delay(delay_ms: int, instances: int) -> dict[str, Any]:
                            "requests_per_instance": round(requests / instances, 1), "statuses": dict(statuses),
                            "quarantine_groups_used": len(groups),
                            "web_server_untouched": eni_groups(sc.web_eni) == [sc.web_sg]}
+        # part 3: the same isolation opened by a guardrail (ec2.instance-tainted -> ir.isolate), cold like part 1:
+        # `guardrails run --apply` collects the region's instances, judges them, runs the pipeline and the case;
+        # a second run finds the case active and opens nothing
+        reset_moto(moto_url)
+        sc = build(2)
+        import boto3
+
+        boto3.client("ec2", region_name="us-east-1", endpoint_url=moto_url).create_tags(
+            Resources=[sc.suspects[0]["id"]], Tags=[{"Key": "Tainted", "Value": "bench"}])
+        proxy = FaultProxy(moto_url, delay_s=delay_ms / 1000)
+        with proxy as url, tempfile.TemporaryDirectory() as tmp:
+            gfile = Path(tmp) / "g.yaml"
+            gfile.write_text(GUARDRAIL)
+            out["guardrail"] = {}
+            for label in ("first", "again"):
+                with open_store(f"sqlite:///{tmp}/ir.db") as store:
+                    before = proxy.state.total
+                    t0 = time.perf_counter()
+                    result, _ = run_guardrails(load_guardrails([gfile]), ScanOptions(endpoint_url=url,
+                                               regions=["us-east-1"]), store, apply=True)
+                    wall = time.perf_counter() - t0
+                    cases = store.cases.query()
+                    case_calls = sum(st.calls for c in cases for st in store.cases.steps(c.id))
+                out["guardrail"][label] = {"wall_s": round(wall, 3), "requests": proxy.state.total - before,
+                                           "case_requests": case_calls if label == "first" else 0,
+                                           "items": dict(Counter(i.status for i in result.items)),
+                                           "cases": [c.status for c in cases]}
         os.environ.pop("AWS_ENDPOINT_URL", None)
     return out
+
+
+GUARDRAIL = """
+guardrails:
+  - name: isolate-tainted
+    controls: [ec2.instance-tainted]
+    scope: {regions: [us-east-1]}
+    mode: remediate
+    action: {id: ir.isolate, params: {max_isolations: 10}}
+"""
 
 
 def main() -> None:
@@ -121,6 +164,15 @@ def main() -> None:
                      f"{many['wall_s']:.2f} | {many['isolations_per_s']:.2f} | {many['requests_per_instance']} | "
                      f"{many['statuses'].get('done', 0)}/{many['instances']} | {many['quarantine_groups_used']} | "
                      f"{many['web_server_untouched']} |")
+    lines.append("")
+    lines.append("| delay/request | direct, cold: wall s | requests | via guardrail, cold: wall s | requests | of which "
+                 "the case | items | again (case active): wall s | requests | items |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---|---:|---:|---|")
+    for r in rows:
+        g1, g2 = r["guardrail"]["first"], r["guardrail"]["again"]
+        lines.append(f"| {r['delay_ms']} ms | {r['one']['wall_s']:.2f} | {r['one']['requests']} | {g1['wall_s']:.2f} | "
+                     f"{g1['requests']} | {g1['case_requests']} | {g1['items']} | {g2['wall_s']:.2f} | "
+                     f"{g2['requests']} | {g2['items']} |")
     lines.append("")
     lines.append("requests per step (1st instance): " + json.dumps(rows[0]["one"]["by_step"]))
     lines.append("requests per step (2nd instance): " + json.dumps(rows[0]["second"]["by_step"]))

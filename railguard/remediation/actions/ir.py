@@ -104,7 +104,7 @@ class _CaseAction(CaseAction):
             return {"status": FAILED, "error": str(exc)}
         params = self.params_of(change)
         req = service.request_case(store, target.session, self.kind, self.subject(target), target.region,
-                                   trigger="guardrail", actor=ACTOR, reason=change.summary,
+                                   trigger="guardrail", actor=ACTOR, reason=f"guardrail action {self.spec.id}",
                                    params=self.case_params(params), options=self.options(params))
         case = req.case
         applied = {"case_id": case.id, "case_status": case.status}
