@@ -8,7 +8,9 @@ redrive policy moves it. Settings come from the environment:
 
 - `RAILGUARD_CONFIG`: path of a `railguard.yaml` packaged with the function (default: none);
 - `RAILGUARD_GUARDRAILS`: path of the guardrails file, to act on touched resources;
-- `RAILGUARD_DB`: the store URL (processed event ids, journal); `RAILGUARD_APPLY=1` to remediate.
+- `RAILGUARD_DB`: the store URL (processed event ids, journal); `RAILGUARD_APPLY=1` to remediate;
+- `RAILGUARD_OPEN_CASES=1`: open incident-response cases as `railguard watch --open-cases` does (said only
+  unless `RAILGUARD_APPLY=1`; `RAILGUARD_MAX_ISOLATIONS`, default 2, is the isolation breaker).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def _processor() -> Processor:
         path = os.environ.get("RAILGUARD_CONFIG")
         settings = load_config(Path(path) if path else None)
         cfg, overrides = events_config(settings.events, settings.baseline.owned_accounts)
-        _state["processor"] = Processor(Detector(cfg, overrides), print_detection, _responder())
+        _state["processor"] = Processor(Detector(cfg, overrides), print_detection, _responder(), cases=_cases())
     proc: Processor = _state["processor"]
     return proc
 
@@ -45,6 +47,18 @@ def _responder() -> Any:
     from railguard.events.respond import responder_from_env
 
     return responder_from_env(Path(path))
+
+
+def _cases() -> Any:
+    if os.environ.get("RAILGUARD_OPEN_CASES") != "1":
+        return None
+    from railguard.events.cases import CaseOpener
+    from railguard.events.respond import SessionPool
+    from railguard.store import open_store
+
+    return CaseOpener(SessionPool(role_name=os.environ.get("RAILGUARD_ROLE_NAME")),
+                      open_store(os.environ.get("RAILGUARD_DB")), apply=os.environ.get("RAILGUARD_APPLY") == "1",
+                      options={"max_isolations": int(os.environ.get("RAILGUARD_MAX_ISOLATIONS") or 2)})
 
 
 def _s3() -> Any:

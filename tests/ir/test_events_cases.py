@@ -144,3 +144,28 @@ def test_deploy_open_cases_subscribes_to_createtags_and_grants_the_ir_calls(aws:
     assert {"ec2:ModifyNetworkInterfaceAttribute", "ec2:CreateSnapshot", "iam:UpdateAccessKey"} <= perms(with_cases)
     assert "ec2:ModifyNetworkInterfaceAttribute" not in perms(without)
     assert client("sqs").list_queues().get("QueueUrls") is None  # a dry run creates nothing
+
+
+def test_the_lambda_handler_opens_cases_when_asked(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from railguard import aws_lambda
+
+    sc = build(1)
+    s = sc.suspects[0]
+    db = f"sqlite:///{tmp_path / 'rg.db'}"
+    for k, v in {"RAILGUARD_OPEN_CASES": "1", "RAILGUARD_APPLY": "1", "RAILGUARD_DB": db}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("RAILGUARD_GUARDRAILS", raising=False)
+    monkeypatch.delenv("RAILGUARD_CONFIG", raising=False)
+    aws_lambda._state.clear()
+    try:
+        aws_lambda.handler(tainted(s["id"], "ev-tag-1"), None)
+        aws_lambda.handler(tainted(s["id"], "ev-tag-1"), None)  # EventBridge delivers at least once
+    finally:
+        aws_lambda._state.clear()
+    said = [json.loads(x)["case"] for x in capsys.readouterr().out.splitlines() if x.startswith('{"case"')]
+    assert [(c["subject"], c["opened"]) for c in said] == [(s["id"], True), (s["id"], False)]
+    with open_store(db) as store:
+        (case,) = store.cases.query()
+        assert case.status == C.DONE
+    assert eni_groups(s["eni1"]) != [sc.app_sg]
