@@ -343,22 +343,22 @@ def from_events(
     options = _options(max_isolations, window, notify)
     needs_person = False
     with open_db(db) as store:
-        for r in requests:
+        for r in requests:  # one case per subject: a case still active on it is reported, not opened again
             session = _session(profile, endpoint_url, r.region)
             where = r.region or session.session.region_name or "us-east-1"
-            if r.kind == service.ISOLATE:
-                case = service.open_isolation(store, session, r.subject, where, trigger=r.trigger, actor=who(by),
-                                              reason=r.reason)
-            else:
-                case = service.open_containment(store, session, r.subject, where, trigger=r.trigger, actor=who(by),
-                                                reason=r.reason)
             try:
-                result = service.run(store, session, case.id, actor=who(by), options=options)
-                status, message = result.status, result.message
+                req = service.request_case(store, session, r.kind, r.subject, where, trigger=r.trigger,
+                                           actor=who(by), reason=r.reason, options=options)
             except IrError as exc:
-                status, message = C.STOPPED, str(exc)
+                raise UserError(str(exc), exc.code) from None
+            if req.result is None:
+                typer.echo(f"case {req.case.id}: {r.kind} {r.subject}: {req.case.status} (already open: not opened "
+                           "again)")
+                continue
+            status, message = req.result.status, req.result.message
             needs_person |= status != C.DONE
-            typer.echo(f"case {case.id}: {r.kind} {r.subject}: {status}" + (f" ({message})" if status != C.DONE else ""))
+            typer.echo(f"case {req.case.id}: {r.kind} {r.subject}: {status}"
+                       + (f" ({message})" if status != C.DONE else ""))
     if needs_person:
         raise typer.Exit(1)
 

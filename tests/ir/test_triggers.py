@@ -65,6 +65,12 @@ def test_a_tainted_tag_isolates_the_instance_through_the_cli(aws: None, tmp_path
     assert res.exit_code == 0, res.output
     assert f"isolate {s['id']}: done" in res.output
     assert eni_groups(s["eni1"]) != [sc.app_sg]
+    again = runner.invoke(app, ["ir", "from-events", str(src), "--apply", "--db", db])  # the same records again
+    assert again.exit_code == 0 and "(already open: not opened again)" in again.output, again.output
+    from railguard.store import open_store
+
+    with open_store(f"sqlite:///{db}") as store:
+        assert len(store.cases.query()) == 1
 
 
 def test_marker_script_tags_the_instance_using_imdsv2(tmp_path: Path) -> None:
