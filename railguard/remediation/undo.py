@@ -39,7 +39,14 @@ def undo_action(store: Store, action_id: str, sessions: Mapping[str, Any], *, fo
         raise UndoError(f"no action {action_id} in the journal")
     if row.status != APPLIED:
         raise UndoError(f"action {action_id} is {row.status}: only an applied action can be undone")
-    spec = get(row.action_id)
+    case_id = (row.params or {}).get("case_id")
+    if row.action_id.startswith("ir.") and case_id:  # the isolation breaker's claim of an incident-response case
+        raise UndoError(f"action {action_id} is the claim of incident-response case {case_id}: "
+                        f"release the case with `railguard ir release {case_id}`")
+    try:
+        spec = get(row.action_id)
+    except KeyError as exc:
+        raise UndoError(f"action {action_id}: {exc.args[0]}; nothing undone") from None
     if not spec.reversible:
         raise UndoError(f"{spec.id} is not reversible: {spec.reversible_note or 'no undo'}")
     session = sessions.get(row.account or "") or (next(iter(sessions.values())) if len(sessions) == 1 else None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from railguard.ir import service
 from railguard.remediation.approvals import approve, reject
 from railguard.store import Store
@@ -67,6 +69,11 @@ def test_within_the_breaker_the_journal_row_ends_applied(store: Store, session: 
     assert case is not None and case.journal_id
     row = store.journal.get(case.journal_id)
     assert row is not None and row.status == APPLIED and row.guardrail == "ir:isolate"
+    # `railguard undo` on that row says how to undo an isolation, without a traceback
+    from railguard.remediation.undo import UndoError, undo_action
+
+    with pytest.raises(UndoError, match=f"railguard ir release {case.id}"):
+        undo_action(store, row.id, {session.account: session})
 
 
 def _stdout() -> dict[str, Any]:
