@@ -73,7 +73,7 @@ def worker(
         "worker_max_memory_per_child": max_memory_per_child * 1024 if max_memory_per_child else None,
         "imports": tuple(include or ()),
     }
-    app = make_app(url, settings.result_backend, queue=q, extra=extra)
+    app = make_app(url, settings.result_backend, queue=q, extra=extra, transport_options=settings.broker_options)
     argv = ["worker", f"--concurrency={concurrency}", f"--queues={q}", f"--loglevel={loglevel}", "--pool=prefork",
             "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname=railguard-{os.getpid()}@%h"]
     app.worker_main(argv)
