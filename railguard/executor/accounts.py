@@ -23,33 +23,16 @@ from railguard.sources.aws.session import (
     CallCounter,
     _assumed,
     _base_session,
+    shared_session,
 )
 
 SESSION_TTL_S = 45 * 60  # assumed-role credentials last an hour
 MAX_SESSIONS = 256  # accounts a worker child keeps entered (oldest dropped first)
-_LOADER: Any = None
-
-
-def _shared_session(creds: Mapping[str, Any], region: str | None) -> Any:
-    """A boto3 session on assumed credentials that shares one botocore data loader per process:
-    without it every account's session parses its own copy of the service models (tens of MB for
-    EC2), and a worker's memory would grow with the accounts it has entered."""
-    import boto3
-    import botocore.session
-
-    global _LOADER
-    bs = botocore.session.Session()
-    if _LOADER is None:
-        _LOADER = bs.get_component("data_loader")
-    else:
-        bs.register_component("data_loader", _LOADER)
-    bs.set_credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
-    return boto3.Session(botocore_session=bs, region_name=region)
 
 
 def _assume(base: Any, sts: Any, role_arn: str) -> Any:
     creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="railguard")["Credentials"]
-    return _shared_session(creds, base.region_name)
+    return shared_session(creds, base.region_name)
 
 
 @dataclass(frozen=True)

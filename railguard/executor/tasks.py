@@ -4,7 +4,8 @@ run's parameters are read from the store, and the slice is written back to it.
 - `railguard.discover`: enter one account, list its regions, write its account/region resources,
   and plan its (account, region, collector group) units, which it sends on;
 - `railguard.collect`: run one collector group in one account and region;
-- `railguard.guardrail`: run one guardrail over one account (collect, evaluate, remediation pipeline).
+- `railguard.guardrail`: run one guardrail over one account (collect, evaluate, remediation pipeline);
+- `railguard.ir_case`: run one incident-response case in its account.
 
 Each task beats a heartbeat into its row (the coordinator's watchdog tells a dead worker from a slow
 one by it), stops at its next collector when its run is cancelled, and is killed by its own memory
@@ -257,5 +258,16 @@ def guardrail(tid: str, attempt: int) -> str:
 
 def _guardrail(p: _Process, row: Any, spec: dict[str, Any], guard: _Guard) -> tuple[Any, Any, Any]:
     from railguard.executor.guardrails import run_unit
+
+    return run_unit(p, row, spec, guard)
+
+
+@shared_task(name="railguard.ir_case")
+def ir_case(tid: str, attempt: int) -> str:
+    return _run_task(tid, attempt, _ir_case)
+
+
+def _ir_case(p: _Process, row: Any, spec: dict[str, Any], guard: _Guard) -> tuple[Any, Any, Any]:
+    from railguard.executor.response import run_unit
 
     return run_unit(p, row, spec, guard)
