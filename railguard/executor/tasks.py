@@ -46,7 +46,7 @@ class _Process:
         self.pid = os.getpid()
         self.store = open_store(conf.get("railguard_db"))
         self.tasks = TaskRepo(self.store)
-        self.sessions = SessionCache()
+        self.sessions = SessionCache(conf.get("railguard_creds_dir"))
         self.caps = Caps(conf.get("railguard_limits"), account_limit=int(conf.get("railguard_account_cap", 8)),
                          service_limit=int(conf.get("railguard_service_cap", 4)))
         self.memory_mb = float(conf.get("railguard_task_memory_mb") or 0)

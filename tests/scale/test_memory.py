@@ -67,3 +67,27 @@ def test_worker_session_cache_shares_the_loader_and_reuses_assumed_credentials(o
     assert counter.snapshot().get("sts:AssumeRole") == len(org)  # once per account, not once per task
     assert [id(s.session) for s in first] == [id(s.session) for s in again]
     assert len({id(_loader(s)) for s in first}) == 1
+
+
+def test_children_of_a_worker_share_assumed_credentials_until_near_expiry(org: list[str], tmp_path: Any) -> None:
+    import stat
+
+    from railguard.executor.accounts import SessionCache
+    from railguard.sources.aws.session import CallCounter
+
+    shared = tmp_path / "creds"
+    shared.mkdir(mode=0o700)
+    spec = {"region": REGION, "role_name": "OrganizationAccountAccessRole"}
+    counter = CallCounter()
+    child_a, child_b = SessionCache(str(shared)), SessionCache(str(shared))  # two prefork children
+    a = [child_a.enter(spec, acct, True, counter) for acct in org]
+    b = [child_b.enter(spec, acct, True, counter) for acct in org]
+    assert counter.snapshot().get("sts:AssumeRole") == len(org)  # the second child assumed nothing
+    assert [s.session.get_credentials().access_key for s in a] == [s.session.get_credentials().access_key for s in b]
+    files = list(shared.iterdir())
+    assert len(files) == len(org) and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    # credentials about to expire are not handed out: a third child assumes again
+    for f in files:
+        f.write_text(f.read_text().replace('"expires": ', '"expires": 0, "was": '))
+    [SessionCache(str(shared)).enter(spec, acct, True, counter) for acct in org]
+    assert counter.snapshot()["sts:AssumeRole"] == 2 * len(org)
