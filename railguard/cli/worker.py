@@ -82,6 +82,9 @@ def worker(
     app = make_app(url, settings.result_backend, queue=q, extra=extra, transport_options=settings.broker_options)
     argv = ["worker", f"--concurrency={concurrency}", f"--queues={q}", f"--loglevel={loglevel}", "--pool=prefork",
             "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname=railguard-{os.getpid()}@%h"]
+    from railguard.executor.tasks import preload
+
+    preload()
     try:
         app.worker_main(argv)
     finally:

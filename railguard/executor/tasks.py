@@ -271,3 +271,27 @@ def _ir_case(p: _Process, row: Any, spec: dict[str, Any], guard: _Guard) -> tupl
     from railguard.executor.response import run_unit
 
     return run_unit(p, row, spec, guard)
+
+
+PRELOADED = ("sts", "organizations", "ec2", "s3", "s3control", "iam")  # what nearly every scan reads
+
+
+def preload() -> None:
+    """Imports and parsed service models made once in `railguard worker`'s parent, before it forks its
+    children (shared copy-on-write): otherwise each child pays them on its first task, about two
+    seconds of CPU each, which on a busy machine is the engine's overhead."""
+    import importlib
+
+    from railguard.sources.aws.collector import all_collectors
+    from railguard.sources.aws.session import shared_session
+
+    all_collectors()
+    for mod in ("railguard.store", "railguard.store.tasks", "railguard.executor.accounts", "railguard.executor.codec",
+                "railguard.executor.limits", "railguard.executor.guardrails", "railguard.executor.response",
+                "railguard.sources.aws.runner", "railguard.engine.evaluate", "railguard.remediation.pipeline",
+                "railguard.ir.service"):
+        importlib.import_module(mod)
+    sess = shared_session({"AccessKeyId": "preload", "SecretAccessKey": "preload", "SessionToken": "preload"},
+                          "us-east-1")
+    for svc in PRELOADED:  # no request: parses the model and endpoint rules the first tasks need
+        sess.client(svc, region_name="us-east-1")
