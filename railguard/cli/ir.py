@@ -318,7 +318,6 @@ def from_events(
                                  "`railguard worker` processes, each in the case's account."),
     role_name: str = typer.Option("OrganizationAccountAccessRole", "--role-name",
                                   help="With --executor celery: the role workers assume in a detection's account."),
->>>>>>> scale
 ) -> None:
     """Open cases from detections and Tainted tags (with every safeguard of a manual case)."""
     import sys
