@@ -392,3 +392,36 @@ def test_state_round_trips_through_json() -> None:
     again.restore(state)
     found = [d for r in burst(3, denied, 1) for d in again.process(r)]
     assert [d.rule for d in found] == ["iam.access-denied-burst"]  # 7 before the restart + 3 after
+
+
+def test_association_by_a_user_teaches_the_instance_address() -> None:
+    """`AssociateAddress` routes to the instance-credentials rule's learner whoever calls it (here an
+    IAM user, whose records never reach the rule itself): the instance's own address then stays quiet."""
+    assoc = ct("AssociateAddress", "ec2", who=iam_user(), time=t(0),
+               request={"instanceId": "i-0abc1234def567890", "publicIp": "203.0.113.99"})
+    from_own = ct("ListBuckets", "s3", who=instance_role(), ip="203.0.113.99", time=t(30), read_only=True)
+    from_other = ct("ListBuckets", "s3", who=instance_role(), ip="198.51.100.200", time=t(60), read_only=True)
+    only = "ec2.instance-credentials-outside"
+    assert run([assoc, from_own], only=only) == []
+    assert [d.event_ids for d in run([assoc, from_other], only=only)] == [(from_other["eventID"],)]
+    failed = {**assoc, "errorCode": "Client.InvalidAllocationID.NotFound"}
+    assert run([failed, from_other], only=only) == []  # not learned: the first address seen is taken as own
+
+
+def test_routing_by_identity_and_error_keeps_every_detection() -> None:
+    """Rules that read every record are routed by identity type and errorCode: a denial reaches the
+    denial burst, a success does not; a record without an identity type still reaches every rule."""
+    det = Detector(CFG, OVERRIDES)
+    ok = ct("ListBuckets", "s3", read_only=True)
+    no_type = {**ok, "userIdentity": {"arn": "arn:aws:iam::111122223333:root", "accessKeyId": "AKIAROOTEXAMPLE0001"}}
+    routed = {r: {c.rule.id for _, c in det._route(r)} for r in (
+        ("ListBuckets", "s3.amazonaws.com", "IAMUser", False), ("ListBuckets", "s3.amazonaws.com", "IAMUser", True),
+        ("ListBuckets", "s3.amazonaws.com", None, False))}
+    assert "iam.access-denied-burst" not in routed[("ListBuckets", "s3.amazonaws.com", "IAMUser", False)]
+    assert "iam.access-denied-burst" in routed[("ListBuckets", "s3.amazonaws.com", "IAMUser", True)]
+    assert "root.access-key-used" not in routed[("ListBuckets", "s3.amazonaws.com", "IAMUser", False)]
+    assert {"root.access-key-used", "ec2.instance-credentials-outside"} <= routed[
+        ("ListBuckets", "s3.amazonaws.com", None, False)]
+    assert det.process(no_type) == []  # reached the root rule, which needs type Root: quiet, no crash
+    found = [d.rule for r in burst(10, denied, 1) for d in det.process(r)]
+    assert found == ["iam.access-denied-burst"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from railguard.sources.cloudtrail.logfile import LogFile, read_log_file
@@ -29,8 +30,9 @@ def _open_at(stamp: str | None, slack: timedelta) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _time(rec: dict[str, Any]) -> str:
-    return str(rec["eventTime"])[:19]
+# records are ordered by their eventTime string as CloudTrail writes it ("2024-05-01T12:00:00Z"):
+# ISO-8601 UTC compares as text, and `usable` has checked it is a string
+_time = itemgetter("eventTime")
 
 
 def merged_records(
@@ -63,8 +65,9 @@ def merged_records(
             seq += 1
             heapq.heappush(heap, (_time(recs[0]), seq, recs, 0))
 
+    heapreplace, heappop, n_pending = heapq.heapreplace, heapq.heappop, len(pending)
     while True:
-        while nxt < len(pending) and (not heap or pending[nxt][0] <= heap[0][0]):
+        while nxt < n_pending and (not heap or pending[nxt][0] <= heap[0][0]):
             open_file(pending[nxt][2])
             nxt += 1
         if not heap:
@@ -73,7 +76,7 @@ def merged_records(
         yield recs[pos]
         pos += 1
         if pos < len(recs):
-            heapq.heapreplace(heap, (_time(recs[pos]), s, recs, pos))
+            heapreplace(heap, (recs[pos]["eventTime"], s, recs, pos))
         else:
-            heapq.heappop(heap)
+            heappop(heap)
             recs.clear()
