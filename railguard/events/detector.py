@@ -99,7 +99,7 @@ class Detector:
             if learn is not None and name in learn[0]:
                 out.append((learn[1], ctx))
         out += [(ctx.rule.fn, ctx) for ctx in self._order if ctx.rule.routes(name, source, identity, failed)]
-        if len(self._routes) > 100_000:  # names are open-ended in bad input: keep the cache bounded
+        if len(self._routes) > 10_000:  # names are open-ended in bad input: keep the cache bounded
             self._routes.clear()
         self._routes[key] = route = tuple(out)
         return route

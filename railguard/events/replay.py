@@ -1,15 +1,15 @@
 """`railguard events replay`: run the detections over CloudTrail log files in event-time order.
 
-Streaming end to end: files are opened as the merge reaches them, each detection is handed to
-`on_detection` as soon as its record is processed, and the only state kept is the rules'
-windows. Bad files and records are counted per file and the replay goes on.
+Streaming end to end: local files are listed a day at a time and opened as the merge reaches
+them, each detection is handed to `on_detection` as soon as its record is processed, and the
+only state kept is the rules' windows (bounded by their lengths) and a few small caches. Bad files and records are counted per file and the replay goes on.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from railguard.events.detection import Detection
 from railguard.events.detector import Detector
 from railguard.events.touched import table
-from railguard.sources.cloudtrail import Problem, list_log_files, merged_records
+from railguard.sources.cloudtrail import LogFile, Problem, iter_log_files, merged_records
 from railguard.sources.cloudtrail.merge import DEFAULT_SLACK
 from railguard.sources.cloudtrail.records import fewer_gc_passes
 
@@ -60,19 +60,23 @@ def replay(
 ) -> ReplayStats:
     """Replay every log file under `location` (a path or s3://bucket/prefix)."""
     stats = ReplayStats()
-    files = list_log_files(location, s3_client)
-    stats.files = len(files)
+    files = iter_log_files(location, s3_client)
     known = known_sources(detector)
 
     def problem(p: Problem) -> None:
         stats.problems.append(p)
         log.warning("skipped input: %s", p.line())
 
+    def counted(files: Iterator[LogFile]) -> Iterator[LogFile]:
+        for f in files:
+            stats.files += 1
+            yield f
+
     last = ""
     process = detector.process
     n = late = 0
     with fewer_gc_passes():
-        for rec in merged_records(files, problem, slack=slack):
+        for rec in merged_records(counted(files), problem, slack=slack):
             n += 1
             t = rec["eventTime"]
             if t < last:

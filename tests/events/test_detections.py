@@ -425,3 +425,20 @@ def test_routing_by_identity_and_error_keeps_every_detection() -> None:
     assert det.process(no_type) == []  # reached the root rule, which needs type Root: quiet, no crash
     found = [d.rule for r in burst(10, denied, 1) for d in det.process(r)]
     assert found == ["iam.access-denied-burst"]
+
+
+def test_learned_instance_addresses_are_bounded_by_the_window() -> None:
+    """What the rule remembers is forgotten after a window without a call: memory follows the window,
+    not the stream's length; an instance idle for longer than the window is learned afresh."""
+    det = Detector(CFG, rules=[r for r in all_rules() if r.id == "ec2.instance-credentials-outside"])
+    ctx = det.contexts["ec2.instance-credentials-outside"]
+    day = 86400
+    for i in range(20_000):  # one new instance a minute for about two weeks
+        sec = i * 60
+        when = f"2024-05-{1 + sec // day:02d}T{sec % day // 3600:02d}:{sec % 3600 // 60:02d}:00Z"
+        det.process(ct("ListBuckets", "s3", who=instance_role(f"i-{i:017x}"), ip="54.240.197.10", time=when,
+                       read_only=True))
+    assert len(ctx.state["instance_ip"]) < 1440 + 4096 + 10  # one day of instances, plus one sweep period
+    late = ct("ListBuckets", "s3", who=instance_role(f"i-{0:017x}"), ip="203.0.113.99", time="2024-05-20T00:00:00Z",
+              read_only=True)
+    assert det.process(late) == []  # a fortnight idle: its address is learned again, not compared

@@ -84,8 +84,7 @@ def outside_pipeline(rec: dict[str, Any], ctx: RuleContext) -> Hit | None:
     last = seen.get(key)
     if last is not None and t - last < float(ctx.params.get("window", 3600)):
         return None
-    if len(seen) > 100000:
-        seen.clear()
+    ctx.sweep(seen, t, float)
     seen[key] = t
     return Hit(f"{key[1]} in production account {R.account(rec)} by {who or 'unknown principal'}, "
                f"not a CI/CD role: was this deployed through the pipeline?")

@@ -34,8 +34,12 @@ def learn_association(rec: dict[str, Any], ctx: RuleContext) -> None:
     req = R.request(rec)
     instance, ip = R.s(req.get("instanceId")), R.s(req.get("publicIp"))
     if instance and ip:
-        ctx.state.setdefault("instance_ip", {})[instance] = ip
+        ctx.state.setdefault("instance_ip", {})[instance] = (ip, R.time_of(rec))
     return None
+
+
+def _last_seen(entry: Any) -> float:
+    return float(entry[1]) if isinstance(entry, tuple | list) and len(entry) == 2 else 0.0
 
 
 @lru_cache(maxsize=4096)
@@ -65,13 +69,20 @@ def instance_credentials(rec: dict[str, Any], ctx: RuleContext) -> str | None:
     ip = R.source_ip(rec)
     if not R.from_outside_aws(rec) or ctx.trusted_ip(ip) or ctx.allowed(rec):
         return None
-    known: dict[str, str] = ctx.state.setdefault("instance_ip", {})
-    first = known.setdefault(instance, ip)
-    if len(known) > 200000:
-        known.clear()
-    if first != ip:
-        return f"credentials of instance {instance} used from {ip} (instance seen at {first})"
-    return None
+    # instance -> (its address, when last seen there); forgotten after a window without a call from it
+    known: dict[str, tuple[str, float]] = ctx.state.setdefault("instance_ip", {})
+    t = R.time_of(rec)
+    seen = known.get(instance)
+    if isinstance(seen, str):  # state saved by an earlier version: the address alone
+        seen = (seen, t)
+    if seen is None or t - seen[1] > float(ctx.params.get("window", 86400)):
+        ctx.sweep(known, t, _last_seen)
+        known[instance] = (ip, t)
+        return None
+    if seen[0] == ip:
+        known[instance] = (ip, t)
+        return None
+    return f"credentials of instance {instance} used from {ip} (instance seen at {seen[0]})"
 
 
 @rule("iam.access-key-many-ips", title="One access key used from several source addresses",

@@ -212,6 +212,7 @@ class RuleContext:
         self.params = dict(params)
         self.allow = tuple(allow) + (cfg.ci_roles if rule.ci_exempt else ())
         self._allowed: dict[tuple[str, str], bool] = {}
+        self._sweeps = 0
         self.state: dict[str, Any] = {}
         threshold = int(self.params.get("threshold", 1))
         window = float(self.params.get("window", 300))
@@ -226,10 +227,19 @@ class RuleContext:
         hit = self._allowed.get(key)
         if hit is None:
             hit = any(fnmatch.fnmatchcase(v, p) for v in key if v for p in self.allow)
-            if len(self._allowed) > 50000:
+            if len(self._allowed) > 1024:  # a cache: principals are many in a long stream
                 self._allowed.clear()
             self._allowed[key] = hit
         return hit
+
+    def sweep(self, table: dict[Any, Any], now: float, last_seen: Callable[[Any], float]) -> None:
+        """Every 4,096 calls, drop the entries of a learned table idle for longer than the window,
+        so that what a rule remembers is bounded by its window, not by the stream's length."""
+        self._sweeps += 1
+        if self._sweeps % 4096 == 0:
+            window = float(self.params.get("window", 300))
+            for k in [k for k, v in table.items() if now - last_seen(v) > window]:
+                del table[k]
 
     def outside(self, account: str, rec: dict[str, Any]) -> bool:
         """An account that is neither the record's own nor in the owned list."""

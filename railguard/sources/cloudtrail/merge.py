@@ -42,10 +42,18 @@ def merged_records(
     slack: timedelta = DEFAULT_SLACK,
     on_file: Callable[[LogFile, int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Usable records of every file in event-time order; bad files and records go to `on_problem`."""
-    pending = sorted(((_open_at(f.stamp, slack), n, f) for n, f in enumerate(files)), key=lambda x: (x[0], x[1]))
+    """Usable records of every file in event-time order; bad files and records go to `on_problem`.
+
+    A list of files is sorted here; any other iterable is read lazily, as it comes, and must
+    already be in name-time order (`iter_log_files`): a file out of order is opened when it
+    arrives and its earlier records come out late.
+    """
+    if isinstance(files, list):
+        files = sorted(files, key=lambda f: _open_at(f.stamp, slack))
+    pending = iter(files)
+    ahead: LogFile | None = next(pending, None)
+    ahead_at = _open_at(ahead.stamp, slack) if ahead is not None else ""
     heap: list[tuple[str, int, list[dict[str, Any]], int]] = []
-    nxt = 0
     seq = 0
 
     def open_file(f: LogFile) -> None:
@@ -65,11 +73,13 @@ def merged_records(
             seq += 1
             heapq.heappush(heap, (_time(recs[0]), seq, recs, 0))
 
-    heapreplace, heappop, n_pending = heapq.heapreplace, heapq.heappop, len(pending)
+    heapreplace, heappop = heapq.heapreplace, heapq.heappop
     while True:
-        while nxt < n_pending and (not heap or pending[nxt][0] <= heap[0][0]):
-            open_file(pending[nxt][2])
-            nxt += 1
+        while ahead is not None and (not heap or ahead_at <= heap[0][0]):
+            open_file(ahead)
+            ahead = next(pending, None)
+            if ahead is not None:
+                ahead_at = _open_at(ahead.stamp, slack)
         if not heap:
             return
         _, s, recs, pos = heap[0]
