@@ -232,7 +232,8 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
                                   time=w, eventCategory="Data"), 1),
     ),
     "organizations.account-left": (
-        [ct("LeaveOrganization", "organizations", request=None)],
+        [ct("LeaveOrganization", "organizations", request=None),
+         ct("LeaveOrganization", "organizations", request=None, error="AccessDenied")],
         [ct("LeaveOrganization", "organizations", request=None, error="ConstraintViolationException")],
     ),
     "ec2.instance-credentials-outside": (
@@ -442,3 +443,15 @@ def test_learned_instance_addresses_are_bounded_by_the_window() -> None:
     late = ct("ListBuckets", "s3", who=instance_role(f"i-{0:017x}"), ip="203.0.113.99", time="2024-05-20T00:00:00Z",
               read_only=True)
     assert det.process(late) == []  # a fortnight idle: its address is learned again, not compared
+
+
+def test_a_call_reading_many_secrets_counts_each() -> None:
+    """Two `GetParameters` calls decrypting 10 parameters each are 20 reads: the burst threshold."""
+    names = [f"/prod/db/{i}" for i in range(10)]
+    calls = [ct("GetParameters", "ssm", request={"names": names, "withDecryption": True}, time=t(i), read_only=True)
+             for i in range(2)]
+    assert [d.rule for d in run(calls, only="secrets.retrieval-burst")] == ["secrets.retrieval-burst"]
+    assert run(calls[:1], only="secrets.retrieval-burst") == []
+    batch = ct("BatchGetSecretValue", "secretsmanager", request={"filters": [{"key": "tag-key", "values": ["x"]}]},
+               read_only=True)
+    assert [d.rule for d in run([batch], only="secrets.retrieval-burst")] == ["secrets.retrieval-burst"]
