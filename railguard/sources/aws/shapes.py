@@ -93,6 +93,8 @@ PROMISES: dict[str, Promise] = {
     "s3:GetBucketAcl": Promise(keys=("Grants",), root=("AccessControlPolicy",)),
     "s3control:GetPublicAccessBlock": Promise(keys=("PublicAccessBlockConfiguration",),
                                               root=("PublicAccessBlockConfiguration",)),
+    "rds:DescribeDBSnapshotAttributes": _k("DBSnapshotAttributesResult"),
+    "rds:DescribeDBClusterSnapshotAttributes": _k("DBClusterSnapshotAttributesResult"),
     "securityhub:DescribeHub": _k("HubArn"),
     "sns:GetTopicAttributes": _k("Attributes"),
     "sqs:ListQueues": Promise(omit_when_empty=("QueueUrls",)),
