@@ -79,4 +79,5 @@ FIXES_TF: dict[str, str] = {
     "rds.cluster-storage-encrypted": "Set storage_encrypted = true (and kms_key_id) on the aws_rds_cluster; an existing cluster: restore an encrypted snapshot copy.",
     "ecr.scan-on-push": "Add image_scanning_configuration { scan_on_push = true } to the aws_ecr_repository.",
     "ecr.tag-immutability": "Set image_tag_mutability = \"IMMUTABLE\" on the aws_ecr_repository.",
+    "lambda.function-url-auth-none": "Set authorization_type = \"AWS_IAM\" on the aws_lambda_function_url (and sign requests).",
 }

@@ -11,7 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
-from railguard.model import Resource, Result
+from railguard.controls import Context, get_control
+from railguard.model import Inventory, Resource, Result
 from railguard.sources.aws.session import CallCounter
 from tests.controls.test_ec2 import result
 from tests.livehelp import live_inventory, results, run_control
@@ -69,3 +70,54 @@ def test_live_rds_snapshots(aws: None) -> None:
     assert calls.get("rds:DescribeDBSnapshotAttributes") == 2
     assert calls.get("rds:DescribeDBClusterSnapshotAttributes") == 2
     assert "rds:DescribeDBInstances" not in calls
+
+
+# ---- b. Lambda function URLs ------------------------------------------------------------------------
+
+URL = "lambda.function-url-auth-none"
+
+
+def _tpl(type_: str, props: dict[str, Any]) -> Resource:
+    from railguard.model import Origin
+
+    return Resource(type_, "R", props, origin=Origin(file="t.yaml", line=3))
+
+
+def test_function_url_pure() -> None:
+    from railguard.model import Unknown
+
+    assert result(URL, _tpl("AWS::Lambda::Url", {"AuthType": "NONE", "TargetFunctionArn": "fn"})) == Result.FAIL
+    assert result(URL, _tpl("AWS::Lambda::Url", {"AuthType": "AWS_IAM"})) == Result.PASS
+    assert result(URL, _tpl("AWS::Lambda::Url", {"AuthType": Unknown("param Auth")})) == Result.UNKNOWN
+    sam = "AWS::Serverless::Function"
+    assert result(URL, _tpl(sam, {"FunctionUrlConfig": {"AuthType": "NONE"}})) == Result.FAIL
+    assert result(URL, _tpl("AWS::Lambda::Function", {"FunctionUrlConfig": {"AuthType": "AWS_IAM"}})) == Result.PASS
+    fn = _tpl("AWS::Lambda::Function", {"Runtime": "python3.12"})
+    assert get_control(URL)(fn, Context(Inventory([fn]), place="iac")) is None  # no URL: out of scope
+
+
+def _function(lam: Any, iam: Any, name: str) -> None:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("index.py", "def handler(e, c):\n    return 1\n")
+    role = iam.create_role(RoleName=f"r-{name}", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
+                        Code={"ZipFile": buf.getvalue()})
+
+
+def test_live_function_urls(aws: None) -> None:
+    lam = boto3.client("lambda", region_name="us-east-1")
+    iam = boto3.client("iam", region_name="us-east-1")
+    for name in ("open", "signed", "no-url"):
+        _function(lam, iam, name)
+    lam.create_function_url_config(FunctionName="open", AuthType="NONE")
+    lam.create_function_url_config(FunctionName="signed", AuthType="AWS_IAM")
+    counter = CallCounter()
+    inv = live_inventory(["AWS::Lambda::Url"], counter=counter)
+    got = results(run_control(URL, inventory=inv))
+    assert got == {"open (URL)": Result.FAIL, "signed (URL)": Result.PASS}
+    calls = counter.snapshot()
+    assert calls.get("lambda:GetFunctionUrlConfig") == 3 and "lambda:GetPolicy" not in calls

@@ -79,6 +79,7 @@ PROMISES: dict[str, Promise] = {
     "opensearch:ListDomainNames": _k("DomainNames"),
     "opensearch:DescribeDomains": _k("DomainStatusList"),
     "lambda:GetPolicy": _k("Policy"),
+    "lambda:GetFunctionUrlConfig": _k("FunctionUrl", "AuthType"),
     "secretsmanager:GetResourcePolicy": _k("ARN"),
     "s3:ListBuckets": Promise(keys=("Buckets",), root=("ListAllMyBucketsResult",)),
     "s3:GetBucketLocation": Promise(root=("LocationConstraint",)),

@@ -1569,5 +1569,16 @@ def _search_domain_policy(b: Builder, r: TFResource) -> None:
     t.props["AccessPolicies"] = policy(r.cfg.get("access_policies"))
 
 
+# ---- endpoints and public access (issue 15 point 2): function URLs, API Gateway, DMS ---------------
+
+
+@maps("aws_lambda_function_url")
+def _lambda_url(b: Builder, r: TFResource) -> None:
+    p: dict[str, Any] = {}
+    puts(p, r.cfg, TargetFunctionArn="function_name", AuthType="authorization_type", Qualifier="qualifier",
+         InvokeMode="invoke_mode")
+    b.add(r, "AWS::Lambda::Url", p, name=r.address)
+
+
 # every type with a CloudFormation mapping, for docs and tests
 MAPPED_TYPES = sorted(set(MAP) | set(FOLD))
