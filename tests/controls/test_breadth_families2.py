@@ -121,3 +121,41 @@ def test_live_function_urls(aws: None) -> None:
     assert got == {"open (URL)": Result.FAIL, "signed (URL)": Result.PASS}
     calls = counter.snapshot()
     assert calls.get("lambda:GetFunctionUrlConfig") == 3 and "lambda:GetPolicy" not in calls
+
+
+# ---- c. API Gateway methods and routes ------------------------------------------------------------------
+
+API = "apigateway.method-without-authorization"
+
+
+def test_api_method_pure() -> None:
+    m = "AWS::ApiGateway::Method"
+    assert result(API, _tpl(m, {"HttpMethod": "POST", "AuthorizationType": "NONE", "ApiKeyRequired": True})) == Result.FAIL
+    assert result(API, _tpl(m, {"HttpMethod": "GET"})) == Result.FAIL  # unset means NONE
+    assert result(API, _tpl(m, {"HttpMethod": "GET", "AuthorizationType": "CUSTOM"})) == Result.PASS
+    assert result(API, _tpl("AWS::ApiGatewayV2::Route", {"RouteKey": "$default", "AuthorizationType": "NONE"})) == Result.FAIL
+    assert result(API, _tpl("AWS::ApiGatewayV2::Route", {"RouteKey": "GET /", "AuthorizationType": "JWT"})) == Result.PASS
+    from railguard.model import Unknown
+
+    assert result(API, _tpl(m, {"HttpMethod": "GET", "AuthorizationType": Unknown("param Auth")})) == Result.UNKNOWN
+
+
+def test_live_api_methods_and_routes(aws: None) -> None:
+    gw = boto3.client("apigateway", region_name="us-east-1")
+    api = gw.create_rest_api(name="shop")["id"]
+    root = gw.get_resources(restApiId=api)["items"][0]["id"]
+    res = gw.create_resource(restApiId=api, parentId=root, pathPart="orders")["id"]
+    gw.put_method(restApiId=api, resourceId=res, httpMethod="GET", authorizationType="NONE")
+    gw.put_method(restApiId=api, resourceId=res, httpMethod="POST", authorizationType="AWS_IAM")
+    gw.put_method(restApiId=api, resourceId=res, httpMethod="OPTIONS", authorizationType="NONE")
+    v2 = boto3.client("apigatewayv2", region_name="us-east-1")
+    http = v2.create_api(Name="items", ProtocolType="HTTP")["ApiId"]
+    v2.create_route(ApiId=http, RouteKey="GET /items", AuthorizationType="NONE")
+    v2.create_route(ApiId=http, RouteKey="POST /items", AuthorizationType="AWS_IAM")
+    counter = CallCounter()
+    inv = live_inventory(["AWS::ApiGateway::Method", "AWS::ApiGatewayV2::Route"], counter=counter)
+    got = results(run_control(API, inventory=inv))
+    assert got == {"shop GET /orders": Result.FAIL, "shop POST /orders": Result.PASS,
+                   "items GET /items": Result.FAIL, "items POST /items": Result.PASS}
+    calls = counter.snapshot()
+    assert calls.get("api-gateway:GetResources") == 1 and calls.get("apigatewayv2:GetRoutes") == 1
