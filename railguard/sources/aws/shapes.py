@@ -65,6 +65,7 @@ PROMISES: dict[str, Promise] = {
     "config:DescribeConfigurationRecorders": _k("ConfigurationRecorders"),
     "config:DescribeConfigurationRecorderStatus": _k("ConfigurationRecordersStatus"),
     "dynamodb:DescribeTable": _k("Table"),
+    "eks:DescribeCluster": _k("cluster"),
     "guardduty:GetDetector": _k("Status"),
     "iam:GetAccountAuthorizationDetails": _k("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"),
     "iam:GetPolicyVersion": _k("PolicyVersion"),
