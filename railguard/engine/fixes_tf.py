@@ -8,6 +8,9 @@ Keyed by control id; a control without an entry keeps its own fix.
 from __future__ import annotations
 
 FIXES_TF: dict[str, str] = {
+    "cloudfront.viewer-https-required": "Set viewer_protocol_policy = \"redirect-to-https\" (or \"https-only\") in default_cache_behavior and every ordered_cache_behavior of the aws_cloudfront_distribution.",
+    "cloudfront.viewer-tls-1-2": "Give the aws_cloudfront_distribution a viewer_certificate with acm_certificate_arn, ssl_support_method = \"sni-only\" and minimum_protocol_version = \"TLSv1.2_2021\".",
+    "cloudfront.waf-enabled": "Set web_acl_id on the aws_cloudfront_distribution to an aws_wafv2_web_acl (scope CLOUDFRONT) ARN.",
     "cloudtrail.bucket-access-logging": "Add an aws_s3_bucket_logging resource for the trail's bucket (target_bucket = a dedicated log bucket).",
     "cloudtrail.cloudwatch-logs-delivery": "Set cloud_watch_logs_group_arn (\"${aws_cloudwatch_log_group.x.arn}:*\") and cloud_watch_logs_role_arn on the aws_cloudtrail.",
     "cloudtrail.kms-encryption": "Set kms_key_id on the aws_cloudtrail to a customer-managed aws_kms_key's ARN.",

@@ -211,3 +211,79 @@ def test_live_opensearch_domains(aws: None) -> None:
     for cid in (EAR, N2N, HTTPS, VPC):
         assert results(run_control(cid, inventory=inv)) == {"loose": Result.FAIL, "tight": Result.PASS}, cid
     assert _calls(counter) == {"opensearch:ListDomainNames": 1, "opensearch:DescribeDomains": 1}
+
+
+# ---- e. CloudFront ----------------------------------------------------------------------------
+
+CF = "AWS::CloudFront::Distribution"
+CF_HTTPS, CF_TLS, CF_WAF = "cloudfront.viewer-https-required", "cloudfront.viewer-tls-1-2", "cloudfront.waf-enabled"
+ACM = "arn:aws:acm:us-east-1:111122223333:certificate/abc"
+
+
+def _cdn(default: str = "redirect-to-https", ordered: tuple[str, ...] = ("https-only",), cert: Any = None,
+         acl: Any = "arn:aws:wafv2:us-east-1:111122223333:global/webacl/edge/1") -> Resource:
+    cfg: dict[str, Any] = {
+        "Enabled": True,
+        "DefaultCacheBehavior": {"ViewerProtocolPolicy": default},
+        "CacheBehaviors": [{"PathPattern": f"/p{i}/*", "ViewerProtocolPolicy": p} for i, p in enumerate(ordered)],
+        "ViewerCertificate": cert if cert is not None else {"AcmCertificateArn": ACM, "SslSupportMethod": "sni-only",
+                                                            "MinimumProtocolVersion": "TLSv1.2_2021"},
+    }
+    if acl is not None:
+        cfg["WebACLId"] = acl
+    return _tpl(CF, DistributionConfig=cfg)
+
+
+def test_cloudfront_viewer_protocol() -> None:
+    assert result(CF_HTTPS, _cdn()) == Result.PASS
+    assert result(CF_HTTPS, _cdn(default="allow-all")) == Result.FAIL
+    assert result(CF_HTTPS, _cdn(ordered=("https-only", "allow-all"))) == Result.FAIL
+    assert result(CF_HTTPS, _cdn(ordered=(Unknown("param Policy"),))) == Result.UNKNOWN
+    # a known HTTP path settles it even when another is unknown
+    assert result(CF_HTTPS, _cdn(default="allow-all", ordered=(Unknown("param Policy"),))) == Result.FAIL
+
+
+def test_cloudfront_viewer_tls() -> None:
+    assert result(CF_TLS, _cdn()) == Result.PASS
+    assert result(CF_TLS, _cdn(cert={"CloudFrontDefaultCertificate": True})) == Result.FAIL
+    assert result(CF_TLS, _cdn(cert={})) == Result.FAIL  # no certificate: the default one
+    assert result(CF_TLS, _cdn(cert={"AcmCertificateArn": ACM, "MinimumProtocolVersion": "TLSv1_2016"})) == Result.FAIL
+    assert result(CF_TLS, _cdn(cert={"AcmCertificateArn": ACM})) == Result.FAIL  # default TLSv1
+    assert result(CF_TLS, _cdn(cert={"IamCertificateId": "ASCA1", "MinimumProtocolVersion": "TLSv1.2_2019"})) \
+        == Result.PASS
+    assert result(CF_TLS, _cdn(cert={"AcmCertificateArn": Unknown("parameter Cert has no Default"),
+                                     "MinimumProtocolVersion": "TLSv1.2_2021"})) == Result.PASS
+    assert result(CF_TLS, _cdn(cert={"AcmCertificateArn": Unknown("!If unresolved")})) == Result.UNKNOWN
+
+
+def test_cloudfront_waf() -> None:
+    assert result(CF_WAF, _cdn()) == Result.PASS
+    assert result(CF_WAF, _cdn(acl=None)) == Result.FAIL
+    assert result(CF_WAF, _cdn(acl="")) == Result.FAIL
+    assert result(CF_WAF, _cdn(acl=Unknown("!If unresolved"))) == Result.UNKNOWN
+
+
+def _distribution(cf: Any, ref: str, policy: str, cert: dict[str, Any], acl: str) -> str:
+    forwarded = {"QueryString": False, "Cookies": {"Forward": "none"}}
+    cfg = {"CallerReference": ref, "Comment": ref, "Enabled": True,
+           "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "site.example.com",
+                                                "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                                       "OriginProtocolPolicy": "https-only"}}]},
+           "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": policy,
+                                    "ForwardedValues": forwarded, "MinTTL": 0},
+           "ViewerCertificate": cert, "WebACLId": acl}
+    return str(cf.create_distribution(DistributionConfig=cfg)["Distribution"]["Id"])
+
+
+def test_live_cloudfront_distributions(aws: None) -> None:
+    cf = boto3.client("cloudfront", region_name="us-east-1")
+    loose = _distribution(cf, "loose", "allow-all", {"CloudFrontDefaultCertificate": True}, "")
+    tight = _distribution(cf, "tight", "redirect-to-https",
+                          {"ACMCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x",
+                           "SSLSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"},
+                          "arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/1")
+    counter = CallCounter()
+    inv = live_inventory([CF], counter=counter)
+    for cid in (CF_HTTPS, CF_TLS, CF_WAF):
+        assert results(run_control(cid, inventory=inv)) == {loose: Result.FAIL, tight: Result.PASS}, cid
+    assert _calls(counter) == {"cloudfront:ListDistributions": 1}

@@ -140,6 +140,7 @@ PRESENT_KEYS = frozenset({
     "KmsKeyId", "KMSKeyId", "KmsKeyArn", "KmsKey", "KMSMasterKeyID", "KmsMasterKeyId", "KMSMasterKeyId",
     "S3BucketName", "DestinationBucketName", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn",
     "DeliverLogsPermissionArn", "LogDestination", "LogGroupName",
+    "WebACLId", "AcmCertificateArn", "IamCertificateId",
 })
 
 
@@ -1418,6 +1419,36 @@ def _classic_elb(b: Builder, r: TFResource) -> None:
     p: dict[str, Any] = {"Listeners": listeners}
     put(p, "LoadBalancerName", c.get("name"))
     b.add(r, "AWS::ElasticLoadBalancing::LoadBalancer", p)
+
+
+@maps("aws_cloudfront_distribution")
+def _cloudfront(b: Builder, r: TFResource) -> None:
+    """Behaviors, viewer certificate and web ACL under DistributionConfig; the provider's default
+    minimum protocol version is TLSv1."""
+    c = r.cfg
+
+    def behavior(bl: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        puts(out, bl, PathPattern="path_pattern", ViewerProtocolPolicy="viewer_protocol_policy",
+             TargetOriginId="target_origin_id")
+        return out
+
+    cfg: dict[str, Any] = {"Enabled": val(c, "enabled", True)}
+    dcb = block(c, "default_cache_behavior")
+    if dcb is not None:
+        cfg["DefaultCacheBehavior"] = behavior(dcb)
+    ordered = [behavior(x) for x in blocks(c, "ordered_cache_behavior")]
+    if ordered:
+        cfg["CacheBehaviors"] = ordered
+    vc = block(c, "viewer_certificate")
+    if vc is not None:
+        cert: dict[str, Any] = {"MinimumProtocolVersion": val(vc, "minimum_protocol_version", "TLSv1")}
+        puts(cert, vc, CloudFrontDefaultCertificate="cloudfront_default_certificate",
+             AcmCertificateArn="acm_certificate_arn", IamCertificateId="iam_certificate_id",
+             SslSupportMethod="ssl_support_method")
+        cfg["ViewerCertificate"] = cert
+    puts(cfg, c, WebACLId="web_acl_id", Aliases="aliases")
+    b.add(r, "AWS::CloudFront::Distribution", {"DistributionConfig": cfg})
 
 
 # ---- monitoring and detection ----------------------------------------------------------------
