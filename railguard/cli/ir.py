@@ -314,6 +314,10 @@ def from_events(
     db: str = db_option(),
     profile: Profile = None,
     endpoint_url: EndpointUrl = None,
+    executor: str = typer.Option(None, "--executor", help="local (default) or celery: one task per case on "
+                                 "`railguard worker` processes, each in the case's account."),
+    role_name: str = typer.Option("OrganizationAccountAccessRole", "--role-name",
+                                  help="With --executor celery: the role workers assume in a detection's account."),
 ) -> None:
     """Open cases from detections and Tainted tags (with every safeguard of a manual case)."""
     import sys
@@ -341,6 +345,9 @@ def from_events(
         typer.echo("nothing was changed (--apply opens and runs the cases)")
         return
     options = _options(max_isolations, window, notify)
+    if _distributed(executor):
+        _from_events_celery(requests, options, executor, role_name, db, who(by), profile, endpoint_url)
+        return
     needs_person = False
     with open_db(db) as store:
         for r in requests:  # one case per subject: a case still active on it is reported, not opened again
@@ -360,6 +367,47 @@ def from_events(
             typer.echo(f"case {req.case.id}: {r.kind} {r.subject}: {status}"
                        + (f" ({message})" if status != C.DONE else ""))
     if needs_person:
+        raise typer.Exit(1)
+
+
+def _distributed(flag: str | None) -> bool:
+    from railguard.cli.guardrails import _settings
+    from railguard.executor.settings import EXECUTORS, resolve
+
+    if flag and flag not in EXECUTORS:
+        raise UserError(f"--executor: unknown executor {flag}; choose from {', '.join(EXECUTORS)}")
+    return resolve(flag, _settings().executor).name == "celery"
+
+
+def _from_events_celery(requests: list[Any], options: dict[str, Any], flag: str | None, role_name: str,
+                        db: str | None, actor: str, profile: str | None, endpoint_url: str | None) -> None:
+    """One task per case on the workers (railguard/executor/response.py); exit 1 when a case needs a person."""
+    from railguard.cli.guardrails import _settings
+    from railguard.engine.scan import ScanOptions
+    from railguard.executor.distributed import CeleryExecutor, ExecutorSetupError
+    from railguard.executor.response import run_cases
+    from railguard.executor.seam import RunCancelled
+    from railguard.executor.settings import resolve
+    from railguard.sources.aws.session import AwsSetupError
+    from railguard.store import cases as C
+
+    settings = resolve(flag, _settings().executor)
+    scan_opts = ScanOptions(profile=profile, endpoint_url=endpoint_url, role_name=role_name, executor=settings,
+                            store_url=db)
+    with open_db(db) as store:
+        try:
+            outcomes = run_cases(CeleryExecutor(settings, db), requests, scan_opts, store, actor=actor,
+                                 run_options=options)
+        except AwsSetupError as exc:
+            raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+        except ExecutorSetupError as exc:
+            raise UserError(str(exc)) from None
+        except RunCancelled as exc:
+            raise UserError(str(exc), 130) from None
+    for o in outcomes:
+        typer.echo(f"case {o.case_id}: {o.kind} {o.subject} in {o.account}: {o.status}"
+                   + (f" ({o.message})" if o.status != C.DONE else ""))
+    if any(o.status != C.DONE for o in outcomes):
         raise typer.Exit(1)
 
 
