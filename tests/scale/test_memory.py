@@ -91,3 +91,19 @@ def test_children_of_a_worker_share_assumed_credentials_until_near_expiry(org: l
         f.write_text(f.read_text().replace('"expires": ', '"expires": 0, "was": '))
     [SessionCache(str(shared)).enter(spec, acct, True, counter) for acct in org]
     assert counter.snapshot()["sts:AssumeRole"] == 2 * len(org)
+
+
+def test_a_killed_workers_credentials_directory_is_removed_by_the_next_worker(tmp_path: Any) -> None:
+    import subprocess
+
+    from railguard.cli.worker import _sweep_dead_workers
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"railguard-worker-{gone.pid}-abc"
+    live = tmp_path / f"railguard-worker-{os.getpid()}-def"
+    for d in (dead, live):
+        d.mkdir(mode=0o700)
+        (d / "creds.json").write_text("{}")
+    _sweep_dead_workers(tmp_path)
+    assert not dead.exists() and live.exists()
