@@ -40,8 +40,20 @@ def seed(url: str, n: int) -> list[str]:
 
     org = boto3.client("organizations", endpoint_url=url, region_name=REGION)
     org.create_organization(FeatureSet="ALL")
-    return [org.create_account(AccountName=f"m{i}", Email=f"m{i}@example.com")["CreateAccountStatus"]["AccountId"]
-            for i in range(n)]
+    members = [org.create_account(AccountName=f"m{i}", Email=f"m{i}@example.com")["CreateAccountStatus"]["AccountId"]
+               for i in range(n)]
+    # moto builds an account's EC2 backend (default VPC and groups) on first touch: do it now, not
+    # inside whichever configuration happens to run first
+    sts = boto3.client("sts", endpoint_url=url, region_name=REGION)
+    for acct in [None, *members]:
+        kw: dict[str, Any] = {}
+        if acct:
+            c = sts.assume_role(RoleArn=f"arn:aws:iam::{acct}:role/OrganizationAccountAccessRole",
+                                RoleSessionName="seed")["Credentials"]
+            kw = {"aws_access_key_id": c["AccessKeyId"], "aws_secret_access_key": c["SecretAccessKey"],
+                  "aws_session_token": c["SessionToken"]}
+        boto3.client("ec2", endpoint_url=url, region_name=REGION, **kw).describe_security_groups()
+    return members
 
 
 def vm_hwm_mb(pid: int) -> float:

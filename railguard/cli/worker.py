@@ -76,8 +76,10 @@ def worker(
     import shutil
     import tempfile
 
-    # the children share assumed-role credentials here (0700, this user only; removed on exit)
-    creds_dir = tempfile.mkdtemp(prefix="railguard-worker-")
+    # the children share assumed-role credentials here (0700, this user only; removed on exit, and
+    # by the next worker on this machine when a worker was killed before it could)
+    _sweep_dead_workers(Path(tempfile.gettempdir()))
+    creds_dir = tempfile.mkdtemp(prefix=f"railguard-worker-{os.getpid()}-")
     extra["railguard_creds_dir"] = creds_dir
     app = make_app(url, settings.result_backend, queue=q, extra=extra, transport_options=settings.broker_options)
     argv = ["worker", f"--concurrency={concurrency}", f"--queues={q}", f"--loglevel={loglevel}", "--pool=prefork",
@@ -89,3 +91,18 @@ def worker(
         app.worker_main(argv)
     finally:
         shutil.rmtree(creds_dir, ignore_errors=True)
+
+
+def _sweep_dead_workers(tmp: Path) -> None:
+    import shutil
+
+    for d in tmp.glob("railguard-worker-*-*"):
+        pid = d.name.split("-")[2]
+        if not pid.isdigit() or d.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except PermissionError:
+            continue

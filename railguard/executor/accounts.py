@@ -33,33 +33,52 @@ MAX_SESSIONS = 256  # accounts a worker child keeps entered (oldest dropped firs
 
 
 class SharedCredentials:
-    """Assumed-role credentials shared by the children of one `railguard worker`, until near expiry.
+    """Assumed-role credentials shared by the workers of one machine, until near expiry.
 
     Without it each child assumes the role of an account again for each of its tasks' accounts (with
     8 children, up to 3 `AssumeRole` per account where the local executor makes one). Kept like the
     AWS CLI's own cache: files of the worker's user, mode 0600, in the worker's private temporary
-    directory (0700, removed when the worker stops); never in the broker or the store."""
+    directory (0700, removed when the worker stops); a worker also reads its siblings' directories
+    (same user, same machine), under a key that includes its own identity, so it only ever reuses
+    what it could have assumed itself. Never in the broker or the store."""
 
     def __init__(self, directory: str) -> None:
         self.dir = directory
 
-    def _path(self, key: tuple[Any, ...]) -> str:
+    def _name(self, key: tuple[Any, ...]) -> str:
         import hashlib
+
+        return hashlib.sha256(repr(key).encode()).hexdigest()[:32] + ".json"
+
+    def _path(self, key: tuple[Any, ...]) -> str:
         import os
 
-        return os.path.join(self.dir, hashlib.sha256(repr(key).encode()).hexdigest()[:32] + ".json")
+        return os.path.join(self.dir, self._name(key))
+
+    def _candidates(self, key: tuple[Any, ...]) -> list[str]:
+        import glob
+        import os
+
+        name = self._name(key)
+        parent = os.path.dirname(os.path.abspath(self.dir))
+        siblings = [d for d in glob.glob(os.path.join(parent, "railguard-worker-*-*"))
+                    if os.path.abspath(d) != os.path.abspath(self.dir) and _private(d)]
+        return [self._path(key)] + [os.path.join(d, name) for d in siblings]
 
     def get(self, key: tuple[Any, ...]) -> tuple[dict[str, Any], float] | None:
         """(credentials, seconds left) when fresh."""
         import json
 
-        try:
-            with open(self._path(key), encoding="utf-8") as f:
-                d = json.load(f)
-        except (OSError, ValueError):
-            return None
-        left = float(d.get("expires", 0)) - time.time()
-        return (d, left) if left > 60 else None
+        for path in self._candidates(key):
+            try:
+                with open(path, encoding="utf-8") as f:
+                    d = json.load(f)
+            except (OSError, ValueError):
+                continue
+            left = float(d.get("expires", 0)) - time.time()
+            if left > 60:
+                return d, left
+        return None
 
     def put(self, key: tuple[Any, ...], creds: Mapping[str, Any], expires: float) -> None:
         import json
@@ -76,6 +95,18 @@ class SharedCredentials:
         except OSError:  # a full or vanished directory: the child keeps its own copy only
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _private(directory: str) -> bool:
+    """A directory of this user that nobody else may read (a sibling worker's)."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077 == 0
 
 
 def _expiry(creds: Mapping[str, Any]) -> float:
@@ -158,7 +189,8 @@ class SessionCache:
         arn = f"arn:aws:iam::{account}:role/{spec.get('role_name') or 'OrganizationAccountAccessRole'}"
 
         def assume_role() -> tuple[Any, float]:
-            key = (*base_key, arn)
+            creds_now = base.get_credentials()
+            key = (*base_key, getattr(creds_now, "access_key", None), arn)  # whose credentials assumed it
             cached = self.shared.get(key) if self.shared else None
             if cached is not None:
                 return shared_session(cached[0], base.region_name), cached[1]

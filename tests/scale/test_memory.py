@@ -91,3 +91,40 @@ def test_children_of_a_worker_share_assumed_credentials_until_near_expiry(org: l
         f.write_text(f.read_text().replace('"expires": ', '"expires": 0, "was": '))
     [SessionCache(str(shared)).enter(spec, acct, True, counter) for acct in org]
     assert counter.snapshot()["sts:AssumeRole"] == 2 * len(org)
+
+
+def test_a_killed_workers_credentials_directory_is_removed_by_the_next_worker(tmp_path: Any) -> None:
+    import subprocess
+
+    from railguard.cli.worker import _sweep_dead_workers
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"railguard-worker-{gone.pid}-abc"
+    live = tmp_path / f"railguard-worker-{os.getpid()}-def"
+    for d in (dead, live):
+        d.mkdir(mode=0o700)
+        (d / "creds.json").write_text("{}")
+    _sweep_dead_workers(tmp_path)
+    assert not dead.exists() and live.exists()
+
+
+def test_workers_on_one_machine_share_credentials_only_from_private_directories(org: list[str],
+                                                                                tmp_path: Any) -> None:
+    from railguard.executor.accounts import SessionCache
+    from railguard.sources.aws.session import CallCounter
+
+    first, second, open_dir = (tmp_path / "railguard-worker-101-a", tmp_path / "railguard-worker-102-b",
+                               tmp_path / "railguard-worker-103-c")
+    for d in (first, second, open_dir):
+        d.mkdir(mode=0o700)
+    open_dir.chmod(0o755)  # readable by others: never trusted
+    spec = {"region": REGION, "role_name": "OrganizationAccountAccessRole"}
+    counter = CallCounter()
+    [SessionCache(str(open_dir)).enter(spec, acct, True, counter) for acct in org[:1]]
+    assert counter.snapshot()["sts:AssumeRole"] == 1
+    [SessionCache(str(first)).enter(spec, acct, True, counter) for acct in org]
+    assert counter.snapshot()["sts:AssumeRole"] == 1 + len(org)  # the open directory's copy was not read
+    [SessionCache(str(second)).enter(spec, acct, True, counter) for acct in org]
+    assert counter.snapshot()["sts:AssumeRole"] == 1 + len(org)  # the second worker reused the first's
+    assert not list(second.iterdir())
