@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import getpass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from railguard.cli import exitcodes
 from railguard.cli.exitcodes import UserError
-from railguard.store import Store
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads when a command opens it, not for every `railguard`
+    from railguard.store import Store
 
 DB_HELP = "Store URL (sqlite:///path, postgresql://...) or a file path; default $RAILGUARD_DB, else ~/.local/state/railguard/railguard.db."
 
