@@ -104,7 +104,10 @@ def _child(mode: str, endpoint: str, queue: str, config: str, out: str, db: str,
         sqs = LocalQueue(stream)
     else:
         sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=endpoint)
-    w = Worker(sqs, queue, proc, claim=store.events.first_time, release=getattr(store.events, "forget", None),
+    # WATCH_CLAIMS=each: one store commit per record (the worker before batch claims), for a ratio
+    each = os.environ.get("WATCH_CLAIMS") == "each"
+    w = Worker(sqs, queue, proc, claim=store.events.first_time if each else None,
+               claim_many=None if each else store.events.claim_many, release=store.events.forget,
                options=WorkerOptions(wait=1, visibility=60, heartbeat=3600, idle_exit=5.0))
     sent = [0]
     if mode == "moto":
@@ -136,7 +139,8 @@ def _child(mode: str, endpoint: str, queue: str, config: str, out: str, db: str,
     Path(out).write_text(json.dumps({
         "mode": mode, "records": proc.counters.records, "messages": w.messages, "sent": sent[0] or w.messages,
         "duplicates": proc.counters.duplicates, "wall_s": wall, "records_per_s": proc.counters.records / wall,
-        "cpu_s": cpu, "records_per_cpu_s": proc.counters.records / cpu, "claims": "store",
+        "cpu_s": cpu, "records_per_cpu_s": proc.counters.records / cpu,
+        "claims": "store, one commit per record" if each else "store, one commit per batch",
         "p50_us": lat[n // 2] / 1000 if n else 0, "p99_us": lat[int(n * 0.99)] / 1000 if n else 0,
         "max_us": lat[-1] / 1000 if n else 0, "load_avg": os.getloadavg()[0],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "detections": found,

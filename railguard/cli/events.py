@@ -217,6 +217,7 @@ def watch(
 
     w = Worker(
         sqs, queue, Processor(detector, print_detection, responder, cases=cases), claim=claim, release=release,
+        claim_many=store.events.claim_many if store is not None else None,
         s3_client=s3_client_factory(profile, endpoint_url, region),
         options=WorkerOptions(batch=batch, wait=wait, visibility=visibility, max_receives=max_receives,
                               heartbeat=heartbeat, idle_exit=idle_exit),

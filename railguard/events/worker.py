@@ -2,7 +2,8 @@
 
 - long polling (`WaitTimeSeconds` up to 20) and batches of up to 10 messages;
 - at-least-once from SQS, acted on once: each record's `eventID` is claimed in the store before
-  it is processed (a redelivery, a duplicate or a second worker finds it claimed and skips it);
+  it is processed, a batch's ids in one commit (a redelivery, a duplicate or a second worker finds
+  it claimed and skips it);
   a claim is released when processing fails, so the retry processes it;
 - visibility is extended while a batch is in hand (slow re-reads and remediations);
 - bad input (not JSON, not CloudTrail, unusable records) goes to the dead-letter queue at once
@@ -28,6 +29,7 @@ from railguard.sources.cloudtrail.message import BadMessage, TestMessage, record
 log = logging.getLogger("railguard.watch")
 
 Claim = Callable[[str], bool]  # True the first time an event id is claimed
+ClaimMany = Callable[[list[str]], set[str]]  # the ids of a batch claimed now (one store commit per batch)
 Release = Callable[[str], None]
 
 
@@ -50,6 +52,7 @@ class Worker:
         *,
         claim: Claim | None = None,
         release: Release | None = None,
+        claim_many: ClaimMany | None = None,
         dlq_url: str | None = None,
         s3_client: Callable[[], Any] | None = None,
         options: WorkerOptions | None = None,
@@ -59,6 +62,7 @@ class Worker:
         self.queue_url = queue_url
         self.processor = processor
         self.claim = claim
+        self.claim_many = claim_many
         self.release = release
         self.s3_client = s3_client
         self.opts = options or WorkerOptions()
@@ -152,8 +156,13 @@ class Worker:
             self._in_flight = {m["MessageId"]: m["ReceiptHandle"] for m in msgs}
         done: list[dict[str, str]] = []
         try:
-            for m in msgs:
-                if self._handle(m):
+            parsed = [(m, self._parse(m)) for m in msgs]
+            claimed: set[str] | None = None
+            if self.claim_many is not None:
+                claimed = self.claim_many([e for _, recs in parsed if isinstance(recs, list) for r in recs
+                                           if isinstance(e := r.get("eventID"), str) and e])
+            for m, recs in parsed:
+                if recs if isinstance(recs, bool) else self._process(m, recs, claimed):
                     done.append({"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]})
         finally:
             with self._lock:
@@ -165,27 +174,48 @@ class Worker:
 
     def _handle(self, m: dict[str, Any]) -> bool:
         """Process one message; True when it may be deleted from the queue."""
+        recs = self._parse(m)
+        return recs if isinstance(recs, bool) else self._process(m, recs, None)
+
+    def _parse(self, m: dict[str, Any]) -> list[dict[str, Any]] | bool:
+        """The message's records, or whether it may be deleted when it holds none to process."""
         c = self.processor.counters
-        mid = m.get("MessageId", "?")
         try:
-            records = records_from_message(m.get("Body", ""), self.s3_client)
+            return records_from_message(m.get("Body", ""), self.s3_client)
         except TestMessage:
             return True
         except BadMessage as exc:
             c.bad += 1
-            log.warning("message %s: %s: %s", mid, exc.kind, exc.reason)
+            log.warning("message %s: %s: %s", m.get("MessageId", "?"), exc.kind, exc.reason)
             return self._dead_letter(m, exc.kind, exc.reason)
-        for rec in records:
+
+    def _process(self, m: dict[str, Any], records: list[dict[str, Any]], claimed: set[str] | None) -> bool:
+        """Process a message's records (`claimed`: the batch's ids claimed in one go, else one claim each)."""
+        c = self.processor.counters
+        mid = m.get("MessageId", "?")
+        for n, rec in enumerate(records):
             eid = rec.get("eventID")
-            if self.claim is not None and isinstance(eid, str) and eid and not self.claim(eid):
-                c.duplicates += 1
-                continue
+            if isinstance(eid, str) and eid:
+                if claimed is not None:
+                    if eid not in claimed:
+                        c.duplicates += 1
+                        continue
+                    claimed.discard(eid)  # a second copy in the same batch is a duplicate too
+                elif self.claim is not None and not self.claim(eid):
+                    c.duplicates += 1
+                    continue
             try:
                 self.processor.process(rec)
             except Exception as exc:
                 c.failed += 1
-                if self.release is not None and isinstance(eid, str) and eid:
-                    self.release(eid)
+                if self.release is not None:  # the retry must find this record, and the unprocessed ones, unclaimed
+                    again = [eid]
+                    if claimed is not None:
+                        again += [e for r in records[n + 1:] if (e := r.get("eventID")) in claimed]
+                        claimed.difference_update(again)
+                    for e in again:
+                        if isinstance(e, str) and e:
+                            self.release(e)
                 reason = _describe(exc)  # masked: an error text may quote a credential
                 log.warning("message %s: processing %s failed: %s", mid, rec.get("eventName"), reason)
                 receives = int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1"))

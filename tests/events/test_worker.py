@@ -186,3 +186,36 @@ def test_visibility_is_extended_while_a_batch_is_in_hand(queues: tuple[Any, str,
                                                                       heartbeat=3600))
     w.run()
     assert calls and calls[0] == 1
+
+
+def test_batch_claims_in_the_store_act_once_and_release_on_failure(queues: tuple[Any, str, str],
+                                                                   tmp_path: Any) -> None:
+    """With the store, a batch's event ids are claimed in one commit: a duplicate in the same batch and
+    one from an earlier batch are skipped; a failing message releases its own ids, unprocessed ones too."""
+    from railguard.store import open_store
+
+    sqs, q, _ = queues
+    store = open_store(f"sqlite:///{tmp_path / 'claims.db'}")
+    assert store.events.first_time("stop-0")  # seen by an earlier worker
+    for eid in ("stop-0", "stop-1", "stop-1", "stop-2"):
+        sqs.send_message(QueueUrl=q, MessageBody=json.dumps(stop_logging(eid)))
+    found: list[Detection] = []
+    w = Worker(sqs, q, processor(found), claim_many=store.events.claim_many, release=store.events.forget,
+               options=FAST)
+    w.run()
+    assert sorted(d.event_ids[0] for d in found if d.rule == "cloudtrail.logging-stopped") == ["stop-1", "stop-2"]
+    assert w.processor.counters.duplicates == 2
+    assert store.events.claim_many(["stop-1", "stop-3"]) == {"stop-3"}
+
+    class FailFirst:
+        def handle(self, rec: dict[str, Any]) -> int:
+            raise RuntimeError("re-read failed")
+
+    rec = ct("StopLogging", "cloudtrail", request={"name": "main"}, event_id="stop-8")
+    sqs.send_message(QueueUrl=q, MessageBody=json.dumps({"Records": [rec, {**rec, "eventID": "stop-9"}]}))
+    opts = WorkerOptions(wait=0, visibility=0, max_receives=5, idle_exit=0.0, heartbeat=3600)
+    broken = Worker(sqs, q, processor([], FailFirst()), claim_many=store.events.claim_many,
+                    release=store.events.forget, options=opts)
+    broken.poll_once()
+    assert broken.processor.counters.failed == 1
+    assert store.events.claim_many(["stop-8", "stop-9"]) == {"stop-8", "stop-9"}  # both were released

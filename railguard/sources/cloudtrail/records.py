@@ -62,7 +62,7 @@ def fewer_gc_passes(gen0: int = 100_000) -> Iterator[None]:
     """Let the cyclic garbage collector run less often while log files stream through.
 
     Parsed records are trees (no cycles) that refcounting frees; at the default threshold of 700
-    allocations the collector walked them again and again, which measured about a third of a
+    allocations the collector walked them again and again, which measured about a fifth of a
     replay's CPU. Collections still happen, every `gen0` allocations; thresholds are restored after.
     """
     before = gc.get_threshold()
