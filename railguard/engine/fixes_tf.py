@@ -81,4 +81,5 @@ FIXES_TF: dict[str, str] = {
     "ecr.tag-immutability": "Set image_tag_mutability = \"IMMUTABLE\" on the aws_ecr_repository.",
     "lambda.function-url-auth-none": "Set authorization_type = \"AWS_IAM\" on the aws_lambda_function_url (and sign requests).",
     "apigateway.method-without-authorization": "Set authorization = \"AWS_IAM\", \"COGNITO_USER_POOLS\" or \"CUSTOM\" (with authorizer_id) on the aws_api_gateway_method, or authorization_type on the aws_apigatewayv2_route.",
+    "ec2.secrets-in-user-data": "Remove the secret from user_data (aws_instance, aws_launch_template, aws_launch_configuration); read it at boot from aws_secretsmanager_secret or an SSM SecureString the instance role may read, and rotate it.",
 }

@@ -159,3 +159,74 @@ def test_live_api_methods_and_routes(aws: None) -> None:
                    "items GET /items": Result.FAIL, "items POST /items": Result.PASS}
     calls = counter.snapshot()
     assert calls.get("api-gateway:GetResources") == 1 and calls.get("apigatewayv2:GetRoutes") == 1
+
+
+# ---- d. secrets in EC2 user data ---------------------------------------------------------------------
+
+UD = "ec2.secrets-in-user-data"
+SCRIPT = "#!/bin/bash\nyum install -y httpd\nexport DB_PASSWORD='Xk9#mQ2vLp7Zr4Wt'\n"
+CLEAN = "#!/bin/bash\nyum install -y httpd\nexport DB_PASSWORD=\"$(aws secretsmanager get-secret-value --secret-id x)\"\n"
+
+
+def test_user_data_pure_and_redacted() -> None:
+    import base64
+    import gzip
+
+    from railguard.model import PartialText, Unknown
+
+    inst = "AWS::EC2::Instance"
+    from tests.controls.test_ec2 import verdict
+
+    v = verdict(UD, _tpl(inst, {"UserData": SCRIPT}))
+    assert v.result == Result.FAIL and "Xk9#mQ2vLp7Zr4Wt" not in repr(v.evidence)
+    assert v.evidence["secrets"][0]["line"] == 3
+    assert result(UD, _tpl(inst, {"UserData": base64.b64encode(SCRIPT.encode()).decode()})) == Result.FAIL
+    gz = base64.b64encode(gzip.compress(SCRIPT.encode())).decode()
+    assert result(UD, _tpl("AWS::AutoScaling::LaunchConfiguration", {"UserData": gz})) == Result.FAIL
+    assert result(UD, _tpl(inst, {"UserData": CLEAN})) == Result.PASS
+    assert result(UD, _tpl(inst, {})) == Result.PASS
+    assert result(UD, _tpl(inst, {"UserData": Unknown("param Script")})) == Result.UNKNOWN
+    # a Fn::Sub with deploy-time pieces is judged on its literal text
+    part = PartialText("Fn::Sub: AWS::StackName", SCRIPT + "cfn-signal --stack ${AWS::StackName}\n")
+    assert result(UD, _tpl(inst, {"UserData": part})) == Result.FAIL
+    assert result(UD, _tpl(inst, {"UserData": PartialText("x", "echo ${AWS::Region}")})) == Result.PASS
+    # a secret-named parameter substituted into user data lands there in clear
+    assert result(UD, _tpl(inst, {"UserData": PartialText("x", "export PW=${DbPassword}")})) == Result.FAIL
+    lt = _tpl("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": {"UserData": SCRIPT}})
+    assert result(UD, lt) == Result.FAIL
+
+
+def test_live_user_data(aws: None) -> None:
+    import base64
+
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    ami = ec2.register_image(Name="img", RootDeviceName="/dev/xvda",
+                             BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])["ImageId"]
+
+    def run(name: str, user_data: str) -> None:
+        ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, UserData=user_data,
+                          TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}])
+
+    run("leaky", SCRIPT)
+    run("tidy", CLEAN)
+    ec2.create_launch_template(LaunchTemplateName="leaky-lt", LaunchTemplateData={
+        "ImageId": ami, "UserData": base64.b64encode(SCRIPT.encode()).decode()})
+    ec2.create_launch_template(LaunchTemplateName="tidy-lt", LaunchTemplateData={
+        "ImageId": ami, "UserData": base64.b64encode(CLEAN.encode()).decode()})
+    asg = boto3.client("autoscaling", region_name="us-east-1")
+    asg.create_launch_configuration(LaunchConfigurationName="leaky-lc", ImageId=ami, InstanceType="t3.micro",
+                                    UserData=SCRIPT)
+    asg.create_launch_configuration(LaunchConfigurationName="tidy-lc", ImageId=ami, InstanceType="t3.micro")
+    counter = CallCounter()
+    inv = live_inventory(["AWS::EC2::Instance", "AWS::EC2::Instance#UserData", "AWS::EC2::LaunchTemplate",
+                          "AWS::AutoScaling::LaunchConfiguration"], counter=counter)
+    got = results(run_control(UD, inventory=inv))
+    assert got == {"leaky": Result.FAIL, "tidy": Result.PASS, "leaky-lt": Result.FAIL, "tidy-lt": Result.PASS,
+                   "leaky-lc": Result.FAIL, "tidy-lc": Result.PASS}
+    calls = counter.snapshot()
+    assert calls["ec2:DescribeInstanceAttribute"] == 2 and calls["ec2:DescribeLaunchTemplateVersions"] == 2
+    # without the facet, no per-instance call and no verdict on what was not read
+    counter = CallCounter()
+    inv = live_inventory(["AWS::EC2::Instance"], counter=counter)
+    assert "ec2:DescribeInstanceAttribute" not in counter.snapshot()
+    assert set(results(run_control(UD, inventory=inv)).values()) == {Result.UNKNOWN}

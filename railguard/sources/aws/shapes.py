@@ -58,6 +58,7 @@ PROMISES: dict[str, Promise] = {
     "sts:GetCallerIdentity": _k("Account"),
     "ec2:DescribeRegions": _k("Regions"),
     "ec2:GetEbsEncryptionByDefault": _k("EbsEncryptionByDefault"),
+    "ec2:DescribeInstanceAttribute": _k("InstanceId"),
     "cloudtrail:DescribeTrails": _k("trailList"),
     "cloudtrail:GetTrailStatus": _k("IsLogging"),
     "cloudtrail:GetEventSelectors": _k("TrailARN"),
