@@ -230,3 +230,52 @@ def test_live_user_data(aws: None) -> None:
     inv = live_inventory(["AWS::EC2::Instance"], counter=counter)
     assert "ec2:DescribeInstanceAttribute" not in counter.snapshot()
     assert set(results(run_control(UD, inventory=inv)).values()) == {Result.UNKNOWN}
+
+
+# ---- e. IAM privilege escalation -----------------------------------------------------------------------
+
+ESC = "iam.privilege-escalation"
+
+
+def _policy(*statements: dict[str, Any]) -> Resource:
+    return _tpl("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Version": "2012-10-17", "Statement": list(statements)}})
+
+
+def _allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def test_privilege_escalation_pure() -> None:
+    from railguard.model import Unknown
+
+    for action in ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachRolePolicy",
+                   "iam:PutUserPolicy", "iam:CreateAccessKey", "iam:UpdateLoginProfile", "iam:*"):
+        assert result(ESC, _policy(_allow(action))) == Result.FAIL, action
+    assert result(ESC, _policy(_allow(["iam:PassRole", "cloudformation:CreateStack"]))) == Result.FAIL
+    assert result(ESC, _policy(_allow("iam:PassRole"), _allow("lambda:CreateFunction"))) == Result.FAIL
+    assert result(ESC, _policy(_allow("iam:PassRole"))) == Result.PASS  # that one is dangerous-permissions'
+    assert result(ESC, _policy(_allow("lambda:CreateFunction"))) == Result.PASS
+    assert result(ESC, _policy(_allow("iam:AttachUserPolicy", "arn:aws:iam::1:user/bob"))) == Result.PASS
+    assert result(ESC, _policy(_allow("iam:AttachUserPolicy", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))) == Result.PASS
+    assert result(ESC, _policy(_allow("iam:PutRolePolicy"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*"})) == Result.PASS
+    assert result(ESC, _policy(_allow("*"))) == Result.PASS  # full admin is iam.policy-full-admin's
+    assert result(ESC, _policy(_allow(Unknown("param Actions")))) == Result.UNKNOWN
+    v = __import__("tests.controls.test_ec2", fromlist=["verdict"]).verdict(ESC, _policy(_allow(["iam:PassRole", "ec2:RunInstances"])))
+    assert v.evidence["paths"] == ["iam:PassRole + ec2:RunInstances"]
+
+
+def test_live_privilege_escalation(aws: None) -> None:
+    import json
+
+    iam = boto3.client("iam", region_name="us-east-1")
+
+    def make(name: str, statements: list[dict[str, Any]]) -> None:
+        arn = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": statements}))["Policy"]["Arn"]
+        iam.create_user(UserName=f"u-{name}")
+        iam.attach_user_policy(UserName=f"u-{name}", PolicyArn=arn)
+
+    make("escalates", [_allow(["iam:PassRole", "lambda:CreateFunction"])])
+    make("reads", [_allow(["iam:Get*", "iam:List*"])])
+    got = results(run_control(ESC))
+    assert got["escalates"] == Result.FAIL and got["reads"] == Result.PASS
