@@ -117,3 +117,60 @@ def secrets_in_user_data(r: Resource) -> Verdict:
     if deferred:
         return passed("no secret in the literal user data (some pieces are resolved at deployment)")
     return passed("no secret found in the user data")
+
+
+# ---------------------------------------------------------------- public IPs for every instance launched
+
+
+def _asks_public_ip(data: Any, path: str) -> tuple[bool, Unknown | None]:
+    """Does launch template data ask for a public IPv4 address on any network interface?"""
+    if isinstance(data, Unknown):
+        return False, data
+    pending: Unknown | None = None
+    nics = data.get("NetworkInterfaces") if isinstance(data, Mapping) else None
+    if isinstance(nics, Unknown):
+        return False, nics
+    for nic in nics if isinstance(nics, list) else []:
+        value = nic.get("AssociatePublicIpAddress") if isinstance(nic, Mapping) else nic
+        if isinstance(value, Unknown):
+            pending = pending or value
+        elif value is True or (isinstance(value, str) and value.strip().lower() == "true"):
+            return True, None
+    return False, pending
+
+
+@control(
+    "ec2.launch-config-public-ip",
+    title="Launch template or launch configuration does not assign public IP addresses",
+    resource=[LAUNCH_TEMPLATE, LAUNCH_CONFIG],
+    severity=Severity.MEDIUM,
+    fix="Set AssociatePublicIpAddress: false (launch template network interfaces, launch configuration) and "
+        "launch into private subnets behind a load balancer or NAT",
+    places=(LIVE, IAC),
+)
+def launch_config_public_ip(r: Resource) -> Verdict:
+    """Every instance an Auto Scaling group or a `RunInstances` starts from it gets a public IPv4
+    address, reachable from the internet as far as its security groups allow. Live, each launch
+    template version read (`$Default` and `$Latest`) is judged. Not set means the subnet decides
+    (out of this control's sight): PASS, as FSBP EC2.25 and AutoScaling.5 read it."""
+    if r.type == LAUNCH_CONFIG:
+        value = r.get("AssociatePublicIpAddress")
+        if value is True or (isinstance(value, str) and value.strip().lower() == "true"):
+            return failed("instances launched get a public IP address", AssociatePublicIpAddress=True)
+        return passed("no public IP address is requested", AssociatePublicIpAddress=value)
+    versions = r.live.get("versions")
+    sources = list(versions.items()) if isinstance(versions, Mapping) and versions else \
+        [("LaunchTemplateData", r.get_raw("LaunchTemplateData"))]
+    pending: tuple[str, Unknown] | None = None
+    public = []
+    for where, data in sources:
+        asks, unsure = _asks_public_ip(data, where)
+        if asks:
+            public.append(f"version {where}" if versions else where)
+        elif unsure is not None:
+            pending = pending or (where, unsure)
+    if public:
+        return failed("network interfaces associate a public IP address", where=public)
+    if pending is not None:
+        raise UnknownValue(f"{pending[0]}.NetworkInterfaces", pending[1])
+    return passed("no network interface associates a public IP address")

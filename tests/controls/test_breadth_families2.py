@@ -279,3 +279,42 @@ def test_live_privilege_escalation(aws: None) -> None:
     make("reads", [_allow(["iam:Get*", "iam:List*"])])
     got = results(run_control(ESC))
     assert got["escalates"] == Result.FAIL and got["reads"] == Result.PASS
+
+
+# ---- f. launch templates and configurations with public IPs ---------------------------------------------
+
+PIP = "ec2.launch-config-public-ip"
+
+
+def test_launch_public_ip_pure() -> None:
+    from railguard.model import Unknown
+
+    lt = "AWS::EC2::LaunchTemplate"
+    lc = "AWS::AutoScaling::LaunchConfiguration"
+    nic = {"LaunchTemplateData": {"NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": "true"}]}}
+    assert result(PIP, _tpl(lt, nic)) == Result.FAIL
+    assert result(PIP, _tpl(lt, {"LaunchTemplateData": {"ImageId": "ami-1"}})) == Result.PASS
+    assert result(PIP, _tpl(lt, {"LaunchTemplateData": {"NetworkInterfaces": [
+        {"AssociatePublicIpAddress": Unknown("var.public")}]}})) == Result.UNKNOWN
+    assert result(PIP, _tpl(lc, {"AssociatePublicIpAddress": True})) == Result.FAIL
+    assert result(PIP, _tpl(lc, {})) == Result.PASS
+    assert result(PIP, _tpl(lc, {"AssociatePublicIpAddress": Unknown("param Public")})) == Result.UNKNOWN
+
+
+def test_live_launch_public_ip(aws: None) -> None:
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    ec2.create_launch_template(LaunchTemplateName="public-lt", LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": True}]})
+    ec2.create_launch_template(LaunchTemplateName="private-lt", LaunchTemplateData={"ImageId": "ami-12c6146b"})
+    # a later version that asks for a public IP is judged too
+    ec2.create_launch_template_version(LaunchTemplateName="private-lt", SourceVersion="1", LaunchTemplateData={
+        "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": True}]})
+    ec2.create_launch_template(LaunchTemplateName="quiet-lt", LaunchTemplateData={"ImageId": "ami-12c6146b"})
+    asg = boto3.client("autoscaling", region_name="us-east-1")
+    asg.create_launch_configuration(LaunchConfigurationName="public-lc", ImageId="ami-12c6146b",
+                                    InstanceType="t3.micro", AssociatePublicIpAddress=True)
+    asg.create_launch_configuration(LaunchConfigurationName="private-lc", ImageId="ami-12c6146b",
+                                    InstanceType="t3.micro")
+    got = results(run_control(PIP))
+    assert got == {"public-lt": Result.FAIL, "private-lt": Result.FAIL, "quiet-lt": Result.PASS,
+                   "public-lc": Result.FAIL, "private-lc": Result.PASS}
