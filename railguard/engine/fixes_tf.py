@@ -84,4 +84,6 @@ FIXES_TF: dict[str, str] = {
     "ec2.secrets-in-user-data": "Remove the secret from user_data (aws_instance, aws_launch_template, aws_launch_configuration); read it at boot from aws_secretsmanager_secret or an SSM SecureString the instance role may read, and rotate it.",
     "iam.privilege-escalation": "In the aws_iam_policy (or inline policy / aws_iam_policy_document), scope the IAM write actions to named ARNs or remove them, and give iam:PassRole only on named role ARNs with an iam:PassedToService condition.",
     "ec2.launch-config-public-ip": "Set associate_public_ip_address = false in the aws_launch_template's network_interfaces and on the aws_launch_configuration; launch into private subnets.",
+    "dms.replication-instance-public": "Set publicly_accessible = false on the aws_dms_replication_instance (it forces a new instance).",
+    "mq.broker-public": "Set publicly_accessible = false on the aws_mq_broker (it forces a new broker).",
 }

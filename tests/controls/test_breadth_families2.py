@@ -318,3 +318,41 @@ def test_live_launch_public_ip(aws: None) -> None:
     got = results(run_control(PIP))
     assert got == {"public-lt": Result.FAIL, "private-lt": Result.FAIL, "quiet-lt": Result.PASS,
                    "public-lc": Result.FAIL, "private-lc": Result.PASS}
+
+
+# ---- g. DMS replication instances and MQ brokers ------------------------------------------------------
+
+DMS = "dms.replication-instance-public"
+MQ = "mq.broker-public"
+
+
+def test_dms_and_mq_pure() -> None:
+    from railguard.model import Unknown
+
+    ri = "AWS::DMS::ReplicationInstance"
+    assert result(DMS, _tpl(ri, {})) == Result.FAIL  # CloudFormation's default is public
+    assert result(DMS, _tpl(ri, {"PubliclyAccessible": "false"})) == Result.PASS
+    assert result(DMS, _live(ri, "ri", {"PubliclyAccessible": True}, public_ips=["54.1.2.3"])) == Result.FAIL
+    assert result(DMS, _tpl(ri, {"PubliclyAccessible": Unknown("param Public")})) == Result.UNKNOWN
+    b = "AWS::AmazonMQ::Broker"
+    assert result(MQ, _tpl(b, {"PubliclyAccessible": True})) == Result.FAIL
+    assert result(MQ, _tpl(b, {"PubliclyAccessible": False})) == Result.PASS
+    assert result(MQ, _tpl(b, {})) == Result.UNKNOWN
+    assert result(MQ, _live(b, "b", {"PubliclyAccessible": Unknown("AccessDenied")})) == Result.UNKNOWN
+
+
+def test_live_dms_and_mq(aws: None) -> None:
+    dms = boto3.client("dms", region_name="us-east-1")
+    for name, public in (("open-ri", True), ("shut-ri", False)):
+        dms.create_replication_instance(ReplicationInstanceIdentifier=name, ReplicationInstanceClass="dms.t3.micro",
+                                        PubliclyAccessible=public)
+    mq = boto3.client("mq", region_name="us-east-1")
+    for name, public in (("open-mq", True), ("shut-mq", False)):
+        mq.create_broker(BrokerName=name, EngineType="ACTIVEMQ", EngineVersion="5.17.6", HostInstanceType="mq.t3.micro",
+                         DeploymentMode="SINGLE_INSTANCE", PubliclyAccessible=public, AutoMinorVersionUpgrade=True,
+                         Users=[{"Username": "app", "Password": "x" * 16}])
+    counter = CallCounter()
+    inv = live_inventory(["AWS::DMS::ReplicationInstance", "AWS::AmazonMQ::Broker"], counter=counter)
+    assert results(run_control(DMS, inventory=inv)) == {"open-ri": Result.FAIL, "shut-ri": Result.PASS}
+    assert results(run_control(MQ, inventory=inv)) == {"open-mq": Result.FAIL, "shut-mq": Result.PASS}
+    assert counter.snapshot()["mq:DescribeBroker"] == 2

@@ -77,6 +77,7 @@ PROMISES: dict[str, Promise] = {
     "kms:GetKeyRotationStatus": _k("KeyRotationEnabled"),
     "kms:GetKeyPolicy": _k("Policy"),
     "ecr:GetRepositoryPolicy": _k("policyText"),
+    "mq:DescribeBroker": _k("BrokerId"),
     "opensearch:ListDomainNames": _k("DomainNames"),
     "opensearch:DescribeDomains": _k("DomainStatusList"),
     "lambda:GetPolicy": _k("Policy"),
