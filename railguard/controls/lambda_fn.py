@@ -12,7 +12,13 @@ from typing import Any
 
 from railguard.controls import IAC, LIVE, Context, control
 from railguard.controls.ecs import env_secret_offenders
-from railguard.controls.policy import EXPOSURE_PARAMS, attached, exposure_verdict, target_in_scope
+from railguard.controls.policy import (
+    EXPOSURE_PARAMS,
+    at_offender,
+    attached,
+    exposure_verdict,
+    target_in_scope,
+)
 from railguard.model import Resource, Severity, Unknown, UnknownValue, Verdict, failed, passed, unknown
 
 FUNCTION = "AWS::Lambda::Function"
@@ -94,7 +100,7 @@ def function_policy_exposed(r: Resource, ctx: Context) -> Verdict | None:
     docs = [(p.display_name, permission_document(p)) for p in permissions]
     if r.is_live:
         docs.append(("function policy", r.get_raw("Policy")))
-    return exposure_verdict(r, ctx, docs, "the function policy", unresolved=unresolved)
+    return at_offender(exposure_verdict(r, ctx, docs, "the function policy", unresolved=unresolved), permissions)
 
 
 URL = "AWS::Lambda::Url"

@@ -25,14 +25,14 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from railguard.controls.helpers import any_known, refers_to, same_scope
 from railguard.controls.kms import cannot_be_star, unresolved_sub
-from railguard.model import Resource, Unknown, UnknownValue, Verdict, failed, passed, require, unknown
+from railguard.model import Resource, Result, Unknown, UnknownValue, Verdict, failed, passed, require, unknown
 
 if TYPE_CHECKING:
     from railguard.controls.registry import Context
@@ -1010,5 +1010,20 @@ def separate_policy_verdict(
             return None
         return exposure_verdict(r, ctx, [(r.display_name, r.get_raw(document))], what)
     policies, unresolved = attached(r, ctx, policy_type, key)
-    return exposure_verdict(r, ctx, [(p.display_name, p.get_raw(document)) for p in policies], what,
-                            unresolved=unresolved)
+    return at_offender(exposure_verdict(r, ctx, [(p.display_name, p.get_raw(document)) for p in policies], what,
+                                        unresolved=unresolved), policies)
+
+
+def at_offender(verdict: Verdict, policies: Iterable[Resource]) -> Verdict:
+    """A FAIL on a resource judged with policies written as resources of their own (a bucket policy,
+    a topic policy, a Lambda permission) points at the first offending policy's file and line, so a
+    pull-request annotation lands on the statement's resource, not on its target's."""
+    if verdict.result != Result.FAIL:
+        return verdict
+    by_name = {p.display_name: p for p in policies}
+    for key in ("public_statements", "external_statements"):
+        for statement in verdict.evidence.get(key) or []:
+            p = by_name.get(statement.get("policy"))
+            if p is not None and p.origin.file and p.origin.line:
+                return replace(verdict, evidence={**verdict.evidence, "file": p.origin.file, "line": p.origin.line})
+    return verdict

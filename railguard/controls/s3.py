@@ -18,7 +18,7 @@ from typing import Any
 from railguard.controls import IAC, LIVE, Context, control
 from railguard.controls.helpers import all_of, any_known, as_list, refers_to, same_scope, truthy
 from railguard.controls.kms import cannot_be_star, unresolved_sub
-from railguard.controls.policy import EXPOSURE_PARAMS, exposure_verdict, target_in_scope
+from railguard.controls.policy import EXPOSURE_PARAMS, at_offender, exposure_verdict, target_in_scope
 from railguard.model import (
     Resource,
     Result,
@@ -555,7 +555,8 @@ def bucket_policy_exposed(r: Resource, ctx: Context) -> Verdict | None:
         setting = account.get_raw("RestrictPublicBuckets") if account is not None else Unknown("not read")
         if truthy(setting):
             blocked = "the account's RestrictPublicBuckets setting makes S3 ignore it"
-    verdict = exposure_verdict(r, ctx, docs, "the bucket policy", unresolved=unresolved, public_blocked=blocked)
+    verdict = at_offender(exposure_verdict(r, ctx, docs, "the bucket policy", unresolved=unresolved,
+                                           public_blocked=blocked), policies)
     if blocked is None and verdict.result == Result.FAIL and "external_statements" not in verdict.evidence:
         # a public grant: it stands unless a block we could not read makes S3 ignore it
         if isinstance(own, Unknown):

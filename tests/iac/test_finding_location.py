@@ -85,3 +85,73 @@ def test_cloudformation_standalone_ingress_gets_the_finding(tmp_path: Path) -> N
     run = run_iac([tmp_path], IacOptions(only_controls=ONLY))
     [f] = [f for f in run.findings if f.result == Result.FAIL]
     assert f.resource_id == "Web" and f.origin.line == 9
+
+
+# ---- policies written as resources of their own: the finding points at the policy --------------
+
+POLICY_CFN = '''AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Data:
+    Type: AWS::S3::Bucket
+  Topic:
+    Type: AWS::SNS::Topic
+  DataPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Data
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: "*", Action: "s3:GetObject", Resource: !Sub "${Data.Arn}/*"}
+  TopicPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: [!Ref Topic]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {AWS: "*"}, Action: "sns:Publish", Resource: !Ref Topic}
+'''
+
+
+def test_cloudformation_bucket_and_topic_policies_get_the_finding(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(POLICY_CFN)
+    run = run_iac([tmp_path], IacOptions(only_controls=["s3.bucket-policy-exposed", "sns.topic-policy-exposed"]))
+    fails = {f.control_id: f for f in run.findings if f.result == Result.FAIL}
+    assert fails["s3.bucket-policy-exposed"].resource_id == "Data"
+    assert fails["s3.bucket-policy-exposed"].origin.line == 7  # DataPolicy, not the bucket (line 3)
+    assert fails["sns.topic-policy-exposed"].resource_id == "Topic"
+    assert fails["sns.topic-policy-exposed"].origin.line == 14  # TopicPolicy, not the topic (line 5)
+
+
+BUCKET_TF = '''
+resource "aws_s3_bucket" "data" {
+  bucket = "data-bucket"
+}
+'''
+
+BUCKET_POLICY_TF = '''
+# the policy that opens the bucket, in another file
+resource "aws_s3_bucket_policy" "data" {
+  bucket = aws_s3_bucket.data.id
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "arn:aws:s3:::data-bucket/*" }]
+  })
+}
+'''
+
+
+def test_terraform_bucket_policy_in_another_file_gets_the_finding(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(BUCKET_TF)
+    (tmp_path / "policy.tf").write_text(BUCKET_POLICY_TF)
+    run = run_iac([tmp_path], IacOptions(only_controls=["s3.bucket-policy-exposed"]))
+    [f] = [f for f in run.findings if f.result == Result.FAIL]
+    assert f.resource_id == "aws_s3_bucket.data"
+    assert f.origin.file is not None and f.origin.file.endswith("policy.tf") and f.origin.line == 3
+
+
+def test_a_policy_granting_a_named_account_is_no_fail(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(BUCKET_TF)
+    (tmp_path / "policy.tf").write_text(BUCKET_POLICY_TF.replace(
+        'Principal = "*"', 'Principal = { AWS = "arn:aws:iam::111122223333:root" }'))
+    run = run_iac([tmp_path], IacOptions(only_controls=["s3.bucket-policy-exposed"]))
+    assert [f.result for f in run.findings if f.control_id == "s3.bucket-policy-exposed"] != []
+    assert not [f for f in run.findings if f.result == Result.FAIL]

@@ -62,10 +62,12 @@ PROMISES: dict[str, Promise] = {
     "cloudtrail:DescribeTrails": _k("trailList"),
     "cloudtrail:GetTrailStatus": _k("IsLogging"),
     "cloudtrail:GetEventSelectors": _k("TrailARN"),
+    "cloudfront:ListDistributions": Promise(keys=("DistributionList",), root=("DistributionList",)),
     "cloudwatch:DescribeAlarms": _k("MetricAlarms"),  # asked for metric alarms only
     "config:DescribeConfigurationRecorders": _k("ConfigurationRecorders"),
     "config:DescribeConfigurationRecorderStatus": _k("ConfigurationRecordersStatus"),
     "dynamodb:DescribeTable": _k("Table"),
+    "eks:DescribeCluster": _k("cluster"),
     "guardduty:GetDetector": _k("Status"),
     "iam:GetAccountAuthorizationDetails": _k("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"),
     "iam:GetPolicyVersion": _k("PolicyVersion"),

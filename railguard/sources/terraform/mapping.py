@@ -140,6 +140,7 @@ PRESENT_KEYS = frozenset({
     "KmsKeyId", "KMSKeyId", "KmsKeyArn", "KmsKey", "KMSMasterKeyID", "KmsMasterKeyId", "KMSMasterKeyId",
     "S3BucketName", "DestinationBucketName", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn",
     "DeliverLogsPermissionArn", "LogDestination", "LogGroupName",
+    "WebACLId", "AcmCertificateArn", "IamCertificateId",
 })
 
 
@@ -849,6 +850,32 @@ def _redshift(b: Builder, r: TFResource) -> None:
     b.add(r, "AWS::Redshift::Cluster", p, name=val(c, "cluster_identifier") if isinstance(c.get("cluster_identifier"), str) else r.address)
 
 
+@maps("aws_eks_cluster")
+def _eks_cluster(b: Builder, r: TFResource) -> None:
+    """`vpc_config` and `encryption_config` in the CloudFormation shape; the provider's defaults:
+    public endpoint on, private endpoint off, public access from 0.0.0.0/0."""
+    c = r.cfg
+    p: dict[str, Any] = {}
+    puts(p, c, Name="name", Version="version", RoleArn="role_arn")
+    vpc = block(c, "vpc_config") or {}
+    v: dict[str, Any] = {"EndpointPublicAccess": val(vpc, "endpoint_public_access", True),
+                         "EndpointPrivateAccess": val(vpc, "endpoint_private_access", False)}
+    puts(v, vpc, PublicAccessCidrs="public_access_cidrs", SubnetIds="subnet_ids", SecurityGroupIds="security_group_ids")
+    p["ResourcesVpcConfig"] = v
+    encs = []
+    for e in blocks(c, "encryption_config"):
+        enc: dict[str, Any] = {}
+        put(enc, "Resources", e.get("resources"))
+        prov = block(e, "provider")
+        if prov is not None:
+            enc["Provider"] = {"KeyArn": clean(prov.get("key_arn"))}
+        encs.append(enc)
+    if encs:
+        p["EncryptionConfig"] = encs
+    name = c.get("name")
+    b.add(r, "AWS::EKS::Cluster", p, name=name if isinstance(name, str) else r.address)
+
+
 @maps("aws_docdb_cluster")
 def _docdb(b: Builder, r: TFResource) -> None:
     c = r.cfg
@@ -865,7 +892,9 @@ def _elasticache_rg(b: Builder, r: TFResource) -> None:
     p: dict[str, Any] = {}
     for tf, cfn in (("replication_group_id", "ReplicationGroupId"), ("description", "ReplicationGroupDescription"),
                     ("auth_token", "AuthToken"), ("at_rest_encryption_enabled", "AtRestEncryptionEnabled"),
-                    ("transit_encryption_enabled", "TransitEncryptionEnabled"), ("kms_key_id", "KmsKeyId")):
+                    ("transit_encryption_enabled", "TransitEncryptionEnabled"), ("kms_key_id", "KmsKeyId"),
+                    ("transit_encryption_mode", "TransitEncryptionMode"), ("user_group_ids", "UserGroupIds"),
+                    ("engine", "Engine"), ("engine_version", "EngineVersion")):
         put(p, cfn, c.get(tf))
     b.add(r, "AWS::ElastiCache::ReplicationGroup", p,
           name=val(c, "replication_group_id") if isinstance(c.get("replication_group_id"), str) else r.address)
@@ -1391,6 +1420,36 @@ def _classic_elb(b: Builder, r: TFResource) -> None:
     p: dict[str, Any] = {"Listeners": listeners}
     put(p, "LoadBalancerName", c.get("name"))
     b.add(r, "AWS::ElasticLoadBalancing::LoadBalancer", p)
+
+
+@maps("aws_cloudfront_distribution")
+def _cloudfront(b: Builder, r: TFResource) -> None:
+    """Behaviors, viewer certificate and web ACL under DistributionConfig; the provider's default
+    minimum protocol version is TLSv1."""
+    c = r.cfg
+
+    def behavior(bl: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        puts(out, bl, PathPattern="path_pattern", ViewerProtocolPolicy="viewer_protocol_policy",
+             TargetOriginId="target_origin_id")
+        return out
+
+    cfg: dict[str, Any] = {"Enabled": val(c, "enabled", True)}
+    dcb = block(c, "default_cache_behavior")
+    if dcb is not None:
+        cfg["DefaultCacheBehavior"] = behavior(dcb)
+    ordered = [behavior(x) for x in blocks(c, "ordered_cache_behavior")]
+    if ordered:
+        cfg["CacheBehaviors"] = ordered
+    vc = block(c, "viewer_certificate")
+    if vc is not None:
+        cert: dict[str, Any] = {"MinimumProtocolVersion": val(vc, "minimum_protocol_version", "TLSv1")}
+        puts(cert, vc, CloudFrontDefaultCertificate="cloudfront_default_certificate",
+             AcmCertificateArn="acm_certificate_arn", IamCertificateId="iam_certificate_id",
+             SslSupportMethod="ssl_support_method")
+        cfg["ViewerCertificate"] = cert
+    puts(cfg, c, WebACLId="web_acl_id", Aliases="aliases")
+    b.add(r, "AWS::CloudFront::Distribution", {"DistributionConfig": cfg})
 
 
 # ---- monitoring and detection ----------------------------------------------------------------
