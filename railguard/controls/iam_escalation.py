@@ -14,18 +14,15 @@ from typing import Any
 
 from railguard.controls import control
 from railguard.controls import policy as pol
-from railguard.controls.helpers import as_list
 from railguard.controls.iam import MANAGED_POLICY, PRINCIPALS
-from railguard.controls.iam_baseline import MAX_EVIDENCE, STANDALONE_POLICIES, parse_all
+from railguard.controls.iam_baseline import MAX_EVIDENCE, STANDALONE_POLICIES, judge_policies, parse_all
 from railguard.model import (
     Resource,
-    Result,
     Severity,
     UnknownValue,
     Verdict,
     failed,
     passed,
-    require,
     unknown,
 )
 
@@ -104,18 +101,4 @@ def privilege_escalation(r: Resource) -> Verdict | None:
     `ec2:RunInstances` or `cloudformation:CreateStack` runs code as any role. Only unconditional
     grants on `*` count (a condition or a named resource may well be the least privilege). Live
     customer-managed policies attached to nothing pass, as in iam.policy-dangerous-permissions."""
-    if r.type in PRINCIPALS:
-        docs = []
-        for p in as_list(r.get("Policies")):
-            p = require(p, "Policies[]")
-            name = p.get("PolicyName")
-            docs.append((f"inline:{name if isinstance(name, str) else '?'}", p.get("PolicyDocument")))
-        if not docs:
-            return passed("no inline policy")
-        return _verdict(docs, "an inline policy")
-    if r.type == MANAGED_POLICY and r.is_live and r.fact("aws_managed", False):
-        return None
-    verdict = _verdict([(r.display_name, r.get_raw("PolicyDocument"))], "the policy")
-    if r.type == MANAGED_POLICY and r.is_live and verdict.result == Result.FAIL and not r.fact("attachment_count", 0):
-        return passed(f"{verdict.reason}, but is not attached to anything", attachment_count=0)
-    return verdict
+    return judge_policies(r, _verdict)
