@@ -356,3 +356,19 @@ def test_live_dms_and_mq(aws: None) -> None:
     assert results(run_control(DMS, inventory=inv)) == {"open-ri": Result.FAIL, "shut-ri": Result.PASS}
     assert results(run_control(MQ, inventory=inv)) == {"open-mq": Result.FAIL, "shut-mq": Result.PASS}
     assert counter.snapshot()["mq:DescribeBroker"] == 2
+
+
+def test_event_reread_of_an_instance_reads_user_data_when_the_control_needs_it(aws: None) -> None:
+    """The event place: the instance a RunInstances record names, re-read alone, is judged like a scan's."""
+    from railguard.controls import get_control
+    from railguard.sources.aws.single import read_one
+    from tests.livehelp import session
+
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    iid = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, UserData=SCRIPT)["Instances"][0]["InstanceId"]
+    c = get_control(UD)
+    one = read_one(session(), "AWS::EC2::Instance", iid, "us-east-1", needed=c.types)
+    v = c(one, Context(Inventory([one])))
+    assert v is not None and v.result == Result.FAIL
+    bare = read_one(session(), "AWS::EC2::Instance", iid, "us-east-1")
+    assert isinstance(bare.get_raw("UserData"), __import__("railguard.model", fromlist=["Unknown"]).Unknown)

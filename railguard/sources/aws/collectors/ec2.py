@@ -272,10 +272,10 @@ def collect_instances(ctx: CollectContext) -> Iterator[Resource]:
     if not ctx.wants(INSTANCE_USER_DATA):
         yield from (instance(ctx, i) for i in found)
         return
-    yield from per_resource(lambda i: instance(ctx, i, user_data=_user_data(ctx, i["InstanceId"])), found)
+    yield from per_resource(lambda i: instance(ctx, i, user_data=instance_user_data(ctx, i["InstanceId"])), found)
 
 
-def _user_data(ctx: CollectContext, instance_id: str) -> Any:
+def instance_user_data(ctx: CollectContext, instance_id: str) -> Any:
     """The instance's user data (base64, as the API returns it), "" when it has none."""
     try:
         answer = ctx.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
