@@ -372,3 +372,37 @@ def test_event_reread_of_an_instance_reads_user_data_when_the_control_needs_it(a
     assert v is not None and v.result == Result.FAIL
     bare = read_one(session(), "AWS::EC2::Instance", iid, "us-east-1")
     assert isinstance(bare.get_raw("UserData"), __import__("railguard.model", fromlist=["Unknown"]).Unknown)
+
+
+def test_terraform_user_data_with_unknown_interpolations_is_judged_on_its_literal_text(tmp_path: Any) -> None:
+    from railguard.engine.evaluate import evaluate
+    from railguard.engine.plan import PlannedControl
+    from railguard.sources.terraform import load_directory
+
+    (tmp_path / "main.tf").write_text('''variable "db_host" {}
+resource "aws_instance" "leaky" {
+  ami       = "ami-0123456789abcdef0"
+  user_data = <<-EOT
+    #!/bin/bash
+    echo ${var.db_host} > /etc/dbhost
+    export DB_PASSWORD='Xk9#mQ2vLp7Zr4Wt'
+  EOT
+}
+resource "aws_instance" "tidy" {
+  ami       = "ami-0123456789abcdef0"
+  user_data = <<-EOT
+    echo ${var.db_host} > /etc/dbhost
+  EOT
+}
+resource "aws_instance" "opaque" {
+  ami       = "ami-0123456789abcdef0"
+  user_data = "echo ${var.db_host} > /etc/dbhost"
+}
+''')
+    loaded = load_directory(tmp_path)
+    c = get_control(UD)
+    got = {f.resource_name or f.resource_id: f.result
+           for f in evaluate([PlannedControl(c, dict(c.params))], Inventory(loaded.resources), place="iac")}
+    # a quoted template with an unknown interpolation keeps no text (only heredocs do): UNKNOWN
+    assert got == {"aws_instance.leaky": Result.FAIL, "aws_instance.tidy": Result.PASS,
+                   "aws_instance.opaque": Result.UNKNOWN}
