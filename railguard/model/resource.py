@@ -38,8 +38,8 @@ class PartialText(Unknown):
     def __eq__(self, other: object) -> bool:  # equal to the plain Unknown of the same reason
         return isinstance(other, Unknown) and other.reason == self.reason
 
-    def __hash__(self) -> int:
-        return hash(self.reason)
+    def __hash__(self) -> int:  # as the plain Unknown's (equal values hash alike)
+        return Unknown.__hash__(self)
 
 
 class UnknownValue(Exception):

@@ -406,3 +406,11 @@ resource "aws_instance" "opaque" {
     # a quoted template with an unknown interpolation keeps no text (only heredocs do): UNKNOWN
     assert got == {"aws_instance.leaky": Result.FAIL, "aws_instance.tidy": Result.PASS,
                    "aws_instance.opaque": Result.UNKNOWN}
+
+
+def test_partial_text_is_an_unknown_equal_to_its_plain_form() -> None:
+    from railguard.model import PartialText, Unknown
+
+    p = PartialText("Fn::Sub: x", "echo ${AWS::Region}")
+    assert p == Unknown("Fn::Sub: x") and Unknown("Fn::Sub: x") == p and not p
+    assert hash(p) == hash(Unknown("Fn::Sub: x")) and len({p, Unknown("Fn::Sub: x")}) == 1
