@@ -48,6 +48,12 @@ TF_PREFIX = [
     ("aws_ecs_", "ecs"), ("aws_cloudwatch_", "cloudwatch"), ("aws_securityhub_", "securityhub"),
     ("aws_accessanalyzer_", "accessanalyzer"),
 ]
+# issue 15 point 2, second part: API Gateway, DMS, Amazon MQ
+SERVICES += ["apigateway", "dms", "mq"]
+PROWLER_ALIAS["apigatewayv2"] = "apigateway"
+CFN_SERVICE.update({"ApiGateway": "apigateway", "ApiGatewayV2": "apigateway", "DMS": "dms", "AmazonMQ": "mq"})
+TF_PREFIX += [("aws_api_gateway_", "apigateway"), ("aws_apigatewayv2_", "apigateway"), ("aws_dms_", "dms"),
+              ("aws_mq_", "mq")]
 _ID = re.compile(r'id\s*[=:]\s*"?(CKV2?_AWS_\d+)')
 _TYPES = re.compile(r'["\'](AWS::[A-Za-z0-9]+::[A-Za-z0-9]+|aws_[a-z0-9_]+)["\']')
 

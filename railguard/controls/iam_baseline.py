@@ -28,7 +28,7 @@ a Deny of the whole probe for the other levels (a power user denied one EC2 acti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -627,6 +627,13 @@ def policy_dangerous_permissions(r: Resource) -> Verdict | None:
     inline policies, in principals' `Policies` or as template policy resources. Evidence names each
     statement (Sid, or `#index`) and its patterns. Live customer-managed policies attached to
     nothing pass (they grant nothing), as in iam.policy-full-admin."""
+    return judge_policies(r, _danger_verdict)
+
+
+def judge_policies(r: Resource, judge: Callable[[Iterable[tuple[str, Any]], str], Verdict]) -> Verdict | None:
+    """`judge(documents, what)` over the policies a policy control owns on `r`: a principal's inline
+    policies, a template policy resource, or a customer-managed policy (AWS-managed ones are out of
+    scope; a live one attached to nothing passes, with the finding as its reason)."""
     if r.type in PRINCIPALS:
         docs = []
         for p in as_list(r.get("Policies")):
@@ -635,10 +642,10 @@ def policy_dangerous_permissions(r: Resource) -> Verdict | None:
             docs.append((f"inline:{name if isinstance(name, str) else '?'}", p.get("PolicyDocument")))
         if not docs:
             return passed("no inline policy")
-        return _danger_verdict(docs, "an inline policy")
+        return judge(docs, "an inline policy")
     if r.type == MANAGED_POLICY and r.is_live and r.fact("aws_managed", False):
         return None
-    verdict = _danger_verdict([(r.display_name, r.get_raw("PolicyDocument"))], "the policy")
+    verdict = judge([(r.display_name, r.get_raw("PolicyDocument"))], "the policy")
     if r.type == MANAGED_POLICY and r.is_live and verdict.result == Result.FAIL and not r.fact("attachment_count", 0):
         return passed(f"{verdict.reason}, but is not attached to anything", attachment_count=0)
     return verdict

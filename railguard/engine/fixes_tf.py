@@ -95,4 +95,9 @@ FIXES_TF: dict[str, str] = {
     "ecr.tag-immutability": "Set image_tag_mutability = \"IMMUTABLE\" on the aws_ecr_repository.",
     "lambda.function-url-auth-none": "Set authorization_type = \"AWS_IAM\" on the aws_lambda_function_url (and sign requests).",
     "apigateway.method-without-authorization": "Set authorization = \"AWS_IAM\", \"COGNITO_USER_POOLS\" or \"CUSTOM\" (with authorizer_id) on the aws_api_gateway_method, or authorization_type on the aws_apigatewayv2_route.",
+    "ec2.secrets-in-user-data": "Remove the secret from user_data (aws_instance, aws_launch_template, aws_launch_configuration); read it at boot from aws_secretsmanager_secret or an SSM SecureString the instance role may read, and rotate it.",
+    "iam.privilege-escalation": "In the aws_iam_policy (or inline policy / aws_iam_policy_document), scope the IAM write actions to named ARNs or remove them, and give iam:PassRole only on named role ARNs with an iam:PassedToService condition.",
+    "ec2.launch-config-public-ip": "Set associate_public_ip_address = false in the aws_launch_template's network_interfaces and on the aws_launch_configuration; launch into private subnets.",
+    "dms.replication-instance-public": "Set publicly_accessible = false on the aws_dms_replication_instance (it forces a new instance).",
+    "mq.broker-public": "Set publicly_accessible = false on the aws_mq_broker (it forces a new broker).",
 }

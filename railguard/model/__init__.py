@@ -2,7 +2,16 @@
 
 from railguard.model.finding import Finding, fingerprint
 from railguard.model.inventory import Gap, Inventory
-from railguard.model.resource import GLOBAL, Origin, Resource, Unknown, UnknownValue, find_unknown, require
+from railguard.model.resource import (
+    GLOBAL,
+    Origin,
+    PartialText,
+    Resource,
+    Unknown,
+    UnknownValue,
+    find_unknown,
+    require,
+)
 from railguard.model.result import Result, Verdict, failed, passed, unknown
 from railguard.model.run import FrameworkInfo, ItemResult, RunResult
 from railguard.model.severity import Severity
@@ -15,6 +24,7 @@ __all__ = [
     "Inventory",
     "ItemResult",
     "Origin",
+    "PartialText",
     "Resource",
     "Result",
     "RunResult",

@@ -27,6 +27,21 @@ class Unknown:
         return f"Unknown({self.reason!r})"
 
 
+@dataclass(frozen=True, eq=False)
+class PartialText(Unknown):
+    """A text (an `Fn::Sub` or `Fn::Join`) of which some pieces could not be resolved: an `Unknown`
+    to every control, plus `text`, the known pieces with each unresolved one kept as `${name}` (or
+    `${?}`), for a control that judges what is written literally (secrets in EC2 user data)."""
+
+    text: str = ""
+
+    def __eq__(self, other: object) -> bool:  # equal to the plain Unknown of the same reason
+        return isinstance(other, Unknown) and other.reason == self.reason
+
+    def __hash__(self) -> int:  # as the plain Unknown's (equal values hash alike)
+        return Unknown.__hash__(self)
+
+
 class UnknownValue(Exception):
     """Raised by `Resource.get` when a path crosses an `Unknown`; the engine turns it into UNKNOWN."""
 

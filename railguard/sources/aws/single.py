@@ -75,7 +75,10 @@ def _security_group(ctx: CollectContext, group_id: str) -> Resource | None:
 def _instance(ctx: CollectContext, instance_id: str) -> Resource | None:
     resp = ctx.client("ec2").describe_instances(InstanceIds=[instance_id])
     found = [i for r in resp.get("Reservations", []) for i in r.get("Instances", [])]
-    return ec2.instance(ctx, found[0]) if found else None
+    if not found:
+        return None
+    user_data = ec2.instance_user_data(ctx, instance_id) if ctx.wants(ec2.INSTANCE_USER_DATA) else None
+    return ec2.instance(ctx, found[0], user_data=user_data)
 
 
 @_reader(ec2.VPC)

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from railguard.model import Unknown, find_unknown
+from railguard.model import PartialText, Unknown, find_unknown
 
 
 class CircularReference(Exception):
@@ -413,7 +413,7 @@ def _fn_sub(r: Resolver, arg: Any) -> Any:
         u = find_unknown(value)
         if u is not None:
             missing.append(u)
-            return ""
+            return m.group(0)  # kept as written: the known pieces stay readable (PartialText)
         if value is NOVALUE:
             return ""
         if isinstance(value, list):
@@ -425,7 +425,7 @@ def _fn_sub(r: Resolver, arg: Any) -> Any:
         renamed = r.name_templates_in(template) if r._name_subs else template
         if renamed != template:
             return _fn_sub(r, [renamed, variables])
-        return Unknown(f"Fn::Sub {template[:80]!r}: {missing[0].reason}")
+        return PartialText(f"Fn::Sub {template[:80]!r}: {missing[0].reason}", out)
     return out
 
 
@@ -435,6 +435,10 @@ def _fn_join(r: Resolver, arg: Any) -> Any:
     delim, items = r.resolve(arg[0]), r.resolve(arg[1])
     u = _unknown_in([delim, items], "Fn::Join")
     if u is not None:
+        if isinstance(delim, str) and isinstance(items, list):  # the known pieces stay readable
+            text = delim.join(x.text if isinstance(x, PartialText) else "${?}" if find_unknown(x) is not None
+                              else _text(x) for x in items)
+            return PartialText(u.reason, text)
         return u
     if not isinstance(items, list):
         return Unknown("Fn::Join of a non-list")

@@ -19,7 +19,7 @@ from typing import Any
 
 from lark import Token, Tree
 
-from railguard.model import Unknown, find_unknown
+from railguard.model import PartialText, Unknown, find_unknown
 
 MAX_RANGE = 10_000  # guard against `range(1e9)` or `count = 1e9` in hostile input
 MAX_STRING = 1_000_000  # a string template longer than this is not built (locals that double a string)
@@ -71,22 +71,10 @@ class Named(str):
 HOLE = "\x00?\x00"  # stands for an unknown interpolation in `PartialText.text`
 
 
-class PartialText(Unknown):
-    """A string template with unknown interpolations: unknown as a whole, but its text with each
-    unknown part replaced by `HOLE` is kept, so that a heredoc JSON policy whose ARNs interpolate a
-    data source still shows its `Principal: "*"` (see `policydoc.parse_policy`)."""
-
-    text: str
-
-    def __init__(self, reason: str, text: str) -> None:
-        object.__setattr__(self, "reason", reason)
-        object.__setattr__(self, "text", text)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Unknown) and self.reason == other.reason
-
-    def __hash__(self) -> int:
-        return hash(self.reason)
+# A string template with unknown interpolations is a `PartialText` (the model's, as CloudFormation's
+# `Fn::Sub`/`Fn::Join` make): unknown as a whole, with its text kept, each unknown part replaced by
+# `HOLE`, so that a heredoc JSON policy whose ARNs interpolate a data source still shows its
+# `Principal: "*"` (see `policydoc.parse_policy`), and user data still shows its literal secrets.
 
 
 def derive(u: Unknown, reason: str) -> Unknown:

@@ -911,7 +911,8 @@ def _mq(b: Builder, r: TFResource) -> None:
         put(e, "ConsoleAccess", u.get("console_access"))
         users.append(e)
     p: dict[str, Any] = {"Users": users}
-    puts(p, c, BrokerName="broker_name", EngineType="engine_type", PubliclyAccessible="publicly_accessible")
+    puts(p, c, BrokerName="broker_name", EngineType="engine_type")
+    p["PubliclyAccessible"] = val(c, "publicly_accessible", False)  # the provider's default
     b.add(r, "AWS::AmazonMQ::Broker", p, name=val(c, "broker_name") if isinstance(c.get("broker_name"), str) else r.address)
 
 
@@ -1663,6 +1664,17 @@ def _api_route(b: Builder, r: TFResource) -> None:
     puts(p, r.cfg, ApiId="api_id", RouteKey="route_key", AuthorizationType="authorization_type",
          AuthorizerId="authorizer_id", ApiKeyRequired="api_key_required")
     b.add(r, "AWS::ApiGatewayV2::Route", p, name=r.address)
+
+
+@maps("aws_dms_replication_instance")
+def _dms_instance(b: Builder, r: TFResource) -> None:
+    c = r.cfg
+    p: dict[str, Any] = {"PubliclyAccessible": val(c, "publicly_accessible", False)}  # the provider's default
+    puts(p, c, ReplicationInstanceIdentifier="replication_instance_id",
+         ReplicationInstanceClass="replication_instance_class", KmsKeyId="kms_key_arn", MultiAZ="multi_az",
+         AutoMinorVersionUpgrade="auto_minor_version_upgrade")
+    ident = c.get("replication_instance_id")
+    b.add(r, "AWS::DMS::ReplicationInstance", p, name=ident if isinstance(ident, str) else r.address)
 
 
 # every type with a CloudFormation mapping, for docs and tests

@@ -43,7 +43,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from railguard.model import Resource
-from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, tag_map
+from railguard.sources.aws.collector import REGIONAL, CollectContext, collector, per_resource, tag_map
 
 SG = "AWS::EC2::SecurityGroup"
 NACL = "AWS::EC2::NetworkAcl"
@@ -260,16 +260,33 @@ def _profile_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-@collector("ec2-instances", yields=[INSTANCE], scope=REGIONAL, calls=["ec2:DescribeInstances"])
+INSTANCE_USER_DATA = "AWS::EC2::Instance#UserData"  # facet: one DescribeInstanceAttribute per instance
+
+
+@collector("ec2-instances", yields=[INSTANCE, INSTANCE_USER_DATA], scope=REGIONAL,
+           calls=["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"])
 def collect_instances(ctx: CollectContext) -> Iterator[Resource]:
     filters = [{"Name": "instance-state-name", "Values": LIVE_STATES}]
-    for reservation in ctx.paginate("ec2", "describe_instances", "Reservations", Filters=filters, **PAGE):
-        for i in reservation.get("Instances", []):
-            yield instance(ctx, i)
+    found = [i for reservation in ctx.paginate("ec2", "describe_instances", "Reservations", Filters=filters, **PAGE)
+             for i in reservation.get("Instances", [])]
+    if not ctx.wants(INSTANCE_USER_DATA):
+        yield from (instance(ctx, i) for i in found)
+        return
+    yield from per_resource(lambda i: instance(ctx, i, user_data=instance_user_data(ctx, i["InstanceId"])), found)
 
 
-def instance(ctx: CollectContext, i: Mapping[str, Any]) -> Resource:
-    """One DescribeInstances instance as a resource."""
+def instance_user_data(ctx: CollectContext, instance_id: str) -> Any:
+    """The instance's user data (base64, as the API returns it), "" when it has none."""
+    try:
+        answer = ctx.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+    except Exception as exc:
+        return ctx.unknown(exc, "ec2:DescribeInstanceAttribute")
+    return (answer.get("UserData") or {}).get("Value") or ""
+
+
+def instance(ctx: CollectContext, i: Mapping[str, Any], user_data: Any = None) -> Resource:
+    """One DescribeInstances instance as a resource. `UserData` is what `user_data` says (read only
+    for the `AWS::EC2::Instance#UserData` facet), else `Unknown`: never mistaken for "none"."""
     iid = i["InstanceId"]
     profile_arn = (i.get("IamInstanceProfile") or {}).get("Arn")
     sg_ids = [g["GroupId"] for g in i.get("SecurityGroups", []) if g.get("GroupId")]
@@ -295,6 +312,7 @@ def instance(ctx: CollectContext, i: Mapping[str, Any]) -> Resource:
         }
     if i.get("KeyName"):
         props["KeyName"] = i["KeyName"]
+    props["UserData"] = ctx.not_collected(INSTANCE_USER_DATA) if user_data is None else user_data or None
     launch: Any = i.get("LaunchTime")
     tags = tag_map(i.get("Tags"))
     return ctx.resource(
