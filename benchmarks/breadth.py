@@ -48,6 +48,11 @@ TF_PREFIX = [
     ("aws_ecs_", "ecs"), ("aws_cloudwatch_", "cloudwatch"), ("aws_securityhub_", "securityhub"),
     ("aws_accessanalyzer_", "accessanalyzer"),
 ]
+# issue 15 point 2, data stores and edges (breadth2)
+SERVICES += ["redshift", "eks", "elasticache", "cloudfront"]
+CFN_SERVICE.update({"Redshift": "redshift", "EKS": "eks", "ElastiCache": "elasticache", "CloudFront": "cloudfront"})
+TF_PREFIX += [("aws_redshift_", "redshift"), ("aws_eks_", "eks"), ("aws_elasticache_", "elasticache"),
+              ("aws_cloudfront_", "cloudfront")]
 _ID = re.compile(r'id\s*[=:]\s*"?(CKV2?_AWS_\d+)')
 _TYPES = re.compile(r'["\'](AWS::[A-Za-z0-9]+::[A-Za-z0-9]+|aws_[a-z0-9_]+)["\']')
 
