@@ -20,7 +20,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check railguard tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n auto --dist loadfile -p no:cacheprovider
+	$(BIN)/python -m pytest -n auto --dist loadfile -p no:cacheprovider --durations=20
 
 lint: $(STAMP)
 	$(BIN)/ruff check railguard tests benchmarks

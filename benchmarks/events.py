@@ -34,7 +34,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+# RAILGUARD_SRC: replay with another checkout's railguard package (the before/after comparison)
+sys.path.insert(0, os.environ.get("RAILGUARD_SRC") or str(HERE.parent))
 
 from events_stream import CONFIG, generate, write_files  # noqa: E402
 
@@ -89,12 +90,13 @@ def _replay_child(location: str, config: str, out: str) -> None:
     }))
 
 
-def run_replay(location: Path, config: Path) -> dict[str, Any]:
+def run_replay(location: Path, config: Path, src: str | None = None) -> dict[str, Any]:
     out = location.parent / f"replay-{location.name}.json"
     cmd = [sys.executable, __file__, "--child", str(location), str(config), str(out)]
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", "0", *cmd]
-    subprocess.run(cmd, check=True)
+    env = dict(os.environ, RAILGUARD_SRC=src) if src else None
+    subprocess.run(cmd, check=True, env=env)
     return dict(json.loads(out.read_text()))
 
 
@@ -129,6 +131,8 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--watch-records", type=int, default=20_000)
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--baseline", default=None,
+                    help="a directory holding an earlier railguard package: replayed on the same files, for a ratio")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="railguard-events-bench-"))
     config = work / "railguard.yaml"
@@ -139,11 +143,18 @@ def main() -> None:
         r = run_replay(logs, config)
         r["score"] = score(r.pop("detections"), planted)
         results[f"replay_{n}"] = r
-        print(f"replay {n:,}: {r['records_per_s']:,.0f} records/s wall, {r['records_per_cpu_s']:,.0f} per CPU-second "
-              f"(load average {r['load_avg']:.1f}), p50 {r['p50_us']:.1f} µs, "
-              f"p99 {r['p99_us']:.1f} µs, peak RSS {r['peak_rss_mb']:.0f} MB, "
-              f"found {r['score']['found']}/{r['score']['incidents']}, "
-              f"false positives {r['score']['false_positives']} {r['score']['fp_rules']}", flush=True)
+        runs = [("", r)]
+        if args.baseline:
+            b = run_replay(logs, config, args.baseline)
+            b["score"] = score(b.pop("detections"), planted)
+            results[f"baseline_{n}"] = b
+            runs.append(("baseline ", b))
+        for label, x in runs:
+            print(f"{label}replay {n:,}: {x['records_per_s']:,.0f} records/s wall, {x['records_per_cpu_s']:,.0f} per "
+                  f"CPU-second (load average {x['load_avg']:.1f}), p50 {x['p50_us']:.1f} µs, "
+                  f"p99 {x['p99_us']:.1f} µs, peak RSS {x['peak_rss_mb']:.0f} MB, "
+                  f"found {x['score']['found']}/{x['score']['incidents']}, "
+                  f"false positives {x['score']['false_positives']} {x['score']['fp_rules']}", flush=True)
         shutil.rmtree(logs)
     try:
         from watch_bench import run_watch  # type: ignore[import-not-found]

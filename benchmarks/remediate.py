@@ -193,7 +193,12 @@ def child(args: argparse.Namespace) -> None:
 
     t0 = time.monotonic()
     rules = load_guardrails([Path(args.guardrail)])
-    opts = ScanOptions(endpoint_url=os.environ["AWS_ENDPOINT_URL"], regions=[REGION])
+    from railguard.sources.aws.deadlines import Timeouts
+
+    # moto renders thousands of groups slowly on a loaded host: the benchmark allows the read time
+    # botocore gives Custodian by default (60 s) and more tries, so a slow page is not a gap here
+    opts = ScanOptions(endpoint_url=os.environ["AWS_ENDPOINT_URL"], regions=[REGION],
+                       timeouts=Timeouts(read=120.0, call=600.0))
     seen = observe(rules, opts)
     t1 = time.monotonic()
     out: dict[str, Any] = {"observe_s": t1 - t0, "findings": sum(f.result.value == "FAIL" for f in seen.findings)}

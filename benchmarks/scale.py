@@ -54,6 +54,15 @@ def vm_hwm_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> float:
+    """utime + stime of a live process, from /proc (clock ticks)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def children(pid: int) -> list[int]:
     out: list[int] = []
     try:
@@ -70,17 +79,22 @@ def findings(out: Path) -> list[tuple[str, str]]:
 
 
 def run_scan(env: dict[str, str], cwd: Path, out: Path, extra: list[str]) -> tuple[float, float, int, str]:
-    """wall seconds, coordinator peak RSS (MB), exit code, stderr tail (peak RSS via GNU time when present)."""
+    """wall seconds, coordinator peak RSS (MB), exit code, stderr tail (peak RSS and CPU via GNU time when
+    present; the CPU seconds are left in cwd/cpu.txt)."""
     cmd = [sys.executable, "-m", "railguard.cli", "scan", "--org", "--regions", REGION, "--controls", CONTROLS,
            "--format", "json", "-q", "-o", str(out), *extra]
     gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
     rss_file = cwd / "rss.txt"
     if gnu_time:
-        cmd = [gnu_time, "-f", "%M", "-o", str(rss_file), *cmd]
+        cmd = [gnu_time, "-f", "%M %U %S", "-o", str(rss_file), *cmd]
     t = time.monotonic()
     p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     wall = time.monotonic() - t
-    rss = int(rss_file.read_text().split()[-1]) / 1024 if gnu_time and rss_file.exists() else 0.0
+    rss = 0.0
+    if gnu_time and rss_file.exists():
+        kb, user, system = rss_file.read_text().split()[-3:]
+        rss = int(kb) / 1024
+        (cwd / "cpu.txt").write_text(str(float(user) + float(system)))
     return wall, rss, p.returncode, p.stderr[-1500:]
 
 
@@ -116,11 +130,12 @@ def main() -> None:
     print(json.dumps(rows, indent=2))
     local = next((r for r in rows if r["executor"] == "local"), None)
     print(f"\n{'executor':<10} {'workers':>7} {'accounts':>8} {'wall s':>8} {'acct/min':>9} {'requests':>9} "
-          f"{'coord MB':>9} {'child MB':>9} {'same':>5}")
+          f"{'coord MB':>9} {'child MB':>9} {'emu busy':>9} {'rg cpu s':>9} {'load':>5} {'same':>5}")
     for r in rows:
         print(f"{r['executor']:<10} {r['workers']:>7} {r['accounts']:>8} {r['wall_s']:>8.1f} {r['accounts_per_min']:>9.0f} "
               f"{r['requests']:>9} {r['coordinator_peak_mb']:>9.0f} {r['worker_child_peak_mb']:>9.0f} "
-              f"{r.get('same_findings', '-')!s:>5}")
+              f"{r['emulator_busy_pct']:>8}% {r['coordinator_cpu_s'] + r.get('workers_cpu_s', 0):>9.0f} "
+              f"{r['load_avg_1m']:>5} {r.get('same_findings', '-')!s:>5}")
     if local:
         one = next((r for r in rows if r["executor"] == "celery" and r["workers"] == 1), None)
         if one:
@@ -136,14 +151,16 @@ def bench(n: int, url: str, proxy: Any, broker: str, work: Path, args: argparse.
     if not args.no_local:
         d = work / f"local-{n}"
         d.mkdir()
-        before = _count(proxy)
+        before, cpu0 = _count(proxy), _cpu_s()
         wall, rss, rc, err = run_scan(env, d, d / "out", ["--executor", "local", "--workers", str(args.concurrency)])
+        cpu = _cpu_s() - cpu0
         if rc not in (0, 1):
             sys.exit(f"local scan failed ({rc}): {err}")
         baseline = findings(d / "out")
-        rows.append({"executor": "local", "workers": 0, "accounts": n, "wall_s": round(wall, 2),
-                     "accounts_per_min": round(n / wall * 60, 1), "requests": _count(proxy) - before,
-                     "coordinator_peak_mb": round(rss), "worker_child_peak_mb": 0, "findings": len(baseline)})
+        rows.append(_emu({"executor": "local", "workers": 0, "accounts": n, "wall_s": round(wall, 2),
+                          "accounts_per_min": round(n / wall * 60, 1), "requests": _count(proxy) - before,
+                          "coordinator_peak_mb": round(rss), "worker_child_peak_mb": 0, "findings": len(baseline),
+                          "coordinator_cpu_s": _coord_cpu(d)}, cpu))
     for w in [int(x) for x in args.workers.split(",")]:
         d = work / f"celery-{n}-{w}"
         d.mkdir()
@@ -156,11 +173,12 @@ def bench(n: int, url: str, proxy: Any, broker: str, work: Path, args: argparse.
                                    "--threads", "4"], env=wenv, cwd=d, start_new_session=True,
                                   stdout=subprocess.DEVNULL, stderr=open(d / f"worker-{i}.log", "wb"))  # noqa: SIM115
                  for i in range(w)]
-        time.sleep(2)
-        before = _count(proxy)
+        _wait_ready(broker, w)
+        before, cpu0 = _count(proxy), _cpu_s()
         wall, rss, rc, err = run_scan(wenv, d, d / "out", ["--executor", "celery", "--db", str(db)])
-        requests = _count(proxy) - before
+        requests, cpu = _count(proxy) - before, _cpu_s() - cpu0
         peaks = [vm_hwm_mb(c) for p in procs for c in children(p.pid)]
+        workers_cpu = sum(cpu_s(c) for p in procs for c in children(p.pid)) + sum(cpu_s(p.pid) for p in procs)
         mains = [vm_hwm_mb(p.pid) for p in procs]
         for p in procs:
             with contextlib.suppress(ProcessLookupError):
@@ -173,16 +191,50 @@ def bench(n: int, url: str, proxy: Any, broker: str, work: Path, args: argparse.
         if rc not in (0, 1):
             sys.exit(f"celery scan with {w} worker(s) failed ({rc}): {err}")
         got = findings(d / "out")
-        rows.append({"executor": "celery", "workers": w, "accounts": n, "wall_s": round(wall, 2),
+        rows.append(_emu({"executor": "celery", "workers": w, "accounts": n, "wall_s": round(wall, 2),
                      "accounts_per_min": round(n / wall * 60, 1), "requests": requests,
                      "coordinator_peak_mb": round(rss), "worker_child_peak_mb": round(max(peaks or [0])),
                      "worker_main_peak_mb": round(max(mains or [0])), "worker_total_mb": round(sum(peaks) / max(w, 1) + max(mains or [0])),
-                     "findings": len(got), "same_findings": (got == baseline) if baseline is not None else None})
+                     "findings": len(got), "same_findings": (got == baseline) if baseline is not None else None,
+                     "workers_cpu_s": round(workers_cpu, 1), "coordinator_cpu_s": _coord_cpu(d)}, cpu))
     return rows
+
+
+def _wait_ready(broker: str, n: int, timeout: float = 120) -> None:
+    """Until the n workers answer a ping (their start-up is not the engine's overhead)."""
+    from railguard.executor.app import make_app
+
+    app = make_app(broker)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(app.control.ping(timeout=1.0) or []) >= n:
+            return
+    sys.exit(f"{n} worker(s) did not answer within {timeout:g} s")
 
 
 def _count(proxy: Any) -> int:
     return int(proxy.state.total)
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process: moto and the fault proxy run in its threads (one GIL)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _coord_cpu(d: Path) -> float:
+    try:
+        return round(float((d / "cpu.txt").read_text()), 1)
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _emu(row: dict[str, Any], cpu: float) -> dict[str, Any]:
+    """The emulator's CPU over the run: near 100% of one core means moto is the bottleneck."""
+    return {**row, "emulator_cpu_s": round(cpu, 1), "emulator_busy_pct": round(100 * cpu / max(row["wall_s"], 1e-9)),
+            "load_avg_1m": round(os.getloadavg()[0], 1)}
 
 
 if __name__ == "__main__":

@@ -172,7 +172,13 @@ def watch(
     config: Path = typer.Option(None, "--config", help="Configuration file (default: ./railguard.yaml)."),
     db: str = typer.Option(None, "--db", envvar="RAILGUARD_DB", help="Store URL (processed event ids, journal)."),
     guardrails: Path = typer.Option(None, "--guardrails", help="Guardrails to run on the resources events touch."),
-    apply: bool = typer.Option(False, "--apply", help="Let guardrails in mode remediate change things."),
+    apply: bool = typer.Option(False, "--apply", help="Let guardrails in mode remediate change things (and open "
+                                                       "the cases --open-cases names)."),
+    open_cases: bool = typer.Option(False, "--open-cases", help="Incident response: a Tainted tag, instance "
+                                    "credentials used outside AWS or a root key used opens a case (`railguard ir`); "
+                                    "said only, unless --apply."),
+    max_isolations: int = typer.Option(2, "--max-isolations", min=0,
+                                       help="With --open-cases: isolations per window before one waits for approval."),
     role_name: str = typer.Option(None, "--role-name", help="Role to assume in other accounts of the organization."),
     metrics_port: int = typer.Option(None, "--metrics-port", help="Serve Prometheus /metrics on this port."),
     metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="Address for /metrics."),
@@ -198,6 +204,7 @@ def watch(
     sqs = _client("sqs", profile, endpoint_url, region)
     claim, release, store = _claims(db)
     responder = _responder(guardrails, store, apply, profile, endpoint_url, region, role_name)
+    cases = _case_opener(open_cases, store, apply, max_isolations, profile, endpoint_url, region, role_name)
     on_beat = None
     if store is not None:  # the detector's windows survive a restart
         from railguard.events.windows import StoredWindows
@@ -209,7 +216,7 @@ def watch(
             windows.save(counters, final=final)
 
     w = Worker(
-        sqs, queue, Processor(detector, print_detection, responder), claim=claim, release=release,
+        sqs, queue, Processor(detector, print_detection, responder, cases=cases), claim=claim, release=release,
         s3_client=s3_client_factory(profile, endpoint_url, region),
         options=WorkerOptions(batch=batch, wait=wait, visibility=visibility, max_receives=max_receives,
                               heartbeat=heartbeat, idle_exit=idle_exit),
@@ -295,12 +302,27 @@ def _responder(guardrails: Path | None, store: Any, apply: bool, profile: str | 
     return EventResponder(rules, pool, store, apply=apply)
 
 
+def _case_opener(on: bool, store: Any, apply: bool, max_isolations: int, profile: str | None,
+                 endpoint_url: str | None, region: str | None, role_name: str | None) -> Any:
+    if not on:
+        return None
+    if store is None:
+        raise UserError("--open-cases needs the store (railguard.store), which this installation lacks")
+    from railguard.events.cases import CaseOpener
+    from railguard.events.respond import SessionPool
+
+    pool = SessionPool(profile=profile, endpoint_url=endpoint_url, region=region, role_name=role_name)
+    return CaseOpener(pool, store, apply=apply, options={"max_isolations": max_isolations})
+
+
 def deploy(
     name: str = typer.Option("railguard", "--name", help="Deployment name: prefix and tag of what is created."),
     region: str = typer.Option(None, "--region", help="Region to deploy in (IAM and sign-in events: us-east-1)."),
     with_lambda: bool = typer.Option(False, "--lambda", help="Also deploy the handler as a Lambda function."),
     layer_arn: list[str] = typer.Option(None, "--layer-arn", help="Lambda layer(s) with railguard's dependencies."),
     guardrails: Path = typer.Option(None, "--guardrails", help="Guardrails file: subscribe to what they need."),
+    open_cases: bool = typer.Option(False, "--open-cases", help="Also feed `railguard watch --open-cases`: the "
+                                    "CreateTags events (Tainted) and the incident-response permissions."),
     config: Path = typer.Option(None, "--config", help="Configuration file (default: ./railguard.yaml)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and the IAM permissions; change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
@@ -314,6 +336,12 @@ def deploy(
     detector = build_detector(config)
     clients = _clients(profile, endpoint_url, region)
     types, action_perms, read_perms = _guardrail_needs(guardrails)
+    if open_cases:  # the Tainted tag is a CreateTags on an instance; the cases' calls are the IR actions'
+        from railguard.remediation.actions import get as get_action
+
+        types = sorted({*(types or ()), "AWS::EC2::Instance"})
+        action_perms = sorted({*action_perms, *get_action("ir.isolate").permissions,
+                               *get_action("ir.contain-principal").permissions})
     try:
         account = clients("sts").get_caller_identity()["Account"]
     except Exception as exc:

@@ -79,9 +79,11 @@ def run(
 
     if executor and executor not in EXECUTORS:
         raise UserError(f"--executor: unknown executor {executor}; choose from {', '.join(EXECUTORS)}")
+    settings = _settings()
     opts = ScanOptions(profile=profile, endpoint_url=endpoint_url, regions=split_csv(regions), role_arn=role_arn,
                        accounts=split_csv(accounts), role_name=role_name, max_workers=max(1, workers), org=org,
-                       executor=resolve(executor, _configured_executor()), store_url=db)
+                       executor=resolve(executor, settings.executor), store_url=db,
+                       timeouts=settings.timeouts.resolve())
     try:
         result, seen = run_guardrails(gs, opts, store, apply=apply)
     except AwsSetupError as exc:
@@ -101,12 +103,12 @@ def run(
     raise typer.Exit(exitcodes.FINDINGS if any(i.status in ATTENTION for i in result.items) else exitcodes.OK)
 
 
-def _configured_executor() -> Any:
-    """The `executor:` block of ./railguard.yaml, when there is one."""
+def _settings() -> Any:
+    """./railguard.yaml (its `executor:` and `timeouts:` apply to guardrail runs as to scans)."""
     from railguard.config import ConfigError, find_config, load_config
 
     try:
-        return load_config(find_config(None)).executor
+        return load_config(find_config(None))
     except ConfigError as exc:
         raise UserError(str(exc)) from None
 

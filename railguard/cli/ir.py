@@ -16,7 +16,7 @@ import typer
 
 from railguard.cli import exitcodes
 from railguard.cli.exitcodes import UserError
-from railguard.cli.respond_opts import db_option, open_db, who
+from railguard.cli.respond_opts import EndpointUrl, Profile, db_option, open_db, who
 
 ir_app = typer.Typer(help="Incident response: isolate an instance, contain a principal, resume, report, release.",
                      no_args_is_help=True)
@@ -24,14 +24,6 @@ ir_app = typer.Typer(help="Incident response: isolate an instance, contain a pri
 
 def register(app: typer.Typer) -> None:
     app.add_typer(ir_app, name="ir")
-
-
-def _profile() -> Any:
-    return typer.Option(None, "--profile", help="AWS profile.")
-
-
-def _endpoint() -> Any:
-    return typer.Option(None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS endpoint (an emulator).")
 
 
 def _region() -> Any:
@@ -133,8 +125,8 @@ def isolate(
     reason: str = typer.Option("", "--reason", help="Why (recorded in the case)."),
     by: str = typer.Option(None, "--by", help="Who runs it (default: the OS user)."),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Capture evidence, then isolate an instance in ordered, recorded, resumable steps."""
     from railguard.ir import service
@@ -163,8 +155,8 @@ def contain_principal(
     reason: str = typer.Option("", "--reason"),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Deactivate keys, remove console login, attach deny-all, revoke sessions; prior state recorded."""
     from railguard.ir import service
@@ -183,20 +175,41 @@ def contain_principal(
 @ir_app.command("resume")
 def resume(
     case_id: str = typer.Argument(...),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the steps still to run; change nothing."),
     max_isolations: int = _max_isolations(),
     window: int = _window(),
     notify: list[str] = _notify(),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Finish an interrupted case: steps already done are not repeated."""
     options = _options(max_isolations, window, notify)
     with open_db(db) as store:
         case = _case(store, case_id)
         session = _session(profile, endpoint_url, case.region)
+        if dry_run:
+            _print_pending(store, session, case, "respond")
+            return
         _run(store, session, case_id, who(by), options)
+
+
+def _print_pending(store: Any, session: Any, case: Any, phase: str) -> None:
+    from railguard.ir import service
+    from railguard.ir.workflow import IrError
+
+    try:
+        todo = service.pending(store, session, case.id, phase)
+    except IrError as exc:
+        raise UserError(str(exc), exc.code) from None
+    verb = "resume" if phase == "respond" else "release"
+    typer.echo(f"dry run: {verb} of case {case.id} ({case.kind} {case.subject}, {case.status}) would run, in order:")
+    for i, (name, title, note) in enumerate(todo, 1):
+        typer.echo(f"  {i:>2}. {name}: {title}" + (f" [{note}]" if note else ""))
+    if not todo:
+        typer.echo("  nothing: every step is done")
+    typer.echo("nothing was changed")
 
 
 @ir_app.command("release")
@@ -204,10 +217,11 @@ def release(
     case_id: str = typer.Argument(...),
     keep_revocation: bool = typer.Option(False, "--keep-revocation",
                                          help="Keep credentials issued before the case denied."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what release would undo, in order; change nothing."),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Undo what the case changed and verify it; the evidence (artefacts, snapshots) is kept."""
     from railguard.ir import service
@@ -216,6 +230,11 @@ def release(
     with open_db(db) as store:
         case = _case(store, case_id)
         session = _session(profile, endpoint_url, case.region)
+        if dry_run:
+            if case.status == "released":
+                raise UserError(f"case {case_id} is already released")
+            _print_pending(store, session, case, "release")
+            return
         try:
             result = service.release(store, session, case_id, actor=who(by), keep_revocation=keep_revocation)
         except IrError as exc:
@@ -293,8 +312,12 @@ def from_events(
     notify: list[str] = _notify(),
     by: str = typer.Option(None, "--by"),
     db: str = db_option(),
-    profile: str = _profile(),
-    endpoint_url: str = _endpoint(),
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    executor: str = typer.Option(None, "--executor", help="local (default) or celery: one task per case on "
+                                 "`railguard worker` processes, each in the case's account."),
+    role_name: str = typer.Option("OrganizationAccountAccessRole", "--role-name",
+                                  help="With --executor celery: the role workers assume in a detection's account."),
 ) -> None:
     """Open cases from detections and Tainted tags (with every safeguard of a manual case)."""
     import sys
@@ -322,6 +345,9 @@ def from_events(
         typer.echo("nothing was changed (--apply opens and runs the cases)")
         return
     options = _options(max_isolations, window, notify)
+    if _distributed(executor):
+        _from_events_celery(requests, options, executor, role_name, db, who(by), profile, endpoint_url)
+        return
     needs_person = False
     with open_db(db) as store:
         for r in requests:
@@ -341,6 +367,47 @@ def from_events(
             needs_person |= status != C.DONE
             typer.echo(f"case {case.id}: {r.kind} {r.subject}: {status}" + (f" ({message})" if status != C.DONE else ""))
     if needs_person:
+        raise typer.Exit(1)
+
+
+def _distributed(flag: str | None) -> bool:
+    from railguard.cli.guardrails import _settings
+    from railguard.executor.settings import EXECUTORS, resolve
+
+    if flag and flag not in EXECUTORS:
+        raise UserError(f"--executor: unknown executor {flag}; choose from {', '.join(EXECUTORS)}")
+    return resolve(flag, _settings().executor).name == "celery"
+
+
+def _from_events_celery(requests: list[Any], options: dict[str, Any], flag: str | None, role_name: str,
+                        db: str | None, actor: str, profile: str | None, endpoint_url: str | None) -> None:
+    """One task per case on the workers (railguard/executor/response.py); exit 1 when a case needs a person."""
+    from railguard.cli.guardrails import _settings
+    from railguard.engine.scan import ScanOptions
+    from railguard.executor.distributed import CeleryExecutor, ExecutorSetupError
+    from railguard.executor.response import run_cases
+    from railguard.executor.seam import RunCancelled
+    from railguard.executor.settings import resolve
+    from railguard.sources.aws.session import AwsSetupError
+    from railguard.store import cases as C
+
+    settings = resolve(flag, _settings().executor)
+    scan_opts = ScanOptions(profile=profile, endpoint_url=endpoint_url, role_name=role_name, executor=settings,
+                            store_url=db)
+    with open_db(db) as store:
+        try:
+            outcomes = run_cases(CeleryExecutor(settings, db), requests, scan_opts, store, actor=actor,
+                                 run_options=options)
+        except AwsSetupError as exc:
+            raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+        except ExecutorSetupError as exc:
+            raise UserError(str(exc)) from None
+        except RunCancelled as exc:
+            raise UserError(str(exc), 130) from None
+    for o in outcomes:
+        typer.echo(f"case {o.case_id}: {o.kind} {o.subject} in {o.account}: {o.status}"
+                   + (f" ({o.message})" if o.status != C.DONE else ""))
+    if any(o.status != C.DONE for o in outcomes):
         raise typer.Exit(1)
 
 

@@ -73,7 +73,19 @@ def worker(
         "worker_max_memory_per_child": max_memory_per_child * 1024 if max_memory_per_child else None,
         "imports": tuple(include or ()),
     }
-    app = make_app(url, settings.result_backend, queue=q, extra=extra)
+    import shutil
+    import tempfile
+
+    # the children share assumed-role credentials here (0700, this user only; removed on exit)
+    creds_dir = tempfile.mkdtemp(prefix="railguard-worker-")
+    extra["railguard_creds_dir"] = creds_dir
+    app = make_app(url, settings.result_backend, queue=q, extra=extra, transport_options=settings.broker_options)
     argv = ["worker", f"--concurrency={concurrency}", f"--queues={q}", f"--loglevel={loglevel}", "--pool=prefork",
             "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname=railguard-{os.getpid()}@%h"]
-    app.worker_main(argv)
+    from railguard.executor.tasks import preload
+
+    preload()
+    try:
+        app.worker_main(argv)
+    finally:
+        shutil.rmtree(creds_dir, ignore_errors=True)

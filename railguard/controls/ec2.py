@@ -659,6 +659,33 @@ def _template_public_ip(r: Resource, ctx: Context, tag: str) -> Verdict:
     return failed("instance is launched with a public IP address")
 
 
+@control(
+    "ec2.instance-tainted",
+    title="EC2 instance is tagged Tainted (someone logged in to an immutable host, or a person marked it)",
+    resource=INSTANCE,
+    severity=Severity.HIGH,
+    fix="Treat the host as compromised: isolate it (`railguard ir isolate`, or a guardrail with action ir.isolate), "
+        "keep the evidence, replace it.",
+    params={"tag": "Tainted"},
+    places=("live",),
+    remediation="ir.isolate",
+)
+def instance_tainted(r: Resource, ctx: Context) -> Verdict | None:
+    """The host-meets-cloud marker: `railguard ir marker-script` tags an immutable host `Tainted` when someone
+    logs in interactively (a person may tag it too). Any value counts; the tag's value says who and when.
+    Live only: a template that declares the tag describes no login."""
+    if _instance_gone(r):
+        return None
+    key = str(ctx.params.get("tag") or "Tainted")
+    tags = _tags(r)
+    if key not in tags:
+        return passed(f"not tagged {key}")
+    value = tags[key]
+    if isinstance(value, Unknown):
+        return unknown(f"tag {key} is present but its value cannot be read: {value.reason}")
+    return failed(f"tagged {key}: {value}" if value else f"tagged {key}", tag=key, value=value)
+
+
 # ---------------------------------------------------------------- launch templates and configurations
 
 LAUNCH_CONFIG = "AWS::AutoScaling::LaunchConfiguration"

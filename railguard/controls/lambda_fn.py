@@ -13,7 +13,7 @@ from typing import Any
 from railguard.controls import IAC, LIVE, Context, control
 from railguard.controls.ecs import env_secret_offenders
 from railguard.controls.policy import EXPOSURE_PARAMS, attached, exposure_verdict, target_in_scope
-from railguard.model import Resource, Severity, Unknown, UnknownValue, Verdict, failed, passed
+from railguard.model import Resource, Severity, Unknown, UnknownValue, Verdict, failed, passed, unknown
 
 FUNCTION = "AWS::Lambda::Function"
 SAM_FUNCTION = "AWS::Serverless::Function"
@@ -95,3 +95,36 @@ def function_policy_exposed(r: Resource, ctx: Context) -> Verdict | None:
     if r.is_live:
         docs.append(("function policy", r.get_raw("Policy")))
     return exposure_verdict(r, ctx, docs, "the function policy", unresolved=unresolved)
+
+
+URL = "AWS::Lambda::Url"
+
+
+@control(
+    "lambda.function-url-auth-none",
+    title="Lambda function URL requires IAM authentication (AuthType is not NONE)",
+    resource=[URL, FUNCTION, SAM_FUNCTION],
+    severity=Severity.HIGH,
+    fix="Set AuthType: AWS_IAM on the function URL (and sign requests), or put the function behind "
+        "API Gateway with an authorizer",
+    places=(LIVE, IAC),
+)
+def function_url_auth_none(r: Resource) -> Verdict | None:
+    """A function URL with AuthType NONE is an HTTPS endpoint on the internet that runs the function
+    for anyone who finds it; only the function's own code stands in the way. The function itself is
+    in scope only when it declares a URL inline (SAM's `FunctionUrlConfig`). Live: each function's
+    unqualified URL (a URL on an alias is not read)."""
+    if r.type == URL:
+        auth = r.get("AuthType")
+    else:
+        cfg = r.get("FunctionUrlConfig")
+        if cfg is None:
+            return None
+        auth = r.get("FunctionUrlConfig.AuthType")
+    where = r.get_raw("TargetFunctionArn") if r.type == URL else r.display_name
+    if str(auth or "").upper() == "NONE":
+        return failed("the function URL is public: AuthType is NONE", auth_type="NONE",
+                      function=where if isinstance(where, str) else None, url=r.live.get("url"))
+    if auth is None:
+        return unknown("the function URL has no AuthType (a required property)")
+    return passed(f"the function URL requires {auth} authentication", auth_type=str(auth))

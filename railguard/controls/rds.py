@@ -181,3 +181,32 @@ def cluster_backup_retention(c: Resource, ctx: Context) -> Verdict:
     if days >= want:
         return passed(f"backups are kept {days} day(s)", backup_retention_days=days)
     return failed(f"backups are kept {days} day(s), fewer than {want}", backup_retention_days=days, minimum=want)
+
+
+# ---------------------------------------------------------------- snapshots (live only)
+
+DB_SNAPSHOT = "AWS::RDS::DBSnapshot"
+DB_CLUSTER_SNAPSHOT = "AWS::RDS::DBClusterSnapshot"
+
+
+@control(
+    "rds.snapshot-public",
+    title="RDS DB snapshot or DB cluster snapshot is not public",
+    resource=[DB_SNAPSHOT, DB_CLUSTER_SNAPSHOT],
+    severity=Severity.CRITICAL,
+    fix="Remove `all` from the snapshot's restore attribute (modify-db-snapshot-attribute / "
+        "modify-db-cluster-snapshot-attribute --values-to-remove all); share with named accounts instead",
+    places=(LIVE,),
+)
+def snapshot_public(s: Resource) -> Verdict:
+    """A manual snapshot whose `restore` attribute holds `all` can be copied and restored by every AWS
+    account: the whole database, readable outside the account. Live only: snapshot sharing is not
+    a CloudFormation or Terraform property. Accounts it is shared with are evidence either way."""
+    accounts = [str(a) for a in as_list(s.fact("restore"))]
+    named = [a for a in accounts if a != "all"]
+    if "all" in accounts:
+        return failed("the snapshot is public: any AWS account can restore it", restore="all",
+                      shared_with=named, encrypted=bool(s.get("Encrypted") or s.get("StorageEncrypted")))
+    if named:
+        return passed(f"the snapshot is shared with {len(named)} named account(s), not public", shared_with=named)
+    return passed("the snapshot is private")

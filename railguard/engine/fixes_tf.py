@@ -95,4 +95,6 @@ FIXES_TF: dict[str, str] = {
     "rds.cluster-storage-encrypted": "Set storage_encrypted = true (and kms_key_id) on the aws_rds_cluster; an existing cluster: restore an encrypted snapshot copy.",
     "ecr.scan-on-push": "Add image_scanning_configuration { scan_on_push = true } to the aws_ecr_repository.",
     "ecr.tag-immutability": "Set image_tag_mutability = \"IMMUTABLE\" on the aws_ecr_repository.",
+    "lambda.function-url-auth-none": "Set authorization_type = \"AWS_IAM\" on the aws_lambda_function_url (and sign requests).",
+    "apigateway.method-without-authorization": "Set authorization = \"AWS_IAM\", \"COGNITO_USER_POOLS\" or \"CUSTOM\" (with authorizer_id) on the aws_api_gateway_method, or authorization_type on the aws_apigatewayv2_route.",
 }

@@ -1,4 +1,4 @@
-"""Run the detection rules over a stream of records, each record meeting only the rules indexed by its name.
+"""Run the detection rules over a stream of records, each record meeting only the rules routed to it.
 
 The detector holds every rule's state (bursts, learned addresses); `save`/`restore` turn it into
 JSON so that the queue worker can keep its windows in the store across restarts.
@@ -13,6 +13,7 @@ from typing import Any
 from railguard.events import record as R
 from railguard.events.detection import Detection
 from railguard.events.detections import EventsConfig, Hit, Rule, RuleContext, all_rules
+from railguard.events.detections.registry import RuleFn
 
 
 class DetectionConfigError(ValueError):
@@ -63,8 +64,6 @@ class Detector:
                 f"events.detections: unknown detection id {', '.join(unknown)} (see `railguard detections list`)"
             )
         self.contexts: dict[str, RuleContext] = {}
-        self.by_name: dict[str, list[RuleContext]] = {}
-        self.every: list[RuleContext] = []
         for r in chosen:
             o = overrides.get(r.id, RuleOverride())
             if not o.enabled:
@@ -74,44 +73,59 @@ class Detector:
                 params["threshold"] = o.threshold
             if o.window is not None:
                 params["window"] = o.window
-            ctx = RuleContext(r, self.cfg, params, o.allow)
-            self.contexts[r.id] = ctx
-            if r.events is None:
-                self.every.append(ctx)
-            else:
-                for name in r.events:
-                    self.by_name.setdefault(name, []).append(ctx)
+            self.contexts[r.id] = RuleContext(r, self.cfg, params, o.allow)
+        # rules naming event names first, then the every-record ones, each in id order (as reported)
+        self._order = sorted(self.contexts.values(), key=lambda c: (c.rule.events is None, c.rule.id))
+        self._routes: dict[tuple[Any, ...], tuple[tuple[RuleFn, RuleContext], ...]] = {}
         self.records = 0
         self.fallbacks = frozenset(rid for rid, ctx in self.contexts.items() if ctx.rule.fallback)
 
     @property
     def event_names(self) -> frozenset[str] | None:
         """Every event name the enabled rules read; None when some rule reads every record."""
-        return None if self.every else frozenset(self.by_name)
+        names: set[str] = set()
+        for ctx in self.contexts.values():
+            if ctx.rule.events is None:
+                return None
+            names |= ctx.rule.events
+        return frozenset(names)
+
+    def _route(self, key: tuple[Any, ...]) -> tuple[tuple[RuleFn, RuleContext], ...]:
+        """The (function, context) pairs a record with these cheap fields meets: learners, then rules."""
+        name, source, identity, failed = key
+        out: list[tuple[RuleFn, RuleContext]] = []
+        for ctx in self._order:
+            learn = ctx.rule.learn
+            if learn is not None and name in learn[0]:
+                out.append((learn[1], ctx))
+        out += [(ctx.rule.fn, ctx) for ctx in self._order if ctx.rule.routes(name, source, identity, failed)]
+        if len(self._routes) > 10_000:  # names are open-ended in bad input: keep the cache bounded
+            self._routes.clear()
+        self._routes[key] = route = tuple(out)
+        return route
 
     def process(self, rec: dict[str, Any]) -> list[Detection]:
+        """The detections this record completes. Each record meets only the rules its event name,
+        event source, identity type and error routes it to (a cached lookup on those four fields)."""
         self.records += 1
+        ui = rec.get("userIdentity")
+        identity = ui.get("type") if isinstance(ui, dict) else None
+        name, source = rec.get("eventName"), rec.get("eventSource")
+        key = (name if isinstance(name, str) else "", source if isinstance(source, str) else "",
+               identity if isinstance(identity, str) else None, bool(rec.get("errorCode")))
+        route = self._routes.get(key)
+        if route is None:
+            route = self._route(key)
         out: list[Detection] = []
-        name = rec.get("eventName")
-        for ctx in self.by_name.get(name, ()) if isinstance(name, str) else ():
-            src = ctx.rule.source
-            if src is None or src == rec.get("eventSource"):
-                self._run(ctx, rec, out)
-        for ctx in self.every:
-            self._run(ctx, rec, out)
-        if len(out) > 1 and any(d.rule in self.fallbacks for d in out):
+        for fn, ctx in route:
+            hit = fn(rec, ctx)
+            if hit is not None:
+                out.append(detection(ctx.rule, Hit(hit) if isinstance(hit, str) else hit, rec))
+        if len(out) > 1 and self.fallbacks and any(d.rule in self.fallbacks for d in out):
             specific = [d for d in out if d.rule not in self.fallbacks]
             if specific:
                 return specific
         return out
-
-    def _run(self, ctx: RuleContext, rec: dict[str, Any], out: list[Detection]) -> None:
-        hit = ctx.rule.fn(rec, ctx)
-        if hit is None:
-            return
-        if isinstance(hit, str):
-            hit = Hit(hit)
-        out.append(detection(ctx.rule, hit, rec))
 
     def save(self) -> dict[str, Any]:
         """The rules' windows as JSON-serialisable state (learned sets are kept as lists)."""

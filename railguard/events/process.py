@@ -20,6 +20,12 @@ from railguard.events.detector import Detector
 log = logging.getLogger("railguard.events")
 
 
+class CaseHandler(Protocol):
+    def handle(self, rec: dict[str, Any], detections: list[Detection]) -> int:
+        """Open (or name) the cases the record and its detections call for; how many were asked for."""
+        ...
+
+
 class Responder(Protocol):
     def handle(self, rec: dict[str, Any]) -> int:
         """Act on what the record touched; the number of pipeline items produced."""
@@ -32,6 +38,7 @@ class Counters:
     duplicates: int = 0
     detections: int = 0
     actions: int = 0
+    cases: int = 0
     bad: int = 0
     failed: int = 0
     decision_ns: list[int] = field(default_factory=list)  # detector time per record (no AWS calls)
@@ -48,10 +55,12 @@ class Processor:
         responder: Responder | None = None,
         *,
         keep_latency: bool = False,
+        cases: CaseHandler | None = None,
     ) -> None:
         self.detector = detector
         self.on_detection = on_detection
         self.responder = responder
+        self.cases = cases  # opens the incident-response cases records and detections call for (`--open-cases`)
         self.counters = Counters()
         self.keep_latency = keep_latency
 
@@ -75,6 +84,8 @@ class Processor:
                     actions = self.detector.contexts[d.rule].rule.autoheal
                     if actions:
                         c.actions += heal(rec, d.rule, actions)
+        if self.cases is not None:
+            c.cases += self.cases.handle(rec, found)
         return found
 
 

@@ -35,35 +35,55 @@ def s(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+_EMPTY: dict[str, Any] = {}  # shared: callers only read what these accessors return
+
+
+# the accessors below run several times per record: they test types inline rather than call d()/s()
 def identity(rec: dict[str, Any]) -> dict[str, Any]:
-    return d(rec.get("userIdentity"))
+    v = rec.get("userIdentity")
+    return v if isinstance(v, dict) else _EMPTY
 
 
 def request(rec: dict[str, Any]) -> dict[str, Any]:
-    return d(rec.get("requestParameters"))
+    v = rec.get("requestParameters")
+    return v if isinstance(v, dict) else _EMPTY
 
 
 def response(rec: dict[str, Any]) -> dict[str, Any]:
-    return d(rec.get("responseElements"))
+    v = rec.get("responseElements")
+    return v if isinstance(v, dict) else _EMPTY
 
 
 def principal_arn(rec: dict[str, Any]) -> str:
     ui = identity(rec)
-    return s(ui.get("arn")) or s(ui.get("principalId")) or s(ui.get("invokedBy"))
+    for field in ("arn", "principalId", "invokedBy"):
+        v = ui.get(field)
+        if v and isinstance(v, str):
+            return v
+    return ""
 
 
 def role_arn(rec: dict[str, Any]) -> str:
     """The role behind an assumed-role session (its issuer), "" when there is none."""
-    issuer = d(d(identity(rec).get("sessionContext")).get("sessionIssuer"))
-    return s(issuer.get("arn")) if issuer.get("type") == "Role" else ""
+    ctx = identity(rec).get("sessionContext")
+    issuer = ctx.get("sessionIssuer") if isinstance(ctx, dict) else None
+    if not isinstance(issuer, dict) or issuer.get("type") != "Role":
+        return ""
+    arn = issuer.get("arn")
+    return arn if isinstance(arn, str) else ""
 
 
 def access_key(rec: dict[str, Any]) -> str:
-    return s(identity(rec).get("accessKeyId"))
+    v = identity(rec).get("accessKeyId")
+    return v if isinstance(v, str) else ""
 
 
 def account(rec: dict[str, Any]) -> str:
-    return s(rec.get("recipientAccountId")) or s(identity(rec).get("accountId"))
+    v = rec.get("recipientAccountId")
+    if v and isinstance(v, str):
+        return v
+    v = identity(rec).get("accountId")
+    return v if isinstance(v, str) else ""
 
 
 def user_name(rec: dict[str, Any]) -> str:
@@ -91,7 +111,7 @@ def is_change(rec: dict[str, Any]) -> bool:
     return not name.startswith(_READ_PREFIXES)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=2048)  # records come in time order: a small cache hits as often as a large one
 def epoch(event_time: str) -> float:
     """Seconds since the epoch of an ISO-8601 eventTime ("2024-05-01T12:00:00Z"); 0.0 if unparseable."""
     try:
@@ -111,7 +131,7 @@ _INTERNAL = tuple(ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "::1/128", "fc00::/7", "fe80::/10"))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def public_ip(text: str) -> bool:
     """True for a public IP address literal; False for private ones and for service names
     ("ec2.amazonaws.com", "AWS Internal") that CloudTrail writes when AWS itself made the call."""

@@ -31,6 +31,20 @@ def _set_false(*keys: str) -> Callable[[dict[str, Any]], bool]:
     return lambda rec: any(R.request(rec).get(k) is False for k in keys)
 
 
+# the trail's selectors (GetEventSelectors' shape) hold none that records every management event
+_NO_MANAGEMENT_SELECTOR = (
+    "(EventSelectors || `[]`) != `[]` && length((EventSelectors || `[]`)[?IncludeManagementEvents != `false` && "
+    "(ReadWriteType == 'All' || ReadWriteType == `null`)]) == `0` || (AdvancedEventSelectors || `[]`) != `[]` && "
+    "length((AdvancedEventSelectors || `[]`)[?length(FieldSelectors) == `1` && FieldSelectors[0].Field == "
+    "'eventCategory' && contains(FieldSelectors[0].Equals, 'Management')]) == `0`")
+
+
+def _selectors_weakened(rec: dict[str, Any]) -> bool:
+    from railguard.events.detections.evasion import _records_all_management
+
+    return rec.get("eventName") == "PutEventSelectors" and not _records_all_management(R.request(rec))
+
+
 @dataclass(frozen=True)
 class Heal:
     """What one autoheal action undoes: the records that did that damage, and the `where:` condition
@@ -51,6 +65,8 @@ HEALS: dict[str, Heal] = {
                                     _set_false("isMultiRegionTrail", "includeGlobalServiceEvents")),
     "cloudtrail.log-validation": Heal(TRAIL, [{"path": "EnableLogFileValidation", "eq": False}],
                                       _set_false("enableLogFileValidation")),
+    "cloudtrail.record-management-events": Heal(TRAIL, [{"path": _NO_MANAGEMENT_SELECTOR, "eq": True}],
+                                                _selectors_weakened),
 }
 
 

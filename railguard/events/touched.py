@@ -80,6 +80,8 @@ def _resolve(place: str, rec: dict[str, Any]) -> list[str]:
         if isinstance(v, str) and v:
             if modifier == "tail":
                 v = v.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+            if modifier.startswith("prefix=") and not v.startswith(modifier[len("prefix="):]):
+                continue  # a call on many kinds of resource (CreateTags): only this kind's ids
             out.append(v)
     return out
 

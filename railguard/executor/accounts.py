@@ -9,10 +9,12 @@ other one through `--role-name`; an account whose role cannot be assumed is an U
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from railguard.sources.aws.deadlines import Timeouts
@@ -23,33 +25,64 @@ from railguard.sources.aws.session import (
     CallCounter,
     _assumed,
     _base_session,
+    shared_session,
 )
 
 SESSION_TTL_S = 45 * 60  # assumed-role credentials last an hour
 MAX_SESSIONS = 256  # accounts a worker child keeps entered (oldest dropped first)
-_LOADER: Any = None
 
 
-def _shared_session(creds: Mapping[str, Any], region: str | None) -> Any:
-    """A boto3 session on assumed credentials that shares one botocore data loader per process:
-    without it every account's session parses its own copy of the service models (tens of MB for
-    EC2), and a worker's memory would grow with the accounts it has entered."""
-    import boto3
-    import botocore.session
+class SharedCredentials:
+    """Assumed-role credentials shared by the children of one `railguard worker`, until near expiry.
 
-    global _LOADER
-    bs = botocore.session.Session()
-    if _LOADER is None:
-        _LOADER = bs.get_component("data_loader")
-    else:
-        bs.register_component("data_loader", _LOADER)
-    bs.set_credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
-    return boto3.Session(botocore_session=bs, region_name=region)
+    Without it each child assumes the role of an account again for each of its tasks' accounts (with
+    8 children, up to 3 `AssumeRole` per account where the local executor makes one). Kept like the
+    AWS CLI's own cache: files of the worker's user, mode 0600, in the worker's private temporary
+    directory (0700, removed when the worker stops); never in the broker or the store."""
+
+    def __init__(self, directory: str) -> None:
+        self.dir = directory
+
+    def _path(self, key: tuple[Any, ...]) -> str:
+        import hashlib
+        import os
+
+        return os.path.join(self.dir, hashlib.sha256(repr(key).encode()).hexdigest()[:32] + ".json")
+
+    def get(self, key: tuple[Any, ...]) -> tuple[dict[str, Any], float] | None:
+        """(credentials, seconds left) when fresh."""
+        import json
+
+        try:
+            with open(self._path(key), encoding="utf-8") as f:
+                d = json.load(f)
+        except (OSError, ValueError):
+            return None
+        left = float(d.get("expires", 0)) - time.time()
+        return (d, left) if left > 60 else None
+
+    def put(self, key: tuple[Any, ...], creds: Mapping[str, Any], expires: float) -> None:
+        import json
+        import os
+
+        path = self._path(key)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({k: creds[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")} |
+                          {"expires": expires}, f)
+            os.replace(tmp, path)
+        except OSError:  # a full or vanished directory: the child keeps its own copy only
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
-def _assume(base: Any, sts: Any, role_arn: str) -> Any:
-    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="railguard")["Credentials"]
-    return _shared_session(creds, base.region_name)
+def _expiry(creds: Mapping[str, Any]) -> float:
+    """Epoch seconds at which to stop using these credentials: 10 minutes before they expire."""
+    exp: Any = creds.get("Expiration")
+    until = exp.timestamp() - 600 if isinstance(exp, datetime) else time.time() + SESSION_TTL_S
+    return min(until, time.time() + SESSION_TTL_S)
 
 
 @dataclass(frozen=True)
@@ -103,9 +136,10 @@ class SessionCache:
     """Per worker process: the base session and assumed sessions by account, reused until near expiry.
     Each task gets a fresh `AccountSession` over them, so its API calls are counted for it alone."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared_dir: str | None = None) -> None:
         self._lock = threading.Lock()
         self._sessions: dict[tuple[Any, ...], tuple[Any, float]] = {}
+        self.shared = SharedCredentials(shared_dir) if shared_dir else None
 
     def enter(self, spec: Mapping[str, Any], account: str, assume: bool, counter: CallCounter) -> AccountSession:
         import os
@@ -114,7 +148,7 @@ class SessionCache:
         timeouts = Timeouts(**spec.get("timeouts", {}))
         base_key = (spec.get("profile"), spec.get("region"), endpoint, spec.get("role_arn"))
         try:
-            base = self._get(base_key, lambda: self._base(spec, endpoint, counter, timeouts))
+            base = self._get(base_key, lambda: (self._base(spec, endpoint, counter, timeouts), SESSION_TTL_S))
         except Exception as exc:
             return AccountSession(_base_session(spec.get("profile"), spec.get("region")), account,
                                   endpoint_url=endpoint, counter=counter, timeouts=timeouts,
@@ -122,10 +156,21 @@ class SessionCache:
         if not assume:
             return AccountSession(base, account, endpoint_url=endpoint, counter=counter, timeouts=timeouts)
         arn = f"arn:aws:iam::{account}:role/{spec.get('role_name') or 'OrganizationAccountAccessRole'}"
+
+        def assume_role() -> tuple[Any, float]:
+            key = (*base_key, arn)
+            cached = self.shared.get(key) if self.shared else None
+            if cached is not None:
+                return shared_session(cached[0], base.region_name), cached[1]
+            sts = AccountSession(base, "", endpoint_url=endpoint, counter=counter, timeouts=timeouts).client("sts")
+            creds = sts.assume_role(RoleArn=arn, RoleSessionName="railguard")["Credentials"]
+            expires = _expiry(creds)
+            if self.shared:
+                self.shared.put(key, creds, expires)
+            return shared_session(creds, base.region_name), expires - time.time()
+
         try:
-            sess = self._get((*base_key, arn), lambda: _assume(
-                base, AccountSession(base, "", endpoint_url=endpoint, counter=counter, timeouts=timeouts)
-                .client("sts"), arn))
+            sess = self._get((*base_key, arn), assume_role)
         except Exception as exc:
             return AccountSession(base, account, endpoint_url=endpoint, counter=counter, timeouts=timeouts,
                                   error=f"cannot assume {arn} ({describe(exc)})")
@@ -139,15 +184,16 @@ class SessionCache:
             base = _assumed(base, sts, spec["role_arn"])
         return base
 
-    def _get(self, key: tuple[Any, ...], make: Any) -> Any:
+    def _get(self, key: tuple[Any, ...], make: Callable[[], tuple[Any, float]]) -> Any:
+        """`make` returns (value, seconds it may be used)."""
         now = time.monotonic()
         with self._lock:
             hit = self._sessions.get(key)
             if hit is not None and hit[1] > now:
                 return hit[0]
-        value = make()
+        value, ttl = make()
         with self._lock:
-            self._sessions[key] = (value, now + SESSION_TTL_S)
+            self._sessions[key] = (value, now + min(ttl, SESSION_TTL_S))
             while len(self._sessions) > MAX_SESSIONS:
                 self._sessions.pop(next(iter(self._sessions)))
         return value

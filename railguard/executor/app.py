@@ -17,13 +17,16 @@ SQS_PREFIXES = ("sqs://", "sqs+")
 
 
 def make_app(broker: str, result_backend: str | None = None, *, queue: str = "railguard",
-             visibility_timeout: float = 3600.0, extra: dict[str, Any] | None = None) -> Any:
+             visibility_timeout: float = 3600.0, extra: dict[str, Any] | None = None,
+             transport_options: dict[str, Any] | None = None) -> Any:
     from celery import Celery
 
     app = Celery("railguard", broker=broker, backend=result_backend, include=[TASKS])
     transport: dict[str, Any] = {"visibility_timeout": visibility_timeout}
-    if broker.startswith(SQS_PREFIXES):
-        transport.update({"region": _sqs_region(), "queue_name_prefix": "railguard-"})
+    if is_sqs(broker):
+        # `sqs://` is AWS in AWS_REGION with the worker's own credentials; `sqs://HOST:PORT` another endpoint
+        transport.update({"region": _sqs_region(), "queue_name_prefix": "railguard-", "wait_time_seconds": 10})
+    transport.update(transport_options or {})
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -44,6 +47,10 @@ def make_app(broker: str, result_backend: str | None = None, *, queue: str = "ra
         **(extra or {}),
     )
     return app
+
+
+def is_sqs(broker: str) -> bool:
+    return broker.startswith(SQS_PREFIXES)
 
 
 def _sqs_region() -> str:

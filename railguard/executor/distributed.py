@@ -51,7 +51,8 @@ class CeleryExecutor(Executor):
     def _app(self) -> Any:
         from railguard.executor.app import make_app
 
-        return make_app(self.broker, self.settings.result_backend, queue=self.settings.queue)
+        return make_app(self.broker, self.settings.result_backend, queue=self.settings.queue,
+                        transport_options=self.settings.broker_options)
 
     def _store(self) -> Store:
         from railguard.store import open_store
@@ -181,11 +182,13 @@ def _send(app: Any, kind: str, tid: str, attempt: int, queue: str) -> None:
 
 def revoke(app: Any, ids: list[str], *, terminate: bool = False) -> None:
     """Best effort: a revoked id is dropped by the workers that see it; the store decides anyway."""
-    if not ids:
-        return
+    from railguard.executor.app import is_sqs
+
+    if not ids or is_sqs(str(app.conf.broker_url or "")):
+        return  # SQS has no broadcast channel: the workers find the run cancelled in the store
     try:
         app.control.revoke(ids, terminate=terminate, signal="SIGKILL" if terminate else "SIGTERM")
-    except Exception as exc:  # SQS has no broadcast: the tasks find their run cancelled in the store
+    except Exception as exc:  # a broker that is down: the tasks find their run cancelled in the store
         print(f"railguard: cannot revoke through the broker ({exc}); tasks will stop on their own",
               file=sys.stderr)
 

@@ -18,6 +18,9 @@ class ExecutorSettings(BaseModel):
     broker: str | None = Field(default=None, description="Broker URL: redis://, rediss:// (Valkey too) or sqs://.")
     result_backend: str | None = Field(default=None, description="Celery result backend (railguard keeps results "
                                        "in the store; only needed by other Celery tooling).")
+    broker_options: dict[str, Any] = Field(
+        default_factory=dict, description="Kombu transport options over railguard's (SQS: is_secure: false for an "
+        "http endpoint such as an emulator, region, wait_time_seconds, predefined_queues, sts_role_arn).")
     limits: str | None = Field(default=None, description="Redis URL of the cross-worker concurrency caps "
                                "(default: the broker when it is Redis).")
     queue: str = Field(default="railguard", min_length=1)

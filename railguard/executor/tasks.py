@@ -4,7 +4,8 @@ run's parameters are read from the store, and the slice is written back to it.
 - `railguard.discover`: enter one account, list its regions, write its account/region resources,
   and plan its (account, region, collector group) units, which it sends on;
 - `railguard.collect`: run one collector group in one account and region;
-- `railguard.guardrail`: run one guardrail over one account (collect, evaluate, remediation pipeline).
+- `railguard.guardrail`: run one guardrail over one account (collect, evaluate, remediation pipeline);
+- `railguard.ir_case`: run one incident-response case in its account.
 
 Each task beats a heartbeat into its row (the coordinator's watchdog tells a dead worker from a slow
 one by it), stops at its next collector when its run is cancelled, and is killed by its own memory
@@ -45,7 +46,7 @@ class _Process:
         self.pid = os.getpid()
         self.store = open_store(conf.get("railguard_db"))
         self.tasks = TaskRepo(self.store)
-        self.sessions = SessionCache()
+        self.sessions = SessionCache(conf.get("railguard_creds_dir"))
         self.caps = Caps(conf.get("railguard_limits"), account_limit=int(conf.get("railguard_account_cap", 8)),
                          service_limit=int(conf.get("railguard_service_cap", 4)))
         self.memory_mb = float(conf.get("railguard_task_memory_mb") or 0)
@@ -259,3 +260,38 @@ def _guardrail(p: _Process, row: Any, spec: dict[str, Any], guard: _Guard) -> tu
     from railguard.executor.guardrails import run_unit
 
     return run_unit(p, row, spec, guard)
+
+
+@shared_task(name="railguard.ir_case")
+def ir_case(tid: str, attempt: int) -> str:
+    return _run_task(tid, attempt, _ir_case)
+
+
+def _ir_case(p: _Process, row: Any, spec: dict[str, Any], guard: _Guard) -> tuple[Any, Any, Any]:
+    from railguard.executor.response import run_unit
+
+    return run_unit(p, row, spec, guard)
+
+
+PRELOADED = ("sts", "organizations", "ec2", "s3", "s3control", "iam")  # what nearly every scan reads
+
+
+def preload() -> None:
+    """Imports and parsed service models made once in `railguard worker`'s parent, before it forks its
+    children (shared copy-on-write): otherwise each child pays them on its first task, about two
+    seconds of CPU each, which on a busy machine is the engine's overhead."""
+    import importlib
+
+    from railguard.sources.aws.collector import all_collectors
+    from railguard.sources.aws.session import shared_session
+
+    all_collectors()
+    for mod in ("railguard.store", "railguard.store.tasks", "railguard.executor.accounts", "railguard.executor.codec",
+                "railguard.executor.limits", "railguard.executor.guardrails", "railguard.executor.response",
+                "railguard.sources.aws.runner", "railguard.engine.evaluate", "railguard.remediation.pipeline",
+                "railguard.ir.service"):
+        importlib.import_module(mod)
+    sess = shared_session({"AccessKeyId": "preload", "SecretAccessKey": "preload", "SessionToken": "preload"},
+                          "us-east-1")
+    for svc in PRELOADED:  # no request: parses the model and endpoint rules the first tasks need
+        sess.client(svc, region_name="us-east-1")

@@ -59,7 +59,7 @@ def observe(guardrails: GuardrailSet, options: ScanOptions, now: datetime | None
     sessions = open_sessions(
         profile=options.profile, endpoint_url=options.endpoint_url, region=options.region,
         role_arn=options.role_arn, accounts=options.accounts, org=options.org, role_name=options.role_name,
-        counter=counter, max_pool=max(options.max_workers, 10) * 2,
+        counter=counter, max_pool=max(options.max_workers, 10) * 2, timeouts=options.timeouts,
     )
     collected = collect(sessions, collectors_for(types), types, regions=regions or None,
                         max_workers=options.max_workers, now=now)

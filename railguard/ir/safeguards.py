@@ -72,7 +72,10 @@ def _hold(ctx: Ctx, journal_id: str, reason: str) -> None:
 
 
 def needs_human(ctx: Ctx, reason: str, journal_id: str | None) -> None:
-    """One "needs a human" message to each configured channel, recorded in the store either way."""
+    """One "needs a human" message to each configured channel, recorded in the store either way
+    (not in a Celery worker: its coordinator sends it, see railguard/executor/response.py)."""
+    if ctx.options.get("notify") is False:
+        return
     from railguard.model import Severity
     from railguard.notify import NoteItem, aggregate, deliver_all
 

@@ -8,6 +8,7 @@ claim) is closed applied when the workflow finishes and failed when it stops.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from railguard.ir import contain as contain_mod
@@ -47,6 +48,38 @@ def open_containment(store: Store, session: AccountSession, principal: str, regi
                      actor: str, reason: str = "") -> CaseRow:
     return store.cases.open(kind=CONTAIN, subject=principal, subject_type="principal", account=session.account or None,
                             region=region, params={"reason": reason}, trigger=trigger, opened_by=actor)
+
+
+@dataclass(frozen=True)
+class Requested:
+    """What a trigger's request for a case came to: the case, whether it was opened now, and how its run ended
+    (None when an earlier case on the subject already handles it: that one is not run again here)."""
+
+    case: CaseRow
+    opened: bool
+    result: Result | None
+
+
+def request_case(store: Store, session: AccountSession, kind: str, subject: str, region: str, *, trigger: str,
+                 actor: str, reason: str = "", params: Mapping[str, Any] | None = None,
+                 options: Mapping[str, Any] | None = None) -> Requested:
+    """Open and run a case for an automatic trigger (a guardrail, an event, a detection), unless a case of this
+    kind on this subject is still active: one case per subject, however often the trigger fires. A case opened
+    here runs with every safeguard of a manual one; an input error (unknown instance) stops it, recorded."""
+    if kind not in (ISOLATE, CONTAIN):
+        raise IrError(f"unknown kind of case {kind!r}")
+    p = {"reason": reason, **({"stop": False, "forensics_account": None, "forensics_instance": None}
+                              if kind == ISOLATE else {}), **dict(params or {})}
+    case, opened = store.cases.open_once(
+        kind=kind, subject=subject, account=session.account or None, region=region, params=p, trigger=trigger,
+        opened_by=actor, subject_type="AWS::EC2::Instance" if kind == ISOLATE else "principal")
+    if not opened:
+        return Requested(case, False, None)
+    try:
+        result = run(store, session, case.id, actor=actor, options=options)
+    except IrError as exc:
+        result = Result(case.id, C.STOPPED, str(exc), None)
+    return Requested(store.cases.get(case.id) or case, True, result)
 
 
 def run(store: Store, session: AccountSession, case_id: str, *, actor: str, options: Mapping[str, Any] | None = None,
@@ -98,6 +131,27 @@ def plan(store: Store | None, session: AccountSession, kind: str, subject: str, 
     return [(s.name, s.title) for s in _steps(ctx)]
 
 
+def pending(store: Store, session: AccountSession, case_id: str, phase: str) -> list[tuple[str, str, str]]:
+    """(step, what it does, note) for the steps `ir resume` (phase respond) or `ir release` would run next, in
+    order, from what the store recorded: nothing is written, nothing changes."""
+    case = _case(store, case_id)
+    ctx = Ctx(store, case, session, case.region or "us-east-1", "dry-run")
+    ctx.done.update(_done(store, case_id))
+    if phase == RESPOND:
+        return [(s.name, s.title, "") for s in _steps(ctx) if s.name not in ctx.done]
+    from railguard.ir.workflow import load_done
+
+    done = load_done(store, case_id, RELEASE)
+    out = []
+    for s in release_mod.steps(ctx):
+        if s.name in done:
+            continue
+        undoes = {"start": "stop", "keys": "deactivate-keys"}.get(s.name, s.name)
+        acts = s.name == "verify" or release_mod.attempted(ctx, undoes)
+        out.append((s.name, s.title, "" if acts else f"nothing to undo ({undoes} was not attempted)"))
+    return out
+
+
 def _case(store: Store, case_id: str) -> CaseRow:
     case = store.cases.get(case_id)
     if case is None:
@@ -111,4 +165,5 @@ def _done(store: Store, case_id: str) -> dict[str, dict[str, Any]]:
     return load_done(store, case_id, RESPOND)
 
 
-__all__ = ["CONTAIN", "ISOLATE", "RELEASE", "open_containment", "open_isolation", "plan", "release", "run"]
+__all__ = ["CONTAIN", "ISOLATE", "RELEASE", "Requested", "open_containment", "open_isolation", "plan", "release",
+           "request_case", "run"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from railguard.model.resource import GLOBAL, Origin
@@ -47,8 +48,8 @@ class Finding:
         if self.resource_name:  # a Name tag is free text too
             object.__setattr__(self, "resource_name", redact_text(self.resource_name))
 
-    @property
-    def fingerprint(self) -> str:
+    @cached_property
+    def fingerprint(self) -> str:  # asked several times per finding by the store and the pipeline
         resource_key = self.resource_id
         if self.origin.file:
             resource_key = f"{self.origin.file}#{self.resource_id}"

@@ -27,6 +27,7 @@ from railguard.model import Resource
 
 if TYPE_CHECKING:
     from railguard.sources.aws.session import AccountSession
+    from railguard.store import Store
 
 
 class ActionError(Exception):
@@ -76,6 +77,7 @@ class Target:
     resource: Resource  # fresh enough to plan from (scan result, or re-read)
     session: AccountSession
     region: str  # the region to call (for global types: the session's home region)
+    store: Store | None = None  # for the actions that record more than a journal row (a `CaseAction`'s case)
 
     def client(self, service: str) -> Any:
         return self.session.client(service, self.region)
@@ -191,6 +193,24 @@ class Action(abc.ABC):
             params=params.model_dump(mode="json"),
             noop=noop,
         )
+
+
+class CaseAction(Action):
+    """An action whose effect is an incident-response case (`railguard.ir`): it opens the case (or finds the one
+    already active on the resource) and runs it, with the case's own safeguards. The pipeline hands it over whole
+    (`settle`) instead of apply -> verify -> roll back: re-judging the control would still fail (an isolated
+    instance stays tainted) and a rollback would undo the isolation; the case's steps say what was done."""
+
+    @abc.abstractmethod
+    def settle(self, target: Target, change: Change) -> dict[str, Any]:
+        """Open (or find) the case and run it; the journal fields of the outcome (status applied when the case
+        finished, held when it waits for a person, failed when a step stopped it)."""
+
+    def apply(self, target: Target, change: Change) -> Mapping[str, Any]:
+        out = self.settle(target, change)
+        if out.get("status") != "applied":
+            raise ActionError(str(out.get("error") or out.get("status")))
+        return dict(out.get("applied") or {})
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def approve(store: Store, action_id: str, sessions: Mapping[str, Any], *, approv
     from railguard.sources.aws.single import ReadError, read_one
 
     row = _pending(store, action_id)
-    if row.action_id.startswith("ir."):  # an incident-response case: approving it resumes its workflow
+    if row.action_id.startswith("ir.") and (row.params or {}).get("case_id"):  # a held case: approving resumes it
         from railguard.ir.approval import approve_case
 
         return approve_case(store, row, sessions, approver=approver)
@@ -45,12 +45,12 @@ def approve(store: Store, action_id: str, sessions: Mapping[str, Any], *, approv
     session = sessions.get(row.account or "") or (next(iter(sessions.values())) if len(sessions) == 1 else None)
     if session is None:
         raise ApprovalError(f"no AWS session for account {row.account}")
-    stub = target_for(row, session)
+    stub = target_for(row, session, store=store)
     try:
         current = read_one(session, row.resource_type, row.resource_id, stub.region)
     except ReadError as exc:
         raise ApprovalError(f"cannot re-read {row.resource_id}: {exc}; nothing applied") from None
-    target = Target(current, session, stub.region)
+    target = Target(current, session, stub.region, store)
     try:
         change = spec.plan(target, row.params)
     except Exception as exc:

@@ -18,7 +18,7 @@ from typing import Any
 from railguard.engine.evaluate import evaluate
 from railguard.engine.plan import PlannedControl
 from railguard.model import Inventory, Resource, Result
-from railguard.remediation.action import ActionSpec, Change, Target
+from railguard.remediation.action import ActionSpec, CaseAction, Change, Target
 from railguard.store import Store, utcnow
 from railguard.store.journal import APPLIED, FAILED, ROLLED_BACK
 from railguard.store.models import ActionRow
@@ -56,7 +56,7 @@ def verify(spec: ActionSpec, target: Target, change: Change, control: PlannedCon
     try:
         if control is None:
             fresh = spec.impl.reread(target)
-            again = spec.plan(Target(fresh, target.session, target.region), change.params)
+            again = spec.plan(Target(fresh, target.session, target.region, target.store), change.params)
             if again.noop:
                 return Verified(True, "nothing left to do", state_now(spec, target, fresh), fresh)
             return Verified(False, f"still to do after apply: {again.summary}", state_now(spec, target, fresh), fresh)
@@ -75,7 +75,10 @@ def perform(spec: ActionSpec, target: Target, change: Change, control: PlannedCo
             now: datetime | None = None) -> dict[str, Any]:
     """Apply a claimed change, verify it, roll it back when verify fails: the journal fields that
     record the outcome (applied and verified, failed, or rolled back). Touches no store, so the
-    pipeline runs it for many resources at once and writes the outcomes in one transaction."""
+    pipeline runs it for many resources at once and writes the outcomes in one transaction. A `CaseAction`
+    settles itself: its outcome is its case's."""
+    if isinstance(spec.impl, CaseAction):
+        return spec.impl.settle(target, change)
     try:
         applied = dict(spec.apply(target, change))
     except Exception as exc:
@@ -92,6 +95,9 @@ def perform_many(jobs: Sequence[tuple[ActionSpec, Target, Change, PlannedControl
     Outcomes in the order of `jobs`."""
     out: list[dict[str, Any] | None] = [None] * len(jobs)
     applied: dict[int, dict[str, Any]] = {}
+    cases = [i for i, job in enumerate(jobs) if isinstance(job[0].impl, CaseAction)]
+    for i in cases:  # one at a time: each runs a whole workflow, under its own breaker
+        out[i] = perform(*jobs[i], now=now)
 
     def apply_one(i: int) -> None:
         spec, target, change, _ = jobs[i]
@@ -100,7 +106,7 @@ def perform_many(jobs: Sequence[tuple[ActionSpec, Target, Change, PlannedControl
         except Exception as exc:
             out[i] = {"status": FAILED, "error": f"apply failed: {error_text(exc)}"}
 
-    _each(apply_one, range(len(jobs)), workers)
+    _each(apply_one, [i for i in range(len(jobs)) if i not in cases], workers)
     done = {i: {"applied": a, "applied_at": utcnow()} for i, a in applied.items()}
     fresh = _reread_batches([(i, jobs[i]) for i in applied], workers)
 
@@ -201,11 +207,11 @@ def execute(store: Store, row: ActionRow, spec: ActionSpec, target: Target, chan
     return store.journal.update(row.id, **perform(spec, target, change, control, now))
 
 
-def target_for(row: ActionRow, session: Any, resource: Resource | None = None) -> Target:
+def target_for(row: ActionRow, session: Any, resource: Resource | None = None, store: Store | None = None) -> Target:
     """A target rebuilt from a journal row (for re-reads: id, type, account, region suffice)."""
     from railguard.model import GLOBAL, Origin
 
     region = row.region or session.session.region_name or "us-east-1"
     r = resource or Resource(type=row.resource_type, id=row.resource_id, account=row.account,
                              region=row.region or GLOBAL, origin=Origin(account=row.account, region=row.region))
-    return Target(r, session, region if region != GLOBAL else (session.session.region_name or "us-east-1"))
+    return Target(r, session, region if region != GLOBAL else (session.session.region_name or "us-east-1"), store)

@@ -348,7 +348,7 @@ def _act(run: _Run, rule: Rule, spec: ActionSpec, resource: Resource, pc: Planne
     if session is None:
         return replace(base, status=HELD, notify=True, summary=f"no session for account {resource.account}; held")
     region = resource.region if resource.region and resource.region != GLOBAL else str(session.session.region_name or "us-east-1")
-    target = Target(resource, session, region)
+    target = Target(resource, session, region, run.store)
     try:
         change = spec.plan(target, params)
     except Exception as exc:

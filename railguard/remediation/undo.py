@@ -45,7 +45,7 @@ def undo_action(store: Store, action_id: str, sessions: Mapping[str, Any], *, fo
     session = sessions.get(row.account or "") or (next(iter(sessions.values())) if len(sessions) == 1 else None)
     if session is None:
         raise UndoError(f"no AWS session for account {row.account}")
-    target = target_for(row, session)
+    target = target_for(row, session, store=store)
     change = Change.from_dict(row.plan.get("change") or {})
     try:
         current = dict(spec.current(target))

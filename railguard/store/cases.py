@@ -33,6 +33,7 @@ DONE = "done"  # every step of the workflow done
 RELEASING = "releasing"
 RELEASED = "released"
 REJECTED = "rejected"
+ACTIVE = (OPEN, RUNNING, WAITING, STOPPED, DONE, RELEASING)  # a case on its subject that a new trigger reuses
 
 # step statuses
 STEP_DONE = "done"
@@ -126,6 +127,32 @@ class CaseRepo:
         with self._store.transaction() as s:
             s.add(row)
         return row
+
+    def open_once(self, *, kind: str, subject: str, account: str | None, **fields: Any) -> tuple[CaseRow, bool]:
+        """The active case of this kind on this subject, or a new one: (case, opened). Serialised per subject
+        (the breaker lock), so a trigger delivered twice, or seen by two workers at once, opens one case."""
+        from railguard.store.journal import Journal
+
+        lock = "ir-case:" + hashlib.sha256(f"{kind}|{account}|{subject}".encode()).hexdigest()[:32]
+        with self._store.transaction() as s:
+            Journal._lock_breaker(s, lock)
+            existing = s.scalar(select(CaseRow).where(
+                CaseRow.kind == kind, CaseRow.subject == subject, CaseRow.account == account,
+                CaseRow.status.in_(ACTIVE)).order_by(CaseRow.created_at).limit(1))
+            if existing is not None:
+                return existing, False
+            now = utcnow()
+            row = CaseRow(id=new_id("case"), kind=kind, subject=subject, account=account, status=OPEN, message="",
+                          created_at=now, updated_at=now, **{"trigger": "manual", "params": {}, **fields})
+            s.add(row)
+            return row, True
+
+    def active(self, kind: str, subject: str, account: str | None) -> CaseRow | None:
+        """The case of this kind still open (not released or rejected) on this subject, if any."""
+        with self._store.transaction() as s:
+            return s.scalar(select(CaseRow).where(
+                CaseRow.kind == kind, CaseRow.subject == subject, CaseRow.account == account,
+                CaseRow.status.in_(ACTIVE)).order_by(CaseRow.created_at).limit(1))
 
     def get(self, case_id: str) -> CaseRow | None:
         with self._store.transaction() as s:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from railguard.model import GLOBAL, Finding, Result
@@ -100,6 +100,11 @@ class History:
         }
 
 
+# Core inserts (executemany of plain rows): the ORM's bulk path costs more than SQLite's own work here
+_FINDING_TABLE = cast(Table, FindingRow.__table__)
+_HISTORY_TABLE = cast(Table, FindingHistory.__table__)
+
+
 class FindingRepo:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -172,11 +177,11 @@ class FindingRepo:
                                 "changed": int(changed), "at": now, "principal": principal})
             if new:
                 for i in range(0, len(new), _CHUNK):
-                    s.execute(insert(FindingRow), [{**_ROW_DEFAULTS, **r} for r in new[i : i + _CHUNK]])
+                    s.execute(insert(_FINDING_TABLE), [{**_ROW_DEFAULTS, **r} for r in new[i : i + _CHUNK]])
             if covered is not None:
                 history += self._resolve_unseen(s, run_id, covered, set(latest), now)
             for i in range(0, len(history), _CHUNK):
-                s.execute(insert(FindingHistory), history[i : i + _CHUNK])
+                s.execute(insert(_HISTORY_TABLE), history[i : i + _CHUNK])
         return out
 
     @staticmethod
@@ -250,15 +255,16 @@ class FindingRepo:
         wanted = list(dict.fromkeys(keys))
         fps = sorted({fp for _, _, fp in wanted if fp})
         ids = sorted({rid for rid, _, _ in wanted})
-        rows: dict[str, FindingRow] = {}
+        rows: dict[str, Any] = {}  # fingerprint -> (the columns a History needs), not whole ORM objects
         seen: dict[str, int] = {}
         per_resource: dict[tuple[str, str | None], int] = {}
         actions: dict[tuple[str, str | None], list[ActionRow]] = {}
         by_principal: dict[str, int] = {}
         with self._store.transaction() as s:
             for chunk in _chunks(fps):
-                rows.update({r.fingerprint: r for r in s.scalars(select(FindingRow).where(
-                    FindingRow.fingerprint.in_(chunk)))})
+                rows.update({r.fingerprint: r for r in s.execute(select(
+                    FindingRow.fingerprint, FindingRow.resource_id, FindingRow.account, FindingRow.first_seen,
+                    FindingRow.times_reopened, FindingRow.last_principal).where(FindingRow.fingerprint.in_(chunk)))})
                 q = (select(FindingHistory.fingerprint, func.count())
                      .where(FindingHistory.fingerprint.in_(chunk),
                             FindingHistory.result.in_([r.value for r in _TRACKED]))

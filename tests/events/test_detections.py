@@ -232,7 +232,8 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
                                   time=w, eventCategory="Data"), 1),
     ),
     "organizations.account-left": (
-        [ct("LeaveOrganization", "organizations", request=None)],
+        [ct("LeaveOrganization", "organizations", request=None),
+         ct("LeaveOrganization", "organizations", request=None, error="AccessDenied")],
         [ct("LeaveOrganization", "organizations", request=None, error="ConstraintViolationException")],
     ),
     "ec2.instance-credentials-outside": (
@@ -392,3 +393,65 @@ def test_state_round_trips_through_json() -> None:
     again.restore(state)
     found = [d for r in burst(3, denied, 1) for d in again.process(r)]
     assert [d.rule for d in found] == ["iam.access-denied-burst"]  # 7 before the restart + 3 after
+
+
+def test_association_by_a_user_teaches_the_instance_address() -> None:
+    """`AssociateAddress` routes to the instance-credentials rule's learner whoever calls it (here an
+    IAM user, whose records never reach the rule itself): the instance's own address then stays quiet."""
+    assoc = ct("AssociateAddress", "ec2", who=iam_user(), time=t(0),
+               request={"instanceId": "i-0abc1234def567890", "publicIp": "203.0.113.99"})
+    from_own = ct("ListBuckets", "s3", who=instance_role(), ip="203.0.113.99", time=t(30), read_only=True)
+    from_other = ct("ListBuckets", "s3", who=instance_role(), ip="198.51.100.200", time=t(60), read_only=True)
+    only = "ec2.instance-credentials-outside"
+    assert run([assoc, from_own], only=only) == []
+    assert [d.event_ids for d in run([assoc, from_other], only=only)] == [(from_other["eventID"],)]
+    failed = {**assoc, "errorCode": "Client.InvalidAllocationID.NotFound"}
+    assert run([failed, from_other], only=only) == []  # not learned: the first address seen is taken as own
+
+
+def test_routing_by_identity_and_error_keeps_every_detection() -> None:
+    """Rules that read every record are routed by identity type and errorCode: a denial reaches the
+    denial burst, a success does not; a record without an identity type still reaches every rule."""
+    det = Detector(CFG, OVERRIDES)
+    ok = ct("ListBuckets", "s3", read_only=True)
+    no_type = {**ok, "userIdentity": {"arn": "arn:aws:iam::111122223333:root", "accessKeyId": "AKIAROOTEXAMPLE0001"}}
+    routed = {r: {c.rule.id for _, c in det._route(r)} for r in (
+        ("ListBuckets", "s3.amazonaws.com", "IAMUser", False), ("ListBuckets", "s3.amazonaws.com", "IAMUser", True),
+        ("ListBuckets", "s3.amazonaws.com", None, False))}
+    assert "iam.access-denied-burst" not in routed[("ListBuckets", "s3.amazonaws.com", "IAMUser", False)]
+    assert "iam.access-denied-burst" in routed[("ListBuckets", "s3.amazonaws.com", "IAMUser", True)]
+    assert "root.access-key-used" not in routed[("ListBuckets", "s3.amazonaws.com", "IAMUser", False)]
+    assert {"root.access-key-used", "ec2.instance-credentials-outside"} <= routed[
+        ("ListBuckets", "s3.amazonaws.com", None, False)]
+    assert det.process(no_type) == []  # reached the root rule, which needs type Root: quiet, no crash
+    found = [d.rule for r in burst(10, denied, 1) for d in det.process(r)]
+    assert found == ["iam.access-denied-burst"]
+
+
+def test_learned_instance_addresses_are_bounded_by_the_window() -> None:
+    """What the rule remembers is forgotten after a window without a call: memory follows the window,
+    not the stream's length; an instance idle for longer than the window is learned afresh."""
+    det = Detector(CFG, rules=[r for r in all_rules() if r.id == "ec2.instance-credentials-outside"])
+    ctx = det.contexts["ec2.instance-credentials-outside"]
+    day = 86400
+    for i in range(20_000):  # one new instance a minute for about two weeks
+        sec = i * 60
+        when = f"2024-05-{1 + sec // day:02d}T{sec % day // 3600:02d}:{sec % 3600 // 60:02d}:00Z"
+        det.process(ct("ListBuckets", "s3", who=instance_role(f"i-{i:017x}"), ip="54.240.197.10", time=when,
+                       read_only=True))
+    assert len(ctx.state["instance_ip"]) < 1440 + 4096 + 10  # one day of instances, plus one sweep period
+    late = ct("ListBuckets", "s3", who=instance_role(f"i-{0:017x}"), ip="203.0.113.99", time="2024-05-20T00:00:00Z",
+              read_only=True)
+    assert det.process(late) == []  # a fortnight idle: its address is learned again, not compared
+
+
+def test_a_call_reading_many_secrets_counts_each() -> None:
+    """Two `GetParameters` calls decrypting 10 parameters each are 20 reads: the burst threshold."""
+    names = [f"/prod/db/{i}" for i in range(10)]
+    calls = [ct("GetParameters", "ssm", request={"names": names, "withDecryption": True}, time=t(i), read_only=True)
+             for i in range(2)]
+    assert [d.rule for d in run(calls, only="secrets.retrieval-burst")] == ["secrets.retrieval-burst"]
+    assert run(calls[:1], only="secrets.retrieval-burst") == []
+    batch = ct("BatchGetSecretValue", "secretsmanager", request={"filters": [{"key": "tag-key", "values": ["x"]}]},
+               read_only=True)
+    assert [d.rule for d in run([batch], only="secrets.retrieval-burst")] == ["secrets.retrieval-burst"]

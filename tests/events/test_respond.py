@@ -172,3 +172,28 @@ def test_trail_made_single_region_is_healed(store: Store) -> None:
     assert ct_client.describe_trails(trailNameList=["main"])["trailList"][0]["IsMultiRegionTrail"] is True
     assert [(x.action_id, x.status) for x in store.journal.query() if x.status == "applied"] == [
         ("cloudtrail.multi-region", "applied")]
+
+
+@needs_trail_actions
+def test_event_selectors_dropping_management_events_are_healed(store: Store) -> None:
+    """PutEventSelectors that stops recording management events (Stratus Red Team's technique): the
+    built-in guardrail puts a management selector back, keeping the data selectors; undo is recorded."""
+    ct_client, arn, account = stopped_trail()
+    ct_client.start_logging(Name="main")
+    weak = [{"ReadWriteType": "All", "IncludeManagementEvents": False,
+             "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::data/"]}]}]
+    ct_client.put_event_selectors(TrailName=arn, EventSelectors=weak)
+    rec = ct("PutEventSelectors", "cloudtrail", account=account, who=assumed_role("intruder", "x", account=account),
+             request={"trailName": arn, "eventSelectors": [{"readWriteType": "All", "includeManagementEvents": False,
+                                                            "dataResources": [{"type": "AWS::S3::Object",
+                                                                               "values": ["arn:aws:s3:::data/"]}]}]},
+             response={"trailARN": arn})
+    assert heal(store, rec, apply=False) == ["cloudtrail.trail-weakened"]  # dry run: nothing changes
+    assert ct_client.get_event_selectors(TrailName=arn)["EventSelectors"][0]["IncludeManagementEvents"] is False
+    heal(store, rec)
+    (sel,) = ct_client.get_event_selectors(TrailName=arn)["EventSelectors"]
+    assert sel["IncludeManagementEvents"] is True and sel["ReadWriteType"] == "All"
+    assert sel["DataResources"] == weak[0]["DataResources"]
+    (row,) = [x for x in store.journal.query() if x.status == "applied"]
+    assert row.action_id == "cloudtrail.record-management-events"
+    assert row.prior["EventSelectors"][0]["IncludeManagementEvents"] is False  # what undo puts back

@@ -16,6 +16,7 @@ from railguard.sources.cloudtrail import (
     BadMessage,
     Problem,
     TestMessage,
+    iter_log_files,
     list_log_files,
     merged_records,
     records_from_message,
@@ -100,6 +101,39 @@ def test_merge_opens_files_lazily(tmp_path: Path) -> None:
     it = merged_records(wrapped, lambda p: None)
     next(it)
     assert len(opened) <= 6  # 20 minutes of slack: 5-minute files
+
+
+def test_listing_streams_a_day_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A week of an organization's logs is too many names to hold: a day's directories are listed
+    only when the merge reaches that day, in the same order as the whole listing."""
+    import railguard.sources.cloudtrail.logfile as logfile
+
+    for day in ("01", "02", "03"):
+        for account in (ACCOUNT, "777788889999"):
+            for n, hour in enumerate(("09", "17")):
+                recs = [ct("ListBuckets", "s3", time=f"2024-05-{day}T{hour}:02:00Z", account=account, read_only=True)]
+                write_log(tmp_path, log_name(account, "us-east-1", f"202405{day}T{hour}05Z", n), recs)
+    write_log(tmp_path, "exports/loose.json", [ct("ListBuckets", "s3", time="2024-05-02T12:00:00Z")], gz=False)
+    scanned: list[str] = []
+    real = logfile.os.scandir
+
+    def scandir(path: Any) -> Any:
+        scanned.append(Path(path).as_posix())
+        return real(path)
+
+    monkeypatch.setattr(logfile.os, "scandir", scandir)
+    it = iter_log_files(str(tmp_path))
+    scanned.clear()  # the walk for directories is done: from here on, files are listed per day
+    first = next(it)
+    assert first.name.endswith("loose.json")  # files without a CloudTrail name come first
+    assert next(it).stamp == "2024-05-01T09:05:00Z"
+    assert scanned and all(p.endswith("/2024/05/01") for p in scanned)
+    whole = [f.name for f in list_log_files(str(tmp_path))]
+    assert [f.name for f in it] == whole[2:]
+    out = list(merged_records(iter_log_files(str(tmp_path)), lambda p: None))
+    assert [r["eventTime"] for r in out] == sorted(r["eventTime"] for r in out) and len(out) == 13
+    with pytest.raises(FileNotFoundError):
+        iter_log_files(str(tmp_path / "missing"))
 
 
 def test_bad_files_are_reported_and_the_rest_goes_on(tmp_path: Path) -> None:

@@ -108,6 +108,10 @@ def _placed(event: str, source: str, place: str) -> tuple[dict[str, Any], str]:
     if "." not in path:
         return rec, path
     raw = f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/thing-1" if modifier == "tail" else "thing-1"
+    if modifier.startswith("prefix="):
+        raw = modifier[len("prefix="):] + "thing-1"
+        _put(rec, path.split("."), raw)
+        return rec, raw
     _put(rec, path.split("."), raw)
     return rec, "thing-1"
 

@@ -99,9 +99,9 @@ def test_isolation_of_the_scenario(store: Store, session: Any) -> None:
     assert eni_groups(sc.web_eni) == [sc.web_sg] and group_rules(sc.web_sg) == web_rules
 
 
-def test_killed_after_the_snapshot_step_resumes_without_a_duplicate(store: Store, session: Any) -> None:
-    sc = build(1)
-    iid = sc.suspects[0]["id"]
+def killed_after_snapshots(store: Store, session: Any) -> tuple[str, Any]:
+    """An isolation (with --stop) whose process dies right after the snapshot step: (instance, case)."""
+    iid = build(1).suspects[0]["id"]
 
     def killed(step: str) -> None:
         if step == "snapshots":
@@ -110,6 +110,11 @@ def test_killed_after_the_snapshot_step_resumes_without_a_duplicate(store: Store
     case = service.open_isolation(store, session, iid, "us-east-1", actor="t", stop=True)
     with pytest.raises(KeyboardInterrupt):
         service.run(store, session, case.id, actor="t", after_step=killed)
+    return iid, case
+
+
+def test_killed_after_the_snapshot_step_resumes_without_a_duplicate(store: Store, session: Any) -> None:
+    iid, case = killed_after_snapshots(store, session)
     assert len(case_snapshots(case.id)) == 2
     result = service.run(store, session, case.id, actor="t")
     assert result.status == C.DONE

@@ -33,17 +33,61 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test process dies, so no moto outlives the run."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@contextlib.contextmanager
+def moto_process() -> Iterator[str]:
+    """moto in its own process on 127.0.0.1: moto's backends are process-global, so an in-process
+    server shares its state with every `mock_aws` and moto reset of the other tests in this pytest
+    worker; its own process also gives it its own GIL (50 accounts, several workers at once)."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # 51 accounts: not 1,500 managed policies nor the default AMIs each
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "false", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=5).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto server did not start on {url}") from None
+                time.sleep(0.2)
+        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+            os.environ.pop(k, None)
+        os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                           "AWS_DEFAULT_REGION": REGION})
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 @pytest.fixture(scope="session")
 def moto_org() -> Iterator[dict[str, Any]]:
     """moto on 127.0.0.1 with an organization of 50 member accounts; every fifth one has a security
     group open to the world on port 22 (and every account its default groups: findings everywhere)."""
     import boto3
 
-    from railguard.demo.run import moto_server
-
     saved = dict(os.environ)
-    with moto_server() as url:
-        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "false"  # 51 accounts: not 1,500 managed policies each
+    with moto_process() as url:
         kw: dict[str, Any] = {"endpoint_url": url, "region_name": REGION}
         org = boto3.client("organizations", **kw)
         org.create_organization(FeatureSet="ALL")

@@ -51,3 +51,19 @@ def test_runs_show_and_cancel_name_an_unknown_run(tmp_path: Path, capsys: pytest
     assert code == 2 and "no run r-nope" in err
     code, _ = run(["runs", "list", "--db", db], capsys)
     assert code == 0
+
+
+def test_sqs_broker_transport_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    from railguard.executor.app import make_app
+    from railguard.executor.distributed import revoke
+
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    s = ExecutorSettings.model_validate({"name": "celery", "broker": "sqs://127.0.0.1:4566",
+                                         "broker_options": {"is_secure": False, "wait_time_seconds": 2}})
+    app = make_app(s.broker_url() or "", queue="q", transport_options=s.broker_options)
+    opts = app.conf.broker_transport_options
+    assert opts["region"] == "eu-west-1" and opts["queue_name_prefix"] == "railguard-"
+    assert opts["is_secure"] is False and opts["wait_time_seconds"] == 2 and opts["visibility_timeout"] >= 3600
+    revoke(app, ["t1"])  # SQS has no broadcast: nothing is sent (and nothing connects)
+    redis_opts = make_app("redis://127.0.0.1:9/0").conf.broker_transport_options
+    assert "region" not in redis_opts and "queue_name_prefix" not in redis_opts

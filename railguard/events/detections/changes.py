@@ -67,7 +67,7 @@ for _id, (_title, _source, _technique, _events) in CHANGE_LISTS.items():
 
 
 @rule("change.outside-pipeline", title="Change in a production account outside the CI/CD pipeline",
-      severity=Severity.MEDIUM, events=None, ci_exempt=True, params={"window": 3600})
+      severity=Severity.MEDIUM, events=None, errors=False, ci_exempt=True, params={"window": 3600})
 def outside_pipeline(rec: dict[str, Any], ctx: RuleContext) -> Hit | None:
     """In accounts listed in `events.production_accounts`, a mutating call by a principal that is not one
     of `events.ci_roles`: was this deployed through the pipeline? Reported once per principal and
@@ -84,8 +84,7 @@ def outside_pipeline(rec: dict[str, Any], ctx: RuleContext) -> Hit | None:
     last = seen.get(key)
     if last is not None and t - last < float(ctx.params.get("window", 3600)):
         return None
-    if len(seen) > 100000:
-        seen.clear()
+    ctx.sweep(seen, t, float)
     seen[key] = t
     return Hit(f"{key[1]} in production account {R.account(rec)} by {who or 'unknown principal'}, "
                f"not a CI/CD role: was this deployed through the pipeline?")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from railguard.events import record as R
@@ -13,7 +14,8 @@ _INSTANCE_SESSION = re.compile(r"/(i-[0-9a-f]{8,17})$")
 
 
 @rule("iam.access-denied-burst", title="Burst of AccessDenied / UnauthorizedOperation by one principal",
-      severity=Severity.MEDIUM, events=None, technique="T1580", params={"threshold": 10, "window": 300})
+      severity=Severity.MEDIUM, events=None, errors=True, technique="T1580",
+      params={"threshold": 10, "window": 300})
 def denied_burst(rec: dict[str, Any], ctx: RuleContext) -> Hit | None:
     """Probing what stolen credentials may do looks like many denied calls in a row (CIS 4.1)."""
     if rec.get("errorCode") not in R.AccessDeniedCodes or R.is_aws_service(rec) or ctx.allowed(rec):
@@ -25,8 +27,30 @@ def denied_burst(rec: dict[str, Any], ctx: RuleContext) -> Hit | None:
     return Hit(f"{len(ids)} denied calls by {who or 'unknown principal'} within {int(ctx.burst.window)}s", tuple(ids))
 
 
+def learn_association(rec: dict[str, Any], ctx: RuleContext) -> None:
+    """`AssociateAddress` gives an instance its public address: learned whoever made the call."""
+    if not R.succeeded(rec):
+        return None
+    req = R.request(rec)
+    instance, ip = R.s(req.get("instanceId")), R.s(req.get("publicIp"))
+    if instance and ip:
+        ctx.state.setdefault("instance_ip", {})[instance] = (ip, R.time_of(rec))
+    return None
+
+
+def _last_seen(entry: Any) -> float:
+    return float(entry[1]) if isinstance(entry, tuple | list) and len(entry) == 2 else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _instance_of(arn: str) -> str:
+    m = _INSTANCE_SESSION.search(arn)
+    return m.group(1) if m else ""
+
+
 @rule("ec2.instance-credentials-outside", title="Instance-role credentials used from outside AWS",
-      severity=Severity.HIGH, events=None, technique="T1552.005", params={"window": 86400})
+      severity=Severity.HIGH, events=None, identities=["AssumedRole"], learn=(["AssociateAddress"], learn_association),
+      technique="T1552.005", params={"window": 86400})
 def instance_credentials(rec: dict[str, Any], ctx: RuleContext) -> str | None:
     """An EC2 instance's role session called AWS from a public address other than the instance's own.
 
@@ -36,33 +60,29 @@ def instance_credentials(rec: dict[str, Any], ctx: RuleContext) -> str | None:
     the thief's own if the credentials were stolen before any legitimate call: the worker can
     confirm with DescribeInstances.
     """
-    learn_association(rec, ctx)
     ui = R.identity(rec)
     if ui.get("type") != "AssumedRole":
         return None
-    m = _INSTANCE_SESSION.search(R.s(ui.get("arn")))
-    if not m:
+    instance = _instance_of(R.s(ui.get("arn")))
+    if not instance:
         return None
     ip = R.source_ip(rec)
     if not R.from_outside_aws(rec) or ctx.trusted_ip(ip) or ctx.allowed(rec):
         return None
-    known: dict[str, str] = ctx.state.setdefault("instance_ip", {})
-    instance = m.group(1)
-    first = known.setdefault(instance, ip)
-    if len(known) > 200000:
-        known.clear()
-    if first != ip:
-        return f"credentials of instance {instance} used from {ip} (instance seen at {first})"
-    return None
-
-
-def learn_association(rec: dict[str, Any], ctx: RuleContext) -> None:
-    if rec.get("eventName") != "AssociateAddress" or not R.succeeded(rec):
-        return
-    req = R.request(rec)
-    instance, ip = R.s(req.get("instanceId")), R.s(req.get("publicIp"))
-    if instance and ip:
-        ctx.state.setdefault("instance_ip", {})[instance] = ip
+    # instance -> (its address, when last seen there); forgotten after a window without a call from it
+    known: dict[str, tuple[str, float]] = ctx.state.setdefault("instance_ip", {})
+    t = R.time_of(rec)
+    seen = known.get(instance)
+    if isinstance(seen, str):  # state saved by an earlier version: the address alone
+        seen = (seen, t)
+    if seen is None or t - seen[1] > float(ctx.params.get("window", 86400)):
+        ctx.sweep(known, t, _last_seen)
+        known[instance] = (ip, t)
+        return None
+    if seen[0] == ip:
+        known[instance] = (ip, t)
+        return None
+    return f"credentials of instance {instance} used from {ip} (instance seen at {seen[0]})"
 
 
 @rule("iam.access-key-many-ips", title="One access key used from several source addresses",

@@ -35,7 +35,7 @@ def trail_deleted(rec: dict[str, Any], ctx: RuleContext) -> str | None:
 
 @rule("cloudtrail.trail-weakened", title="CloudTrail trail weakened", severity=Severity.HIGH,
       events=["UpdateTrail", "PutEventSelectors", "PutBucketLifecycle", "CreateTrail"], technique="T1562.008",
-      autoheal=["cloudtrail.multi-region", "cloudtrail.log-validation"])
+      autoheal=["cloudtrail.multi-region", "cloudtrail.log-validation", "cloudtrail.record-management-events"])
 def trail_weakened(rec: dict[str, Any], ctx: RuleContext) -> str | None:
     """Less is recorded or kept: one region only, no global events, no validation, management events
     off or reduced by event selectors, or an S3 lifecycle expiring the log bucket's objects."""

@@ -102,15 +102,33 @@ def lambda_permission(rec: dict[str, Any], ctx: RuleContext) -> str | None:
     return None
 
 
-def _by_unusual(rec: dict[str, Any], ctx: RuleContext) -> Hit | None:
-    """A burst of sensitive reads by a principal outside the rule's allow-list."""
+def _by_unusual(rec: dict[str, Any], ctx: RuleContext, weight: int = 1) -> Hit | None:
+    """A burst of sensitive reads by a principal outside the rule's allow-list (`weight`: items read by the call)."""
     if not R.succeeded(rec) or ctx.allowed(rec) or R.is_aws_service(rec):
         return None
     who = R.principal_arn(rec)
-    ids = ctx.burst.add(who, R.time_of(rec), R.s(rec.get("eventID")))
+    ids = ctx.burst.add(who, R.time_of(rec), R.s(rec.get("eventID")), weight)
     if ids is None:
         return None
-    return Hit(f"{len(ids)} × {rec.get('eventName')} by {who or 'unknown principal'}", tuple(ids))
+    return Hit(f"{ctx.burst.threshold}+ items read by {len(ids)} × {rec.get('eventName')} by {who or 'unknown principal'}",
+               tuple(ids))
+
+
+def _items_read(rec: dict[str, Any]) -> int:
+    """How many secrets or parameters one call reads: `GetParameters` names up to 10, and
+    `BatchGetSecretValue` lists ids or, with filters, returns a page of up to `maxResults` (20 by default)."""
+    req = R.request(rec)
+    name = rec.get("eventName")
+    if name == "GetParameters":
+        names = req.get("names")
+        return len(names) if isinstance(names, list) and names else 1
+    if name == "BatchGetSecretValue":
+        ids = req.get("secretIdList")
+        if isinstance(ids, list) and ids:
+            return len(ids)
+        page = req.get("maxResults")
+        return page if isinstance(page, int) and page > 0 else 20
+    return 1
 
 
 @rule("ec2.get-password-data", title="Windows administrator password retrieved by an unusual principal",
@@ -134,12 +152,13 @@ def ssm_command(rec: dict[str, Any], ctx: RuleContext) -> Hit | None:
       events=["GetSecretValue", "BatchGetSecretValue", "GetParameter", "GetParameters", "GetParametersByPath"],
       technique="T1555.006", params={"threshold": 20, "window": 300})
 def secrets_burst(rec: dict[str, Any], ctx: RuleContext) -> Hit | None:
-    """Many secrets read quickly by one principal: harvesting. SSM reads count only with decryption."""
+    """Many secrets read quickly by one principal: harvesting. SSM reads count only with decryption;
+    a call that reads several (`GetParameters`, `BatchGetSecretValue`) counts each one."""
     if rec.get("eventSource") == "ssm.amazonaws.com" and not R.request(rec).get("withDecryption"):
         return None
     if rec.get("eventSource") not in ("ssm.amazonaws.com", "secretsmanager.amazonaws.com"):
         return None
-    return _by_unusual(rec, ctx)
+    return _by_unusual(rec, ctx, _items_read(rec))
 
 
 @rule("kms.decrypt-burst", title="Burst of KMS Decrypt calls by one principal", severity=Severity.MEDIUM,
@@ -172,8 +191,13 @@ def mass_deletion(rec: dict[str, Any], ctx: RuleContext) -> Hit | None:
       severity=Severity.HIGH, events=["LeaveOrganization", "RemoveAccountFromOrganization"],
       source="organizations.amazonaws.com", technique="T1666")
 def left_organization(rec: dict[str, Any], ctx: RuleContext) -> str | None:
-    """Outside the organization, its SCPs and central logging no longer apply."""
-    if not R.succeeded(rec) or ctx.allowed(rec):
+    """Outside the organization, its SCPs and central logging no longer apply. An attempt that was
+    denied is reported too (someone tried, without the permission); other failures are not."""
+    if ctx.allowed(rec):
+        return None
+    if rec.get("errorCode") in R.AccessDeniedCodes:
+        return f"denied attempt to take account {R.account(rec)} out of the organization ({rec.get('eventName')})"
+    if not R.succeeded(rec):
         return None
     if rec.get("eventName") == "LeaveOrganization":
         return f"account {R.account(rec)} left the organization"

@@ -29,7 +29,7 @@ def root_console_login(rec: dict[str, Any], ctx: RuleContext) -> str | None:
 
 
 @rule("root.access-key-used", title="Root user's access key used for an API call", severity=Severity.CRITICAL,
-      events=None, technique="T1078.004")
+      events=None, identities=["Root"], technique="T1078.004")
 def root_access_key(rec: dict[str, Any], ctx: RuleContext) -> str | None:
     """A root access key should not exist; a call signed with one (AKIA...) is root used programmatically."""
     ui = R.identity(rec)

@@ -45,6 +45,18 @@ class Rule:
     autoheal: tuple[str, ...] = ()  # remediation action ids that undo what the rule saw
     fallback: bool = False  # reported only when no other rule fired on the same record
     description: str = ""
+    # routing for rules with events=None: records of other userIdentity types cannot fire the rule
+    identities: frozenset[str] | None = None
+    errors: bool | None = None  # True: only failed calls (errorCode set); False: only successful ones
+    learn: tuple[frozenset[str], RuleFn] | None = None  # (event names, fn): records the rule learns from
+
+    def routes(self, name: str, source: str, identity: str | None, failed: bool) -> bool:
+        """Whether a record with these cheap fields can reach the rule (the detector caches the answer)."""
+        if self.events is not None:
+            return name in self.events and (self.source is None or self.source == source)
+        if self.identities is not None and identity is not None and identity not in self.identities:
+            return False
+        return self.errors is None or self.errors == failed
 
 
 _RULES: dict[str, Rule] = {}
@@ -62,6 +74,9 @@ def rule(
     ci_exempt: bool = False,
     autoheal: Iterable[str] = (),
     fallback: bool = False,
+    identities: Iterable[str] | None = None,
+    errors: bool | None = None,
+    learn: tuple[Iterable[str], RuleFn] | None = None,
 ) -> Callable[[RuleFn], RuleFn]:
     def register(fn: RuleFn) -> RuleFn:
         if id in _RULES and _RULES[id].fn.__qualname__ != fn.__qualname__:
@@ -70,6 +85,8 @@ def rule(
             id=id, title=title, severity=severity, fn=fn, events=None if events is None else frozenset(events),
             source=source, technique=technique, params=dict(params or {}), ci_exempt=ci_exempt,
             autoheal=tuple(autoheal), fallback=fallback, description=inspect.getdoc(fn) or "",
+            identities=None if identities is None else frozenset(identities), errors=errors,
+            learn=None if learn is None else (frozenset(learn[0]), learn[1]),
         )
         return fn
 
@@ -195,6 +212,7 @@ class RuleContext:
         self.params = dict(params)
         self.allow = tuple(allow) + (cfg.ci_roles if rule.ci_exempt else ())
         self._allowed: dict[tuple[str, str], bool] = {}
+        self._sweeps = 0
         self.state: dict[str, Any] = {}
         threshold = int(self.params.get("threshold", 1))
         window = float(self.params.get("window", 300))
@@ -209,10 +227,19 @@ class RuleContext:
         hit = self._allowed.get(key)
         if hit is None:
             hit = any(fnmatch.fnmatchcase(v, p) for v in key if v for p in self.allow)
-            if len(self._allowed) > 50000:
+            if len(self._allowed) > 1024:  # a cache: principals are many in a long stream
                 self._allowed.clear()
             self._allowed[key] = hit
         return hit
+
+    def sweep(self, table: dict[Any, Any], now: float, last_seen: Callable[[Any], float]) -> None:
+        """Every 4,096 calls, drop the entries of a learned table idle for longer than the window,
+        so that what a rule remembers is bounded by its window, not by the stream's length."""
+        self._sweeps += 1
+        if self._sweeps % 4096 == 0:
+            window = float(self.params.get("window", 300))
+            for k in [k for k, v in table.items() if now - last_seen(v) > window]:
+                del table[k]
 
     def outside(self, account: str, rec: dict[str, Any]) -> bool:
         """An account that is neither the record's own nor in the owned list."""

@@ -1,4 +1,4 @@
-"""CloudTrail: start logging, make a trail multi-region, turn on log file validation.
+"""CloudTrail: start logging, make a trail multi-region, turn on log file validation, record management events.
 
 Calls go to the trail's home region (the only region that may change it). The multi-region
 control is an account-wide question, so that action also takes the account's finding and picks
@@ -174,3 +174,72 @@ class LogValidation(_TrailAction):
         arn = _trail_arn(target)
         return {"TrailARN": arn, "LogFileValidationEnabled": bool(_describe(target, arn).get(
             "LogFileValidationEnabled"))}
+
+
+MANAGEMENT_SELECTOR = {"Name": "Management events (railguard)",
+                       "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+
+
+def records_all_management(basic: Any, advanced: Any) -> bool:
+    """Some selector records every management event, read and write (as GetEventSelectors returns them;
+    no selector at all is CloudTrail's default, which records them)."""
+    if not basic and not advanced:
+        return True
+    if isinstance(basic, list) and any(isinstance(s, dict) and s.get("IncludeManagementEvents") is not False
+                                       and s.get("ReadWriteType", "All") == "All" for s in basic):
+        return True
+    for sel in advanced if isinstance(advanced, list) else ():
+        fields = sel.get("FieldSelectors") if isinstance(sel, dict) else None
+        if isinstance(fields, list) and len(fields) == 1 and fields[0].get("Field") == "eventCategory" \
+                and "Management" in (fields[0].get("Equals") or []):
+            return True
+    return False
+
+
+@action(
+    "cloudtrail.record-management-events",
+    title="Make a CloudTrail trail record every management event again (event selectors)",
+    resource_types=TRAIL,
+    calls=["cloudtrail:GetEventSelectors", "cloudtrail:PutEventSelectors"],
+    risk=Risk(costs_money=True, note="management events of every kind are delivered again"),
+    fixes=["cloudtrail.multi-region-enabled"],
+)
+class RecordManagementEvents(_TrailAction):
+    """PutEventSelectors so that the trail records read and write management events: the first basic
+    selector is set back to ReadWriteType All with management events (its data resources are kept),
+    or a management selector is added to the advanced ones. Undo puts back the selectors read before."""
+
+    def _selectors(self, target: Target, arn: str) -> dict[str, Any]:
+        sel = _client(target).get_event_selectors(TrailName=arn)
+        return {"TrailARN": arn, "EventSelectors": sel.get("EventSelectors") or [],
+                "AdvancedEventSelectors": sel.get("AdvancedEventSelectors") or []}
+
+    def build(self, target: Target, params: Any) -> Change:
+        arn = _trail_arn(target)
+        prior = self._selectors(target, arn)
+        if records_all_management(prior["EventSelectors"], prior["AdvancedEventSelectors"]):
+            return self.change(target, params, "the trail records every management event", prior=prior, noop=True)
+        return self.change(target, params, f"record every management event on {arn} again", prior=prior,
+                           calls=("cloudtrail:PutEventSelectors",))
+
+    def apply(self, target: Target, change: Change) -> Mapping[str, Any]:
+        p = change.prior
+        if p["AdvancedEventSelectors"]:
+            _client(target).put_event_selectors(
+                TrailName=p["TrailARN"], AdvancedEventSelectors=[*p["AdvancedEventSelectors"], MANAGEMENT_SELECTOR])
+            return {}
+        basic = [dict(s) for s in p["EventSelectors"]] or [{}]
+        basic[0].update(ReadWriteType="All", IncludeManagementEvents=True)
+        _client(target).put_event_selectors(TrailName=p["TrailARN"], EventSelectors=basic)
+        return {}
+
+    def undo(self, target: Target, change: Change, applied: Mapping[str, Any]) -> None:
+        p = change.prior
+        if p["AdvancedEventSelectors"]:
+            _client(target).put_event_selectors(TrailName=p["TrailARN"],
+                                                AdvancedEventSelectors=p["AdvancedEventSelectors"])
+        else:
+            _client(target).put_event_selectors(TrailName=p["TrailARN"], EventSelectors=p["EventSelectors"])
+
+    def read_state(self, target: Target) -> Mapping[str, Any]:
+        return self._selectors(target, _trail_arn(target))

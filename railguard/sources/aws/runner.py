@@ -7,6 +7,8 @@ account-wide and "in every region" controls evaluate.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -90,6 +92,7 @@ def collect(
     tasks: list[tuple[AccountSession, Collector, str, str]] = []
     for sess in sessions:
         entered = enter_account(sess, regions)
+        sess.release()  # memory flat in the number of accounts: clients live while their account is read
         out.gaps.extend(entered.gaps)
         out.resources.extend(entered.resources)
         out.regions[sess.account] = entered.regions
@@ -104,9 +107,19 @@ def collect(
     if progress_total:
         progress_total(len(tasks))
 
+    left = Counter(id(t[0]) for t in tasks)
+    left_lock = threading.Lock()
+
     def run(task: tuple[AccountSession, Collector, str, str]) -> tuple[list[Resource], list[Gap]]:
         sess, col, reg, scope_reg = task
-        return run_collector(sess, col, reg, scope_reg, needed_set, now)
+        try:
+            return run_collector(sess, col, reg, scope_reg, needed_set, now)
+        finally:
+            with left_lock:
+                left[id(sess)] -= 1
+                last = left[id(sess)] == 0
+            if last:
+                sess.release()
 
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="collect") as pool:
         futures = {pool.submit(run, t): t for t in tasks}

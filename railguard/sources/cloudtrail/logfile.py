@@ -10,6 +10,8 @@ records and are skipped.
 
 from __future__ import annotations
 
+import heapq
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -68,6 +70,47 @@ def list_log_files(location: str, s3_client: Callable[[], Any] | None = None) ->
     return _sorted(_local(p) for p in files)
 
 
+_DAY_DIR = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})$")
+
+
+def iter_log_files(location: str, s3_client: Callable[[], Any] | None = None) -> Iterator[LogFile]:
+    """`list_log_files` in the same order, holding one day's names at a time where it can.
+
+    A local tree in CloudTrail's layout (`.../<yyyy>/<mm>/<dd>/`) is walked once for its
+    directories, then each day's files (of every account and region) are listed, sorted and
+    handed out in turn: a week of an organization's logs is hundreds of thousands of files, and
+    the listing would otherwise be the one thing a replay keeps that grows with the stream.
+    Files elsewhere in the tree are listed up front; S3 prefixes are listed whole (about 1 KB a
+    file). Raises `FileNotFoundError` at once for a local path that does not exist.
+    """
+    if location.startswith("s3://") or Path(location).is_file():
+        return iter(list_log_files(location, s3_client))
+    root = Path(location)
+    if not root.is_dir():
+        raise FileNotFoundError(location)
+    days: dict[str, list[str]] = {}
+    loose: list[LogFile] = []
+    for dirpath, _, names in os.walk(root):
+        m = _DAY_DIR.search(Path(dirpath).as_posix())
+        if m:
+            days.setdefault("".join(m.groups()), []).append(dirpath)
+        else:
+            loose += [_local(Path(dirpath, n)) for n in names if _is_log(Path(dirpath, n).as_posix())]
+    return _by_day(_sorted(iter(loose)), days)
+
+
+def _by_day(loose: list[LogFile], days: dict[str, list[str]]) -> Iterator[LogFile]:
+    yield from (f for f in loose if f.stamp is None)
+
+    def dated() -> Iterator[LogFile]:
+        for day in sorted(days):
+            files = [_local(Path(d, e.name)) for d in days[day] for e in os.scandir(d)
+                     if e.is_file() and _is_log(Path(d, e.name).as_posix())]
+            yield from _sorted(iter(files))
+
+    yield from heapq.merge((f for f in loose if f.stamp is not None), dated(), key=_order)
+
+
 def _local(path: Path) -> LogFile:
     return LogFile(str(path), path.read_bytes, **_meta(path.name))
 
@@ -89,9 +132,13 @@ def s3_log_file(client: Any, bucket: str, key: str) -> LogFile:
     return LogFile(f"s3://{bucket}/{key}", read, **_meta(key.rsplit("/", 1)[-1]))
 
 
-def _sorted(files: Iterator[LogFile] | Any) -> list[LogFile]:
+def _order(f: LogFile) -> tuple[bool, str, str]:
     # files without a CloudTrail name sort first: they are opened up front
-    return sorted(files, key=lambda f: (f.stamp is not None, f.stamp or "", f.name))
+    return (f.stamp is not None, f.stamp or "", f.name)
+
+
+def _sorted(files: Iterator[LogFile] | Any) -> list[LogFile]:
+    return sorted(files, key=_order)
 
 
 def read_log_file(f: LogFile) -> list[Any]:

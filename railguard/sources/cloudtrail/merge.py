@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from railguard.sources.cloudtrail.logfile import LogFile, read_log_file
@@ -29,8 +30,9 @@ def _open_at(stamp: str | None, slack: timedelta) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _time(rec: dict[str, Any]) -> str:
-    return str(rec["eventTime"])[:19]
+# records are ordered by their eventTime string as CloudTrail writes it ("2024-05-01T12:00:00Z"):
+# ISO-8601 UTC compares as text, and `usable` has checked it is a string
+_time = itemgetter("eventTime")
 
 
 def merged_records(
@@ -40,10 +42,18 @@ def merged_records(
     slack: timedelta = DEFAULT_SLACK,
     on_file: Callable[[LogFile, int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Usable records of every file in event-time order; bad files and records go to `on_problem`."""
-    pending = sorted(((_open_at(f.stamp, slack), n, f) for n, f in enumerate(files)), key=lambda x: (x[0], x[1]))
+    """Usable records of every file in event-time order; bad files and records go to `on_problem`.
+
+    A list of files is sorted here; any other iterable is read lazily, as it comes, and must
+    already be in name-time order (`iter_log_files`): a file out of order is opened when it
+    arrives and its earlier records come out late.
+    """
+    if isinstance(files, list):
+        files = sorted(files, key=lambda f: _open_at(f.stamp, slack))
+    pending = iter(files)
+    ahead: LogFile | None = next(pending, None)
+    ahead_at = _open_at(ahead.stamp, slack) if ahead is not None else ""
     heap: list[tuple[str, int, list[dict[str, Any]], int]] = []
-    nxt = 0
     seq = 0
 
     def open_file(f: LogFile) -> None:
@@ -63,17 +73,20 @@ def merged_records(
             seq += 1
             heapq.heappush(heap, (_time(recs[0]), seq, recs, 0))
 
+    heapreplace, heappop = heapq.heapreplace, heapq.heappop
     while True:
-        while nxt < len(pending) and (not heap or pending[nxt][0] <= heap[0][0]):
-            open_file(pending[nxt][2])
-            nxt += 1
+        while ahead is not None and (not heap or ahead_at <= heap[0][0]):
+            open_file(ahead)
+            ahead = next(pending, None)
+            if ahead is not None:
+                ahead_at = _open_at(ahead.stamp, slack)
         if not heap:
             return
         _, s, recs, pos = heap[0]
         yield recs[pos]
         pos += 1
         if pos < len(recs):
-            heapq.heapreplace(heap, (_time(recs[pos]), s, recs, pos))
+            heapreplace(heap, (recs[pos]["eventTime"], s, recs, pos))
         else:
-            heapq.heappop(heap)
+            heappop(heap)
             recs.clear()

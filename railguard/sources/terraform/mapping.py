@@ -1628,5 +1628,42 @@ def _search_domain_policy(b: Builder, r: TFResource) -> None:
     t.props["AccessPolicies"] = policy(r.cfg.get("access_policies"))
 
 
+# ---- endpoints and public access (issue 15 point 2): function URLs, API Gateway, DMS ---------------
+
+
+@maps("aws_lambda_function_url")
+def _lambda_url(b: Builder, r: TFResource) -> None:
+    p: dict[str, Any] = {}
+    puts(p, r.cfg, TargetFunctionArn="function_name", AuthType="authorization_type", Qualifier="qualifier",
+         InvokeMode="invoke_mode")
+    b.add(r, "AWS::Lambda::Url", p, name=r.address)
+
+
+@maps("aws_api_gateway_rest_api")
+def _rest_api(b: Builder, r: TFResource) -> None:
+    p: dict[str, Any] = {}
+    put(p, "Name", r.cfg.get("name"))
+    ec = block(r.cfg, "endpoint_configuration")
+    if ec is not None:
+        p["EndpointConfiguration"] = {"Types": val(ec, "types", [])}
+    b.add(r, "AWS::ApiGateway::RestApi", p)
+
+
+@maps("aws_api_gateway_method")
+def _api_method(b: Builder, r: TFResource) -> None:
+    p: dict[str, Any] = {}
+    puts(p, r.cfg, RestApiId="rest_api_id", ResourceId="resource_id", HttpMethod="http_method",
+         AuthorizationType="authorization", AuthorizerId="authorizer_id", ApiKeyRequired="api_key_required")
+    b.add(r, "AWS::ApiGateway::Method", p, name=r.address)
+
+
+@maps("aws_apigatewayv2_route")
+def _api_route(b: Builder, r: TFResource) -> None:
+    p: dict[str, Any] = {}
+    puts(p, r.cfg, ApiId="api_id", RouteKey="route_key", AuthorizationType="authorization_type",
+         AuthorizerId="authorizer_id", ApiKeyRequired="api_key_required")
+    b.add(r, "AWS::ApiGatewayV2::Route", p, name=r.address)
+
+
 # every type with a CloudFormation mapping, for docs and tests
 MAPPED_TYPES = sorted(set(MAP) | set(FOLD))
