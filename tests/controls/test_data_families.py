@@ -371,3 +371,40 @@ def test_live_load_balancers(aws: None) -> None:
     counter = CallCounter()
     live_inventory([ALB], counter=counter)
     assert _calls(counter) == {f"{v2}:DescribeLoadBalancers": 1}
+
+
+def test_live_failed_per_resource_calls_are_unknown_never_pass(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A per-resource call that fails (here: a cluster gone between list and describe, an
+    attributes call refused) leaves that resource UNKNOWN with the reason; the scan goes on."""
+    from moto.eks.exceptions import ResourceNotFoundException
+    from moto.eks.models import EKSBackend
+    from moto.elbv2.models import ELBv2Backend
+
+    eks = boto3.client("eks", region_name="us-east-1")
+    eks.create_cluster(name="gone", roleArn="arn:aws:iam::123456789012:role/eks",
+                       resourcesVpcConfig={"subnetIds": ["subnet-1"], "endpointPublicAccess": False})
+
+    def vanished(self: Any, name: str) -> Any:
+        raise ResourceNotFoundException(clusterName=name, nodegroupName=None, fargateProfileName=None,
+                                        addonName=None, message="No cluster found for name: gone.")
+
+    monkeypatch.setattr(EKSBackend, "describe_cluster", vanished)
+    inv = live_inventory([EKS])
+    for cid in (PUBLIC, SECRETS):
+        (f,) = run_control(cid, inventory=inv)
+        assert f.result == Result.UNKNOWN and "DescribeCluster" in f.reason, f.reason
+
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]
+               ["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+    boto3.client("elbv2", region_name="us-east-1").create_load_balancer(Name="web", Subnets=subnets)
+
+    def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise ResourceNotFoundException(clusterName=None, nodegroupName=None, fargateProfileName=None,
+                                        addonName=None, message="refused")
+
+    monkeypatch.setattr(ELBv2Backend, "describe_load_balancer_attributes", refused)
+    inv = live_inventory([ALB, "AWS::ElasticLoadBalancingV2::LoadBalancer#Attributes"])
+    (f,) = run_control(HEADERS, inventory=inv)
+    assert f.result == Result.UNKNOWN and "DescribeLoadBalancerAttributes" in f.reason, f.reason
