@@ -54,6 +54,11 @@ PROWLER_ALIAS["apigatewayv2"] = "apigateway"
 CFN_SERVICE.update({"ApiGateway": "apigateway", "ApiGatewayV2": "apigateway", "DMS": "dms", "AmazonMQ": "mq"})
 TF_PREFIX += [("aws_api_gateway_", "apigateway"), ("aws_apigatewayv2_", "apigateway"), ("aws_dms_", "dms"),
               ("aws_mq_", "mq")]
+# issue 15 point 2, data stores and edges (breadth2)
+SERVICES += ["redshift", "eks", "elasticache", "cloudfront"]
+CFN_SERVICE.update({"Redshift": "redshift", "EKS": "eks", "ElastiCache": "elasticache", "CloudFront": "cloudfront"})
+TF_PREFIX += [("aws_redshift_", "redshift"), ("aws_eks_", "eks"), ("aws_elasticache_", "elasticache"),
+              ("aws_cloudfront_", "cloudfront")]
 _ID = re.compile(r'id\s*[=:]\s*"?(CKV2?_AWS_\d+)')
 _TYPES = re.compile(r'["\'](AWS::[A-Za-z0-9]+::[A-Za-z0-9]+|aws_[a-z0-9_]+)["\']')
 

@@ -41,6 +41,8 @@ FIXES_TF: dict[str, str] = {
     "elasticache.redis-at-rest-encryption": "Set at_rest_encryption_enabled = true (and kms_key_id) on the aws_elasticache_replication_group (a new group: it cannot be turned on in place).",
     "elasticache.redis-auth": "Set auth_token (from a secret, with transit_encryption_enabled = true) or user_group_ids on the aws_elasticache_replication_group.",
     "elasticache.redis-in-transit-encryption": "Set transit_encryption_enabled = true (and transit_encryption_mode = \"required\") on the aws_elasticache_replication_group.",
+    "elb.alb-drop-invalid-headers": "Set drop_invalid_header_fields = true on the aws_lb (load_balancer_type = \"application\").",
+    "elb.listener-tls-policy-outdated": "Set ssl_policy = \"ELBSecurityPolicy-TLS13-1-2-2021-06\" (or another TLS 1.2+ policy) on the HTTPS/TLS aws_lb_listener.",
     "elb.listener-without-tls": "Use protocol = \"HTTPS\" (or \"TLS\") with certificate_arn on the aws_lb_listener; keep port 80 only with a redirect default_action.",
     "iam.cloudshell-full-access-attached": "Remove the aws_iam_*_policy_attachment of arn:aws:iam::aws:policy/AWSCloudShellFullAccess; attach a narrower policy if needed.",
     "iam.console-access-restricted": "Remove the user's aws_iam_user_login_profile, or add the user to baseline.console_admins.",

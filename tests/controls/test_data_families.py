@@ -287,3 +287,124 @@ def test_live_cloudfront_distributions(aws: None) -> None:
     for cid in (CF_HTTPS, CF_TLS, CF_WAF):
         assert results(run_control(cid, inventory=inv)) == {loose: Result.FAIL, tight: Result.PASS}, cid
     assert _calls(counter) == {"cloudfront:ListDistributions": 1}
+
+
+# ---- f. Load balancers ------------------------------------------------------------------------
+
+LISTENER, ALB, CLASSIC = ("AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                          "AWS::ElasticLoadBalancing::LoadBalancer")
+TLS_POLICY, HEADERS, NO_TLS = "elb.listener-tls-policy-outdated", "elb.alb-drop-invalid-headers", "elb.listener-without-tls"
+
+
+def test_listener_tls_policy() -> None:
+    for policy in ("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+                   "ELBSecurityPolicy-FS-1-2-Res-2020-10", "ELBSecurityPolicy-TLS13-1-3-2021-06",
+                   "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04"):
+        assert result(TLS_POLICY, _tpl(LISTENER, Protocol="HTTPS", Port=443, SslPolicy=policy)) == Result.PASS, policy
+    for policy in ("ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS-1-1-2017-01", "ELBSecurityPolicy-FS-2018-06",
+                   "ELBSecurityPolicy-TLS13-1-0-2021-06", "ELBSecurityPolicy-TLS13-1-1-2021-06",
+                   "ELBSecurityPolicy-FS-1-1-2019-08"):
+        assert result(TLS_POLICY, _tpl(LISTENER, Protocol="TLS", Port=443, SslPolicy=policy)) == Result.FAIL, policy
+    assert result(TLS_POLICY, _tpl(LISTENER, Protocol="HTTPS", Port=443)) == Result.FAIL  # the API default
+    assert result(TLS_POLICY, _tpl(LISTENER, Protocol="HTTPS", SslPolicy=Unknown("param Policy"))) == Result.UNKNOWN
+    assert result(TLS_POLICY, _tpl(LISTENER, Protocol="HTTPS", SslPolicy="ELBSecurityPolicy-2016-08"),
+                  params={"allowed_policies": ["ELBSecurityPolicy-2016-08"]}) == Result.PASS
+
+    assert _out_of_scope(TLS_POLICY, _tpl(LISTENER, Protocol="HTTP", Port=80))  # elb.listener-without-tls judges it
+
+
+def _out_of_scope(control_id: str, r: Resource) -> bool:
+    from railguard.controls import Context, get_control
+    from railguard.model import Inventory
+
+    return get_control(control_id)(r, Context(Inventory([r]), get_control(control_id).params, place="iac")) is None
+
+
+def test_alb_drop_invalid_headers() -> None:
+    attr = "routing.http.drop_invalid_header_fields.enabled"
+    assert result(HEADERS, _tpl(ALB, LoadBalancerAttributes=[{"Key": attr, "Value": "true"}])) == Result.PASS
+    assert result(HEADERS, _tpl(ALB, Type="application", LoadBalancerAttributes=[{"Key": attr, "Value": False}])) \
+        == Result.FAIL
+    assert result(HEADERS, _tpl(ALB)) == Result.FAIL  # the attribute defaults to false
+    assert result(HEADERS, _tpl(ALB, LoadBalancerAttributes=[{"Key": attr, "Value": Unknown("param Drop")}])) \
+        == Result.UNKNOWN
+    assert result(HEADERS, _tpl(ALB, LoadBalancerAttributes=Unknown("not collected"))) == Result.UNKNOWN
+    assert _out_of_scope(HEADERS, _tpl(ALB, Type="network"))
+
+
+def test_live_load_balancers(aws: None) -> None:
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]
+               ["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+    cert = boto3.client("acm", region_name="us-east-1").request_certificate(DomainName="example.com")["CertificateArn"]
+    elb = boto3.client("elbv2", region_name="us-east-1")
+    tg = elb.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    arns = {}
+    for name, policy in (("old", "ELBSecurityPolicy-2016-08"), ("new", "ELBSecurityPolicy-TLS13-1-2-2021-06")):
+        lb = elb.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+        arns[name] = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=443, SslPolicy=policy,
+                                         Certificates=[{"CertificateArn": cert}],
+                                         DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])["Listeners"][0]
+        if name == "new":
+            elb.modify_load_balancer_attributes(LoadBalancerArn=lb, Attributes=[
+                {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}])
+            clear = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=8080,
+                                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])["Listeners"][0]
+    boto3.client("elb", region_name="us-east-1").create_load_balancer(
+        LoadBalancerName="classic", Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+        AvailabilityZones=["us-east-1a"])
+    counter = CallCounter()
+    inv = live_inventory([LISTENER, ALB, "AWS::ElasticLoadBalancingV2::LoadBalancer#Attributes", CLASSIC],
+                         counter=counter)
+    tls = {f.resource_id: f.result for f in run_control(TLS_POLICY, inventory=inv)}
+    assert tls == {arns["old"]["ListenerArn"]: Result.FAIL, arns["new"]["ListenerArn"]: Result.PASS}
+    assert results(run_control(HEADERS, inventory=inv)) == {"old": Result.FAIL, "new": Result.PASS}
+    clear_text = {f.resource_id: f.result for f in run_control(NO_TLS, inventory=inv)}
+    assert clear_text == {arns["old"]["ListenerArn"]: Result.PASS, arns["new"]["ListenerArn"]: Result.PASS,
+                          clear["ListenerArn"]: Result.FAIL, "classic": Result.FAIL}
+    v2 = "elastic-load-balancing-v2"
+    assert _calls(counter) == {f"{v2}:DescribeLoadBalancers": 1, f"{v2}:DescribeListeners": 2,
+                               f"{v2}:DescribeLoadBalancerAttributes": 2,
+                               "elastic-load-balancing:DescribeLoadBalancers": 1}
+    # only the load balancers: no listener or attribute call
+    counter = CallCounter()
+    live_inventory([ALB], counter=counter)
+    assert _calls(counter) == {f"{v2}:DescribeLoadBalancers": 1}
+
+
+def test_live_failed_per_resource_calls_are_unknown_never_pass(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A per-resource call that fails (here: a cluster gone between list and describe, an
+    attributes call refused) leaves that resource UNKNOWN with the reason; the scan goes on."""
+    from moto.eks.exceptions import ResourceNotFoundException
+    from moto.eks.models import EKSBackend
+    from moto.elbv2.models import ELBv2Backend
+
+    eks = boto3.client("eks", region_name="us-east-1")
+    eks.create_cluster(name="gone", roleArn="arn:aws:iam::123456789012:role/eks",
+                       resourcesVpcConfig={"subnetIds": ["subnet-1"], "endpointPublicAccess": False})
+
+    def vanished(self: Any, name: str) -> Any:
+        raise ResourceNotFoundException(clusterName=name, nodegroupName=None, fargateProfileName=None,
+                                        addonName=None, message="No cluster found for name: gone.")
+
+    monkeypatch.setattr(EKSBackend, "describe_cluster", vanished)
+    inv = live_inventory([EKS])
+    for cid in (PUBLIC, SECRETS):
+        (f,) = run_control(cid, inventory=inv)
+        assert f.result == Result.UNKNOWN and "DescribeCluster" in f.reason, f.reason
+
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]
+               ["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+    boto3.client("elbv2", region_name="us-east-1").create_load_balancer(Name="web", Subnets=subnets)
+
+    def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise ResourceNotFoundException(clusterName=None, nodegroupName=None, fargateProfileName=None,
+                                        addonName=None, message="refused")
+
+    monkeypatch.setattr(ELBv2Backend, "describe_load_balancer_attributes", refused)
+    inv = live_inventory([ALB, "AWS::ElasticLoadBalancingV2::LoadBalancer#Attributes"])
+    (f,) = run_control(HEADERS, inventory=inv)
+    assert f.result == Result.UNKNOWN and "DescribeLoadBalancerAttributes" in f.reason, f.reason

@@ -34,7 +34,9 @@ from xml.etree import ElementTree
 from railguard.sources.aws.errors import BadAnswer
 
 # IAM action prefixes used in `Collector.calls` that differ from botocore's client name
-IAM_PREFIX_TO_CLIENT = {"access-analyzer": "accessanalyzer", "elasticfilesystem": "efs", "es": "opensearch"}
+# (`elasticloadbalancing` covers elb and elbv2 alike: the test suite checks the elbv2 models)
+IAM_PREFIX_TO_CLIENT = {"access-analyzer": "accessanalyzer", "elasticfilesystem": "efs", "es": "opensearch",
+                        "elasticloadbalancing": "elbv2"}
 _REQUEST_ID_HEADERS = ("x-amzn-requestid", "x-amz-request-id", "x-amz-id-2")
 _JSON = ("json", "rest-json")
 _QUERY = ("query", "ec2")
@@ -68,6 +70,7 @@ PROMISES: dict[str, Promise] = {
     "config:DescribeConfigurationRecorderStatus": _k("ConfigurationRecordersStatus"),
     "dynamodb:DescribeTable": _k("Table"),
     "eks:DescribeCluster": _k("cluster"),
+    "elbv2:DescribeLoadBalancerAttributes": _k("Attributes"),
     "guardduty:GetDetector": _k("Status"),
     "iam:GetAccountAuthorizationDetails": _k("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"),
     "iam:GetPolicyVersion": _k("PolicyVersion"),
