@@ -24,7 +24,11 @@ METHOD = "AWS::ApiGateway::Method"
 ROUTE = "AWS::ApiGatewayV2::Route"
 
 
-@collector("apigateway", yields=[METHOD, ROUTE], scope=REGIONAL,
+# a live method carries its REST API's endpoint type: the API type is covered (no gap), never yielded
+REST_API = "AWS::ApiGateway::RestApi"
+
+
+@collector("apigateway", yields=[METHOD, ROUTE, REST_API], scope=REGIONAL,
            calls=["apigateway:GetRestApis", "apigateway:GetResources", "apigatewayv2:GetApis",
                   "apigatewayv2:GetRoutes"])
 def collect_apigateway(ctx: CollectContext) -> Iterator[Resource]:

@@ -34,7 +34,11 @@ PERMISSION = "AWS::Lambda::Permission"
 URL = "AWS::Lambda::Url"
 
 
-@collector("lambda", yields=[FUNCTION, FUNCTION_POLICY, PERMISSION, URL], scope=REGIONAL,
+# a SAM function is a Lambda function once deployed: the template-only type is covered, never yielded
+SAM_FUNCTION = "AWS::Serverless::Function"
+
+
+@collector("lambda", yields=[FUNCTION, FUNCTION_POLICY, PERMISSION, URL, SAM_FUNCTION], scope=REGIONAL,
            calls=["lambda:ListFunctions", "lambda:GetPolicy", "lambda:GetFunctionUrlConfig"])
 def collect_functions(ctx: CollectContext) -> Iterator[Resource]:
     client = ctx.client("lambda")

@@ -23,7 +23,11 @@ _BATCH = 5  # DescribeDomains accepts at most five names
 _OPTIONS = ("EncryptionAtRestOptions", "NodeToNodeEncryptionOptions", "DomainEndpointOptions")
 
 
-@collector("opensearch", yields=[DOMAIN], scope=REGIONAL, calls=["es:ListDomainNames", "es:DescribeDomains"])
+# DescribeDomains answers for legacy Elasticsearch domains too (as OpenSearch domains): covered, never yielded
+ES_DOMAIN = "AWS::Elasticsearch::Domain"
+
+
+@collector("opensearch", yields=[DOMAIN, ES_DOMAIN], scope=REGIONAL, calls=["es:ListDomainNames", "es:DescribeDomains"])
 def collect_domains(ctx: CollectContext) -> Iterator[Resource]:
     client = ctx.client("opensearch")
     names = [d["DomainName"] for d in client.list_domain_names().get("DomainNames") or []]
