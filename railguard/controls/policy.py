@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -53,6 +54,7 @@ _STAR = ("*",)  # tokens are 1-tuples so that they never equal a literal charact
 _QMARK = ("?",)
 
 
+@lru_cache(maxsize=8192)  # a scan asks for the same few hundred actions and patterns tens of thousands of times
 def _tokens(pattern: str, *, fold: bool) -> tuple[Any, ...]:
     """A pattern as tokens: literal characters, `_STAR`, `_QMARK`, or `("var", name)`."""
     text = pattern.lower() if fold else pattern
@@ -139,19 +141,23 @@ def _overlaps(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return go(0, 0)
 
 
+@lru_cache(maxsize=16384)  # pure, and asked for the same pairs across every policy of a scan
 def action_covers(pattern: str, action: str) -> bool:
     """Does action pattern `pattern` (from a policy) include every action of `action`?"""
     return _covers(_tokens(pattern, fold=True), _tokens(_action_query(action), fold=True))
 
 
+@lru_cache(maxsize=16384)  # pure, and asked for the same pairs across every policy of a scan
 def action_overlaps(pattern: str, action: str) -> bool:
     return _overlaps(_tokens(pattern, fold=True), _tokens(_action_query(action), fold=True))
 
 
+@lru_cache(maxsize=16384)  # pure, and asked for the same pairs across every policy of a scan
 def resource_covers(pattern: str, resource: str) -> bool:
     return _covers(_tokens(pattern, fold=False), _tokens(_resource_query(resource), fold=False))
 
 
+@lru_cache(maxsize=16384)  # pure, and asked for the same pairs across every policy of a scan
 def resource_overlaps(pattern: str, resource: str) -> bool:
     return _overlaps(_tokens(pattern, fold=False), _tokens(_resource_query(resource), fold=False))
 
