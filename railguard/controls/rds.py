@@ -128,10 +128,10 @@ DB_CLUSTER = "AWS::RDS::DBCluster"
     resource=DB_CLUSTER,
     severity=Severity.HIGH,
     fix="Set StorageEncrypted: true on the DB cluster (an existing cluster: restore an encrypted snapshot copy)",
-    places=(IAC,),
+    places=(LIVE, IAC),
 )
 def cluster_storage_encrypted(c: Resource) -> Verdict:
-    """Template-only for now (no live cluster collector). Aurora Serverless v1 is always encrypted; a
+    """Live (DescribeDBClusters) and on templates. Aurora Serverless v1 is always encrypted; a
     cluster restored from a snapshot or replicating another inherits its encryption: UNKNOWN."""
     value = c.get("StorageEncrypted")
     if truthy(value):
@@ -152,10 +152,10 @@ def cluster_storage_encrypted(c: Resource) -> Verdict:
     resource=DB_CLUSTER,
     severity=Severity.LOW,
     fix="Set DeletionProtection: true on the DB cluster",
-    places=(IAC,),
+    places=(LIVE, IAC),
 )
 def cluster_deletion_protection(c: Resource) -> Verdict:
-    """Template-only for now (no live cluster collector); CloudFormation's default is off."""
+    """Live and on templates; CloudFormation's default is off."""
     if truthy(c.get("DeletionProtection")):
         return passed("deletion protection is on")
     return failed("deletion protection is off", deletion_protection=False, engine=c.get("Engine"))
@@ -168,10 +168,10 @@ def cluster_deletion_protection(c: Resource) -> Verdict:
     severity=Severity.MEDIUM,
     params={"min_days": 7},
     fix="Set BackupRetentionPeriod to 7 days or more on the DB cluster",
-    places=(IAC,),
+    places=(LIVE, IAC),
 )
 def cluster_backup_retention(c: Resource, ctx: Context) -> Verdict:
-    """Template-only for now. CloudFormation's (and Terraform's) default retention is 1 day."""
+    """Live and on templates. CloudFormation's (and Terraform's) default retention is 1 day."""
     want = int(ctx.params.get("min_days") or 7)
     raw = c.get("BackupRetentionPeriod")
     try:

@@ -60,7 +60,7 @@ def _cluster(**props: Any) -> Resource:
 
 def test_cluster_storage_encrypted() -> None:
     c = "rds.cluster-storage-encrypted"
-    assert get_control(c).places == frozenset({"iac"})
+    assert get_control(c).places == frozenset({"iac", "live"})  # live: DescribeDBClusters
     assert result(c, _cluster(StorageEncrypted=True)) == Result.PASS
     assert result(c, _cluster(StorageEncrypted=False)) == Result.FAIL
     assert result(c, _cluster()) == Result.FAIL

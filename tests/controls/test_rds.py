@@ -75,3 +75,32 @@ def test_public_tag_forms() -> None:
     assert out == {"k-db": Result.PASS, "no-db": Result.FAIL}
     t = tpl("Public", PubliclyAccessible=True, Tags=[{"Key": "railguard:public", "Value": "true"}])
     assert check("rds.publicly-accessible", t, public_tag="railguard:public") == {"Public": Result.PASS}
+
+
+def test_live_cluster_controls_against_moto(aws: None) -> None:
+    """Aurora clusters read live (one DescribeDBClusters): an unencrypted, unprotected cluster with a
+    day of backups fails all three; an encrypted, protected one keeping 7 days passes."""
+    import boto3
+
+    from railguard.sources.aws.session import CallCounter
+    from tests.livehelp import live_inventory, results, run_control
+
+    rds = boto3.client("rds", region_name="us-east-1")
+    rds.create_db_cluster(DBClusterIdentifier="weak", Engine="aurora-postgresql", MasterUsername="admin",
+                          MasterUserPassword="x" * 12, StorageEncrypted=False, DeletionProtection=False,
+                          BackupRetentionPeriod=1)
+    rds.create_db_cluster(DBClusterIdentifier="strong", Engine="aurora-postgresql", MasterUsername="admin",
+                          MasterUserPassword="x" * 12, StorageEncrypted=True, DeletionProtection=True,
+                          BackupRetentionPeriod=7)
+    counter = CallCounter()
+    inv = live_inventory(["AWS::RDS::DBCluster"], counter=counter)
+    for cid in ("rds.cluster-storage-encrypted", "rds.cluster-deletion-protection", "rds.cluster-backup-retention"):
+        assert results(run_control(cid, inventory=inv)) == {"weak": Result.FAIL, "strong": Result.PASS}, cid
+    assert counter.snapshot().get("rds:DescribeDBClusters") == 1
+    assert "rds:DescribeDBInstances" not in counter.snapshot()
+
+
+def test_a_cluster_value_the_api_left_out_is_unknown() -> None:
+    c = Resource("AWS::RDS::DBCluster", "c", {"StorageEncrypted": Unknown("DescribeDBClusters did not report it")},
+                 account=ACCT, region="us-east-1", origin=Origin(account=ACCT, region="us-east-1"))
+    assert check("rds.cluster-storage-encrypted", c, place=LIVE) == {"c": Result.UNKNOWN}
