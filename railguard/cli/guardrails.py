@@ -16,7 +16,7 @@ import typer
 from railguard.cli import exitcodes
 from railguard.cli import respond_opts as opts
 from railguard.cli.exitcodes import UserError
-from railguard.cli.respond_opts import db_option, open_db
+from railguard.cli.respond_opts import chosen_executor, db_option, open_db, project_settings, run_errors
 
 guardrails_app = typer.Typer(help="Guardrails: find, then (safely) fix.", no_args_is_help=True)
 ATTENTION = ("failed", "rolled-back", "held", "pending")
@@ -69,29 +69,17 @@ def run(
     from railguard.cli.options import split_csv
     from railguard.engine.scan import ScanOptions
     from railguard.guardrails.run import run_guardrails
-    from railguard.sources.aws.session import AwsSetupError
 
     gs = _load(paths)
-    store = open_db(db)
-    from railguard.executor.distributed import ExecutorSetupError
-    from railguard.executor.seam import RunCancelled
-    from railguard.executor.settings import EXECUTORS, resolve
-
-    if executor and executor not in EXECUTORS:
-        raise UserError(f"--executor: unknown executor {executor}; choose from {', '.join(EXECUTORS)}")
-    settings = _settings()
+    settings = project_settings()
     opts = ScanOptions(profile=profile, endpoint_url=endpoint_url, regions=split_csv(regions), role_arn=role_arn,
                        accounts=split_csv(accounts), role_name=role_name, max_workers=max(1, workers), org=org,
-                       executor=resolve(executor, settings.executor), store_url=db,
+                       executor=chosen_executor(executor, settings), store_url=db,
                        timeouts=settings.timeouts.resolve())
+    store = open_db(db)
     try:
-        result, seen = run_guardrails(gs, opts, store, apply=apply)
-    except AwsSetupError as exc:
-        raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
-    except ExecutorSetupError as exc:
-        raise UserError(str(exc)) from None
-    except RunCancelled as exc:
-        raise UserError(str(exc), 130) from None
+        with run_errors():
+            result, seen = run_guardrails(gs, opts, store, apply=apply)
     finally:
         store.close()
     calls = sum(seen.sessions[0].counter.snapshot().values()) if seen_sessions(seen) else sum(
@@ -101,16 +89,6 @@ def run(
     else:
         _print(result, apply, calls)
     raise typer.Exit(exitcodes.FINDINGS if any(i.status in ATTENTION for i in result.items) else exitcodes.OK)
-
-
-def _settings() -> Any:
-    """./railguard.yaml (its `executor:` and `timeouts:` apply to guardrail runs as to scans)."""
-    from railguard.config import ConfigError, find_config, load_config
-
-    try:
-        return load_config(find_config(None))
-    except ConfigError as exc:
-        raise UserError(str(exc)) from None
 
 
 def seen_sessions(seen: Any) -> bool:

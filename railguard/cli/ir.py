@@ -16,7 +16,16 @@ import typer
 
 from railguard.cli import exitcodes
 from railguard.cli.exitcodes import UserError
-from railguard.cli.respond_opts import EndpointUrl, Profile, db_option, open_db, who
+from railguard.cli.respond_opts import (
+    EndpointUrl,
+    Profile,
+    chosen_executor,
+    db_option,
+    open_db,
+    project_settings,
+    run_errors,
+    who,
+)
 
 ir_app = typer.Typer(help="Incident response: isolate an instance, contain a principal, resume, report, release.",
                      no_args_is_help=True)
@@ -345,8 +354,9 @@ def from_events(
         typer.echo("nothing was changed (--apply opens and runs the cases)")
         return
     options = _options(max_isolations, window, notify)
-    if _distributed(executor):
-        _from_events_celery(requests, options, executor, role_name, db, who(by), profile, endpoint_url)
+    chosen = chosen_executor(executor, project_settings())
+    if chosen.name == "celery":
+        _from_events_celery(requests, options, chosen, role_name, db, who(by), profile, endpoint_url)
         return
     needs_person = False
     with open_db(db) as store:
@@ -370,40 +380,19 @@ def from_events(
         raise typer.Exit(1)
 
 
-def _distributed(flag: str | None) -> bool:
-    from railguard.cli.guardrails import _settings
-    from railguard.executor.settings import EXECUTORS, resolve
-
-    if flag and flag not in EXECUTORS:
-        raise UserError(f"--executor: unknown executor {flag}; choose from {', '.join(EXECUTORS)}")
-    return resolve(flag, _settings().executor).name == "celery"
-
-
-def _from_events_celery(requests: list[Any], options: dict[str, Any], flag: str | None, role_name: str,
+def _from_events_celery(requests: list[Any], options: dict[str, Any], settings: Any, role_name: str,
                         db: str | None, actor: str, profile: str | None, endpoint_url: str | None) -> None:
     """One task per case on the workers (railguard/executor/response.py); exit 1 when a case needs a person."""
-    from railguard.cli.guardrails import _settings
     from railguard.engine.scan import ScanOptions
-    from railguard.executor.distributed import CeleryExecutor, ExecutorSetupError
+    from railguard.executor.distributed import CeleryExecutor
     from railguard.executor.response import run_cases
-    from railguard.executor.seam import RunCancelled
-    from railguard.executor.settings import resolve
-    from railguard.sources.aws.session import AwsSetupError
     from railguard.store import cases as C
 
-    settings = resolve(flag, _settings().executor)
     scan_opts = ScanOptions(profile=profile, endpoint_url=endpoint_url, role_name=role_name, executor=settings,
                             store_url=db)
-    with open_db(db) as store:
-        try:
-            outcomes = run_cases(CeleryExecutor(settings, db), requests, scan_opts, store, actor=actor,
-                                 run_options=options)
-        except AwsSetupError as exc:
-            raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
-        except ExecutorSetupError as exc:
-            raise UserError(str(exc)) from None
-        except RunCancelled as exc:
-            raise UserError(str(exc), 130) from None
+    with open_db(db) as store, run_errors():
+        outcomes = run_cases(CeleryExecutor(settings, db), requests, scan_opts, store, actor=actor,
+                             run_options=options)
     for o in outcomes:
         typer.echo(f"case {o.case_id}: {o.kind} {o.subject} in {o.account}: {o.status}"
                    + (f" ({o.message})" if o.status != C.DONE else ""))

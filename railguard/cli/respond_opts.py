@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -59,3 +61,39 @@ def who(by: str | None) -> str:
         return getpass.getuser()
     except Exception:
         return "unknown"
+
+
+def project_settings() -> Any:
+    """./railguard.yaml (its `executor:` and `timeouts:` apply to every command that reads AWS)."""
+    from railguard.config import ConfigError, find_config, load_config
+
+    try:
+        return load_config(find_config(None))
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
+def chosen_executor(flag: str | None, settings: Any) -> Any:
+    """`--executor` over the file's `executor:`; an unknown name is a usage error."""
+    from railguard.executor.settings import EXECUTORS, resolve
+
+    if flag and flag not in EXECUTORS:
+        raise UserError(f"--executor: unknown executor {flag}; choose from {', '.join(EXECUTORS)}")
+    return resolve(flag, settings.executor)
+
+
+@contextmanager
+def run_errors() -> Iterator[None]:
+    """What a run over AWS can meet that is the user's to fix, as one line and its exit code."""
+    from railguard.executor.distributed import ExecutorSetupError
+    from railguard.executor.seam import RunCancelled
+    from railguard.sources.aws.session import AwsSetupError
+
+    try:
+        yield
+    except AwsSetupError as exc:
+        raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+    except ExecutorSetupError as exc:
+        raise UserError(str(exc)) from None
+    except RunCancelled as exc:
+        raise UserError(str(exc), 130) from None

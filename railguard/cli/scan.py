@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from railguard.cli import exitcodes, options
+from railguard.cli import options
 from railguard.cli.exitcodes import UserError
 from railguard.cli.options import severity, split_csv
 from railguard.model import RunResult
@@ -126,41 +126,33 @@ def _run(
     role_arn: str | None, accounts: list[str] | None, org: bool, role_name: str, workers: int, quiet: bool,
     timeouts: Timeouts | None = None, executor: Any = None, db: str | None = None,
 ) -> RunResult:
+    from railguard.cli.respond_opts import run_errors
     from railguard.engine.scan import ScanOptions, run_scan
     from railguard.sources.aws.runner import RegionError
-    from railguard.sources.aws.session import AwsSetupError
 
     opts = ScanOptions(
         profile=profile, endpoint_url=endpoint_url, regions=split_csv(regions), role_arn=role_arn,
         accounts=split_csv(accounts), org=org, role_name=role_name, max_workers=max(1, workers), timeouts=timeouts,
         executor=executor, store_url=db,
     )
-    from railguard.executor.distributed import ExecutorSetupError
-    from railguard.executor.seam import RunCancelled
-
     try:
-        if quiet or not sys.stderr.isatty():
-            return run_scan(plan, opts)
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        with run_errors():
+            if quiet or not sys.stderr.isatty():
+                return run_scan(plan, opts)
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        with Progress(
-            TextColumn("[bold]collect"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-            TimeElapsedColumn(), transient=True, console=_stderr_console(),
-        ) as bar:
-            task = bar.add_task("", total=None)
-            return run_scan(
-                plan, opts,
-                progress_total=lambda n: bar.update(task, total=n),
-                progress=lambda what: bar.update(task, advance=1, description=what),
-            )
-    except AwsSetupError as exc:
-        raise UserError(str(exc), exitcodes.ENVIRONMENT) from None
+            with Progress(
+                TextColumn("[bold]collect"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                TimeElapsedColumn(), transient=True, console=_stderr_console(),
+            ) as bar:
+                task = bar.add_task("", total=None)
+                return run_scan(
+                    plan, opts,
+                    progress_total=lambda n: bar.update(task, total=n),
+                    progress=lambda what: bar.update(task, advance=1, description=what),
+                )
     except RegionError as exc:
         raise UserError(str(exc)) from None
-    except ExecutorSetupError as exc:
-        raise UserError(str(exc)) from None
-    except RunCancelled as exc:
-        raise UserError(str(exc), 130) from None
 
 
 def _stderr_console() -> Console:
