@@ -14,7 +14,7 @@ from railguard.remediation.actions.cloudtrail import TRAIL
 from railguard.remediation.actions.kms import KEY
 from railguard.sources.aws import pseudo
 from railguard.sources.aws.session import AccountSession
-from tests.remediation.actions.support import REGION, cycle, plan, session
+from tests.remediation.actions.support import REGION, cycle, journalled, plan, session
 
 
 @pytest.fixture
@@ -74,6 +74,32 @@ def test_cloudtrail_multi_region_from_the_account_finding(sess: AccountSession) 
     assert named.prior["TrailARN"].endswith(":trail/second") and not named.noop
     with pytest.raises(ParamsError, match="start_logging"):
         get("cloudtrail.multi-region").validate({"start_logging": "later"})
+
+
+def test_cloudtrail_record_management_events_apply_and_undo(sess: AccountSession) -> None:
+    """Selectors that stopped recording management events: dry-run plan changes nothing, apply puts
+    management events back (data selectors kept), undo from the journalled change restores them;
+    a trail that already records them is a noop."""
+    arn = new_trail()
+    ct = boto3.client("cloudtrail", region_name=REGION)
+    weak = [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": False,
+             "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::data/"]}]}]
+    ct.put_event_selectors(TrailName=arn, EventSelectors=weak)
+
+    def selectors() -> list[dict[str, Any]]:
+        return list(ct.get_event_selectors(TrailName=arn)["EventSelectors"])
+
+    t, change = plan(sess, "cloudtrail.record-management-events", TRAIL, arn)
+    assert not change.noop and selectors()[0]["IncludeManagementEvents"] is False  # planning changed nothing
+    spec = get("cloudtrail.record-management-events")
+    applied = spec.apply(t, change)
+    (sel,) = selectors()
+    assert sel["IncludeManagementEvents"] is True and sel["ReadWriteType"] == "All"
+    assert sel["DataResources"] == weak[0]["DataResources"]
+    assert plan(sess, "cloudtrail.record-management-events", TRAIL, arn)[1].noop
+    spec.undo(t, journalled(change), applied)
+    (back,) = selectors()
+    assert back["IncludeManagementEvents"] is False and back["ReadWriteType"] == "WriteOnly"
 
 
 # ---------------------------------------------------------------- AWS Config
